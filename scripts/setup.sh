@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# npm run setup: npm dependencies plus, on Debian/Ubuntu, the system packages kick needs:
+#   chromium                      browser tests (playwright-core drives /usr/bin/chromium)
+#   libvulkan1 + mesa-vulkan-drivers (lavapipe >= 23, from bookworm-backports on bookworm)
+#                                 software WebGPU for the kernels where no GPU driver exists
+# Idempotent: skips what is already present. Set KICK_SKIP_APT=1 to skip system packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO="sudo"
+
+need_apt=0
+command -v chromium >/dev/null || need_apt=1
+lavapipe_ok() {
+  # Dawn rejects Mesa < 23 (missing *ArrayDynamicIndexing); bookworm's stock 22.3 is too old.
+  local v; v=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+  [ -n "$v" ] && dpkg --compare-versions "$v" ge 23
+}
+have_gpu_icd() { ls /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json >/dev/null 2>&1; }
+if ! have_gpu_icd && ! lavapipe_ok; then need_apt=1; fi
+dpkg-query -W libvulkan1 >/dev/null 2>&1 || need_apt=1
+
+if [ "${KICK_SKIP_APT:-0}" != 1 ] && [ "$need_apt" = 1 ]; then
+  if ! command -v apt-get >/dev/null; then
+    log "not Debian/Ubuntu: install Chromium and a Vulkan driver (Mesa >= 23 lavapipe, or your GPU's) yourself"
+  else
+    . /etc/os-release
+    if [ "${VERSION_CODENAME:-}" = bookworm ] && ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      log "adding bookworm-backports to apt sources (for mesa-vulkan-drivers >= 23)"
+      printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+        | $SUDO tee /etc/apt/sources.list.d/kick-backports.sources >/dev/null
+    fi
+    log "apt-get update"
+    $SUDO apt-get update -qq
+    export DEBIAN_FRONTEND=noninteractive
+    pkgs="chromium libvulkan1 xz-utils"
+    log "installing $pkgs"
+    $SUDO apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+    if ! have_gpu_icd && ! lavapipe_ok; then
+      if [ "${VERSION_CODENAME:-}" = bookworm ]; then
+        log "installing mesa-vulkan-drivers from bookworm-backports"
+        $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports mesa-vulkan-drivers >/dev/null
+      else
+        $SUDO apt-get install -y -qq --no-install-recommends mesa-vulkan-drivers >/dev/null
+      fi
+    fi
+  fi
+fi
+
+log "npm install"
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error
+log "done"
