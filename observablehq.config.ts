@@ -5,6 +5,7 @@ export default {
   root: "src",
   title: "kick — what compression really does to LLMs",
   globalStylesheets: [],
+  style: "style.css",
   pages: [],
   footer: "kick · numbers from WebGPU kernels, stored as Parquet, queried with DuckDB-WASM",
 };

@@ -2,10 +2,14 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     // GPU tests talk to dawn.node, which can crash a process: isolate each file in its own fork.
     pool: "forks",
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    hookTimeout: 300_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/browser/**"] } },
+      // Browser tests need the built site: their global setup runs `npm run build` first.
+      { extends: true, test: { name: "browser", include: ["test/browser/**/*.test.ts"], globalSetup: ["test/browser/global-setup.ts"] } },
+    ],
   },
 });

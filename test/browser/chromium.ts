@@ -1,0 +1,50 @@
+// Launches Debian's Chromium through playwright-core (Playwright's own browser download cannot
+// work here), with the flags that keep it from calling Google's services on a closed network.
+import { chromium, type Browser, type Page, type Request } from "playwright-core";
+import { existsSync } from "node:fs";
+
+export const CHROMIUM_PATH = process.env.KICK_CHROMIUM ?? "/usr/bin/chromium";
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run \`npm run setup\` (installs Debian's chromium) or set KICK_CHROMIUM`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  });
+}
+
+export interface PageWatch {
+  consoleErrors: string[];
+  /** Requests to anywhere but the site's own origin; each is aborted, as on a cut network. */
+  outsideRequests: string[];
+  failedRequests: string[];
+}
+
+/** Records console errors and blocks (and records) every request that leaves `origin`. */
+export async function watchPage(page: Page, origin: string): Promise<PageWatch> {
+  const watch: PageWatch = { consoleErrors: [], outsideRequests: [], failedRequests: [] };
+  page.on("console", (message) => {
+    if (message.type() === "error") watch.consoleErrors.push(message.text());
+  });
+  page.on("pageerror", (error) => watch.consoleErrors.push(`pageerror: ${error.message}`));
+  page.on("requestfailed", (request: Request) => {
+    if (request.url().startsWith(origin)) watch.failedRequests.push(request.url());
+  });
+  await page.context().route("**/*", (route) => {
+    const url = route.request().url();
+    if (url.startsWith(origin) || url.startsWith("blob:") || url.startsWith("data:")) return route.continue();
+    watch.outsideRequests.push(url);
+    return route.abort("internetdisconnected");
+  });
+  return watch;
+}
