@@ -7,5 +7,10 @@ export default {
   globalStylesheets: [],
   style: "style.css",
   pages: [],
+  // Figure files at stable, unhashed URLs, for papers to link and download.
+  dynamicPaths: ["factoid_qa", "mmlu", "summarization_large_coherence", "instruction_following"].flatMap((task) => [
+    `/figures/table3-${task}.svg`,
+    `/figures/table3-${task}.png`,
+  ]),
   footer: "kick · numbers from WebGPU kernels, stored as Parquet, queried with DuckDB-WASM",
 };

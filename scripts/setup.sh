@@ -12,6 +12,7 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO="sudo"
 
 need_apt=0
 command -v chromium >/dev/null || need_apt=1
+dpkg-query -W fonts-dejavu-core >/dev/null 2>&1 || need_apt=1
 lavapipe_ok() {
   # Dawn rejects Mesa < 23 (missing *ArrayDynamicIndexing); bookworm's stock 22.3 is too old.
   local v; v=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
@@ -34,7 +35,7 @@ if [ "${KICK_SKIP_APT:-0}" != 1 ] && [ "$need_apt" = 1 ]; then
     log "apt-get update"
     $SUDO apt-get update -qq
     export DEBIAN_FRONTEND=noninteractive
-    pkgs="chromium libvulkan1 xz-utils"
+    pkgs="chromium fonts-dejavu-core libvulkan1 xz-utils"
     log "installing $pkgs"
     $SUDO apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
     if ! have_gpu_icd && ! lavapipe_ok; then

@@ -15,7 +15,16 @@ export interface SparsityChartOptions {
   label: string;
   /** A DOM Document to render into (JSDOM on the server); the page's own by default. */
   document?: Document;
+  /**
+   * "html": Plot's swatch legend (an HTML figure, for pages). "inline": method names drawn inside
+   * the SVG, so the legend survives export as a bare SVG for papers.
+   */
+  legend?: "html" | "inline";
+  fontFamily?: string;
+  fontSize?: number;
 }
+
+export const METHOD_COLORS: Record<string, string> = { magnitude: "#e15759", wanda: "#4e79a7", sparsegpt: "#59a14f" };
 
 /** LLM-KICK calls a compressed model "matching" when it keeps at least 95% of the dense score. */
 export const MATCHING_FRACTION = 0.95;
@@ -32,21 +41,29 @@ export function sparsityChart(rows: readonly SparsityRow[], options: SparsityCha
     marks.push(
       Plot.rectY([0], { x1: 0, x2: Math.max(...rows.map((r) => r.sparsity)), y1: dense * MATCHING_FRACTION, y2: dense, fill: "#888", fillOpacity: 0.12 }),
       Plot.ruleY([dense], { stroke: "#555", strokeDasharray: "4,3" }),
-      Plot.text([dense], { x: 0, y: (d: number) => d, text: () => "dense", dy: -6, textAnchor: "start", fill: "#555" }),
+      Plot.text([dense], { x: Math.max(...rows.map((r) => r.sparsity)), y: (d: number) => d, text: () => "dense", dy: -6, textAnchor: "end", fill: "#555" }),
     );
   }
   marks.push(
-    Plot.lineY(rows as SparsityRow[], { x: "sparsity", y: "value", stroke: "method", marker: "dot", tip: true }),
+    Plot.lineY(rows as SparsityRow[], { x: "sparsity", y: "value", stroke: "method", marker: "dot", tip: options.legend !== "inline" }),
     Plot.ruleY([0]),
   );
+  const inline = options.legend === "inline";
+  if (inline) {
+    const methods = Object.keys(METHOD_COLORS).filter((m) => rows.some((r) => r.method === m));
+    methods.forEach((method, i) =>
+      marks.push(Plot.text([method], { frameAnchor: "bottom-left", dx: 6, dy: -6 - (methods.length - 1 - i) * 14, text: (d: string) => `— ${d}`, fill: METHOD_COLORS[method], fontWeight: "bold", textAnchor: "start" })),
+    );
+  }
   return Plot.plot({
     width: options.width,
     height: options.height ?? Math.round(Math.min(420, Math.max(260, options.width * 0.5))),
     document: options.document,
-    style: { fontFamily: "system-ui, sans-serif", fontSize: "12px" },
+    marginTop: 28,
+    style: { fontFamily: options.fontFamily ?? "system-ui, sans-serif", fontSize: `${options.fontSize ?? 12}px` },
     x: { label: "Sparsity (%)", domain: [0, Math.max(...rows.map((r) => r.sparsity))], ticks: 6 },
     y: { label: options.label, grid: true, zero: true },
-    color: { legend: true, domain: ["magnitude", "wanda", "sparsegpt"], range: ["#e15759", "#4e79a7", "#59a14f"] },
+    color: { legend: !inline, domain: Object.keys(METHOD_COLORS), range: Object.values(METHOD_COLORS) },
     marks,
   });
 }

@@ -54,6 +54,23 @@ describe("index page", () => {
     await page.close();
   });
 
+  it("offers the chart as SVG and PNG downloads that are valid files", async () => {
+    const page = await browser.newPage();
+    const watch = await watchPage(page, server.url);
+    await page.goto(`${server.url}/`);
+    const links = page.locator(".kick-figure-links a");
+    await links.first().waitFor({ timeout: 60_000 });
+    for (const [i, signature] of [[0, "<?xml"], [1, "\x89PNG"]] as const) {
+      const [download] = await Promise.all([page.waitForEvent("download"), links.nth(i).click()]);
+      const bytes = await (await import("node:fs/promises")).readFile((await download.path())!);
+      expect(bytes.subarray(0, signature.length).toString("latin1")).toBe(signature);
+      expect(download.suggestedFilename()).toBe(`table3-factoid_qa.${i === 0 ? "svg" : "png"}`);
+    }
+    expect(watch.outsideRequests).toEqual([]);
+    expect(watch.consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it("shows a message, not a blank chart, when the Parquet file is missing", async () => {
     const page = await browser.newPage();
     await watchPage(page, server.url);
