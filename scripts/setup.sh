@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*" >&2; }
 SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO="sudo"
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 need_apt=0
 command -v chromium >/dev/null || need_apt=1
-dpkg-query -W fonts-dejavu-core >/dev/null 2>&1 || need_apt=1
+installed fonts-dejavu-core || need_apt=1
 lavapipe_ok() {
   # Dawn rejects Mesa < 23 (missing *ArrayDynamicIndexing); bookworm's stock 22.3 is too old.
   local v; v=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
@@ -20,7 +21,7 @@ lavapipe_ok() {
 }
 have_gpu_icd() { ls /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json >/dev/null 2>&1; }
 if ! have_gpu_icd && ! lavapipe_ok; then need_apt=1; fi
-dpkg-query -W libvulkan1 >/dev/null 2>&1 || need_apt=1
+installed libvulkan1 || need_apt=1
 
 if [ "${KICK_SKIP_APT:-0}" != 1 ] && [ "$need_apt" = 1 ]; then
   if ! command -v apt-get >/dev/null; then
