@@ -60,6 +60,29 @@ export async function writeParquet(rows: readonly Row[], schema: TableSchema, ou
   }
 }
 
+/** Runs one SQL statement on a fresh in-memory DuckDB (e.g. COPY … TO for consolidating files). */
+export async function withDuckDB<T>(work: (run: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    return await work(async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[]);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Reads a Parquet file into plain row objects (INT32 → number, DOUBLE → number). */
+export async function readParquet(file: string): Promise<Record<string, unknown>[]> {
+  try {
+    return await withDuckDB((run) => run(`SELECT * FROM read_parquet(${quoteLiteral(file)})`));
+  } catch (error) {
+    throw new Error(`cannot read Parquet file ${file}: ${(error as Error).message}`);
+  }
+}
+
+export { quoteLiteral as sqlString };
+
 /** For Framework data loaders: writes the Parquet bytes to stdout (nothing on failure). */
 export async function writeParquetToStdout(rows: readonly Row[], schema: TableSchema): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "kick-parquet-"));
