@@ -1,0 +1,66 @@
+/**
+ * The interface every forward pass implements: the CPU reference here, the WebGPU transformer later.
+ * Generation, perplexity and log-likelihood scoring are written against it alone.
+ */
+import type { ModelSpec } from "./config.js";
+import type { LinearName } from "./weights.js";
+
+/** A rectangular batch of token ids; attentionMask 1 = token, 0 = padding (left or right). */
+export interface TokenBatch {
+  ids: number[][];
+  attentionMask?: number[][];
+}
+
+/** logits[b][t][v] flattened: data[(b * length + t) * vocab + v] */
+export interface Logits {
+  data: Float32Array;
+  batch: number;
+  length: number;
+  vocab: number;
+}
+
+/** What a calibration hook is told about the linear layer whose input it sees. */
+export interface LinearSite {
+  layer: number;
+  linear: LinearName;
+  /** input features of the linear layer */
+  inFeatures: number;
+  /** out features */
+  outFeatures: number;
+}
+
+export interface ForwardOptions {
+  /**
+   * Called with the input of every linear layer, rows = real (non-padding) tokens of the whole batch,
+   * row-major [rows, inFeatures]. q, k and v see the same array. The array may be reused after the call.
+   */
+  onLinearInput?: (site: LinearSite, input: Float32Array, rows: number) => void;
+}
+
+export interface CausalLM {
+  readonly spec: ModelSpec;
+  forward(batch: TokenBatch, opts?: ForwardOptions): Promise<Logits>;
+}
+
+/** Position of each token: its index among the real tokens of its row (padding gets 0), as HF generate does. */
+export function positionIds(mask: number[]): number[] {
+  let n = 0;
+  return mask.map((m) => (m ? n++ : 0));
+}
+
+/** Checks a batch is rectangular with a matching mask and in-vocabulary ids. */
+export function checkBatch(batch: TokenBatch, vocab: number): { B: number; T: number; mask: number[][] } {
+  const B = batch.ids.length;
+  if (B === 0) throw new Error("empty batch");
+  const T = batch.ids[0].length;
+  if (T === 0) throw new Error("empty sequence in batch");
+  for (const row of batch.ids) {
+    if (row.length !== T) throw new Error(`ragged batch: rows of length ${T} and ${row.length}; pad and pass attentionMask`);
+    for (const id of row) {
+      if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new Error(`token id ${id} outside the vocabulary [0, ${vocab})`);
+    }
+  }
+  const mask = batch.attentionMask ?? batch.ids.map((r) => r.map(() => 1));
+  if (mask.length !== B || mask.some((r) => r.length !== T)) throw new Error("attentionMask shape differs from ids");
+  return { B, T, mask };
+}

@@ -1,0 +1,36 @@
+/**
+ * Opening a Hugging Face checkpoint directory: config, weights and tokenizer all validated up front (before
+ * any GPU work), weights left on disk until asked for.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { readModelSpec } from "./config.js";
+import type { ModelSpec } from "./config.js";
+import { ReferenceModel } from "./reference-forward.js";
+import { ModelTokenizer } from "./tokenizer.js";
+import { CheckpointWeights } from "./weights.js";
+
+export interface OpenedModel {
+  dir: string;
+  spec: ModelSpec;
+  weights: CheckpointWeights;
+  /** null when the directory has no tokenizer.json */
+  tokenizer: ModelTokenizer | null;
+}
+
+export async function openModel(dir: string): Promise<OpenedModel> {
+  const spec = readModelSpec(dir);
+  const tokenizer = existsSync(join(dir, "tokenizer.json")) ? ModelTokenizer.load(dir) : null;
+  const weights = await CheckpointWeights.open(dir, spec);
+  return { dir, spec, weights, tokenizer };
+}
+
+/** The CPU reference model with all weights in memory (small models: tests, oracles). */
+export async function loadReferenceModel(dir: string): Promise<{ model: ReferenceModel; opened: OpenedModel }> {
+  const opened = await openModel(dir);
+  try {
+    return { model: new ReferenceModel(opened.spec, await opened.weights.loadAll()), opened };
+  } finally {
+    await opened.weights.close();
+  }
+}
