@@ -7,7 +7,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/browser/**"] } },
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/browser/**", "test/data/**"] } },
+      // Data tests need the rebuilt corpus and token shards: their global setup runs `npm run data`.
+      { extends: true, test: { name: "data", include: ["test/data/**/*.test.ts"], globalSetup: ["test/data/global-setup.ts"] } },
       // Browser tests need the built site: their global setup runs `npm run build` first.
       { extends: true, test: { name: "browser", include: ["test/browser/**/*.test.ts"], globalSetup: ["test/browser/global-setup.ts"] } },
     ],

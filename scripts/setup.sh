@@ -23,6 +23,9 @@ have_gpu_icd() { ls /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nv
 if ! have_gpu_icd && ! lavapipe_ok; then need_apt=1; fi
 installed libvulkan1 || need_apt=1
 
+# `npm run data` fetches pinned Debian packages with `apt-get download`, which needs current lists.
+command -v apt-get >/dev/null && ! apt-cache policy sword-text-web 2>/dev/null | grep -q Candidate && need_apt=1
+
 if [ "${KICK_SKIP_APT:-0}" != 1 ] && [ "$need_apt" = 1 ]; then
   if ! command -v apt-get >/dev/null; then
     log "not Debian/Ubuntu: install Chromium and a Vulkan driver (Mesa >= 23 lavapipe, or your GPU's) yourself"
