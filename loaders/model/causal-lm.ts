@@ -37,9 +37,23 @@ export interface ForwardOptions {
   onLinearInput?: (site: LinearSite, input: Float32Array, rows: number) => void;
 }
 
+/** Incremental decoding of one sequence with a KV cache: each call runs only the tokens fed. */
+export interface DecodeSession {
+  /** Appends tokens to the sequence; returns the logits [vocab] after the last of them. */
+  feed(tokens: number[]): Promise<Float32Array>;
+  close(): void;
+}
+
 export interface CausalLM {
   readonly spec: ModelSpec;
   forward(batch: TokenBatch, opts?: ForwardOptions): Promise<Logits>;
+  /** Optional fast path (KV cache) that generate.ts uses when present; capacity = most tokens in the sequence. */
+  startDecode?(capacity: number): DecodeSession;
+  /**
+   * Optional fast path for perplexity: mean NLL of tokens[max(from,1)..] each predicted from the tokens
+   * before it, in one forward over `tokens` (as generate.ts's windowNll).
+   */
+  windowNll?(tokens: number[], from: number): Promise<number>;
 }
 
 /** Position of each token: its index among the real tokens of its row (padding gets 0), as HF generate does. */

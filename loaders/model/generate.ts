@@ -1,6 +1,6 @@
 /**
  * Generation and scoring written against CausalLM alone, so they run on the CPU reference now and on the
- * WebGPU transformer later. No KV cache here: each step is a full forward (fine for the reference and tests).
+ * WebGPU transformer (which adds a KV cache and GPU-side perplexity through CausalLM's optional fast paths).
  */
 import type { CausalLM } from "./causal-lm.js";
 
@@ -12,16 +12,27 @@ export interface GreedyOptions {
 
 /** Greedy decoding of one prompt; returns the new tokens only. Ties go to the lowest id, as torch.argmax. */
 export async function greedyGenerate(model: CausalLM, prompt: number[], opts: GreedyOptions): Promise<number[]> {
-  const seq = [...prompt];
-  const out: number[] = [];
-  for (let step = 0; step < opts.maxNewTokens; step++) {
-    const lg = await model.forward({ ids: [seq] });
-    const next = argmax(lg.data, (lg.length - 1) * lg.vocab, lg.vocab);
-    out.push(next);
-    seq.push(next);
-    if (opts.eosTokenIds?.includes(next)) break;
+  return (await generate(model, prompt, opts)).tokens;
+}
+
+/**
+ * Next-token logits of a growing sequence: through the model's KV cache when it has one (each step feeds
+ * only the new token), else a full forward over the whole sequence per step.
+ */
+function nextLogits(model: CausalLM, prompt: number[], maxNewTokens: number): { next: (token?: number) => Promise<ArrayLike<number>>; close: () => void } {
+  if (model.startDecode) {
+    const session = model.startDecode(prompt.length + maxNewTokens);
+    return { next: (token) => session.feed(token === undefined ? prompt : [token]), close: () => session.close() };
   }
-  return out;
+  const seq = [...prompt];
+  return {
+    next: async (token) => {
+      if (token !== undefined) seq.push(token);
+      const lg = await model.forward({ ids: [seq] });
+      return lg.data.subarray((lg.length - 1) * lg.vocab, lg.length * lg.vocab);
+    },
+    close: () => {},
+  };
 }
 
 export interface SamplingOptions {
@@ -43,6 +54,8 @@ export interface GenerateOptions {
   stopStrings?: string[];
   /** needed for stopStrings (e.g. tokenizer.decode) */
   decode?: (ids: number[]) => string;
+  /** called with each new token and the count so far */
+  onToken?: (token: number, count: number) => void;
 }
 
 export interface Generation {
@@ -52,26 +65,35 @@ export interface Generation {
   stoppedBy: "eos" | "stop_string" | "length";
 }
 
-/** Greedy or sampled generation with eos and stop strings; a full forward per step (no KV cache). */
+/**
+ * Greedy or sampled generation with eos and stop strings; uses the model's KV cache (`startDecode`) when it
+ * has one, else a full forward per step. `onToken` sees each new token as it comes (progress, streaming).
+ */
 export async function generate(model: CausalLM, prompt: number[], opts: GenerateOptions): Promise<Generation> {
   if (opts.stopStrings?.length && !opts.decode) throw new Error("generate: stopStrings need a decode function");
+  if (prompt.length === 0) throw new Error("generate: empty prompt");
   const rand = opts.sampling ? mulberry32(opts.sampling.seed) : null;
-  const seq = [...prompt];
   const tokens: number[] = [];
-  for (let step = 0; step < opts.maxNewTokens; step++) {
-    const lg = await model.forward({ ids: [seq] });
-    const off = (lg.length - 1) * lg.vocab;
-    const next = rand ? sampleToken(lg.data.subarray(off, off + lg.vocab), opts.sampling!, rand) : argmax(lg.data, off, lg.vocab);
-    tokens.push(next);
-    seq.push(next);
-    if (opts.stopStrings?.length) {
-      const text = opts.decode!(tokens);
-      const hits = opts.stopStrings.map((s) => text.indexOf(s)).filter((i) => i >= 0);
-      if (hits.length) return { tokens, text: text.slice(0, Math.min(...hits)), stoppedBy: "stop_string" };
+  if (opts.maxNewTokens <= 0) return { tokens, text: opts.decode?.(tokens), stoppedBy: "length" };
+  const steps = nextLogits(model, prompt, opts.maxNewTokens);
+  try {
+    let logits = await steps.next();
+    for (let step = 0; step < opts.maxNewTokens; step++) {
+      if (step > 0) logits = await steps.next(tokens[tokens.length - 1]);
+      const next = rand ? sampleToken(logits, opts.sampling!, rand) : argmax(logits, 0, logits.length);
+      tokens.push(next);
+      opts.onToken?.(next, tokens.length);
+      if (opts.stopStrings?.length) {
+        const text = opts.decode!(tokens);
+        const hits = opts.stopStrings.map((s) => text.indexOf(s)).filter((i) => i >= 0);
+        if (hits.length) return { tokens, text: text.slice(0, Math.min(...hits)), stoppedBy: "stop_string" };
+      }
+      if (opts.eosTokenIds?.includes(next)) return { tokens, text: opts.decode?.(tokens), stoppedBy: "eos" };
     }
-    if (opts.eosTokenIds?.includes(next)) return { tokens, text: opts.decode?.(tokens), stoppedBy: "eos" };
+    return { tokens, text: opts.decode?.(tokens), stoppedBy: "length" };
+  } finally {
+    steps.close();
   }
-  return { tokens, text: opts.decode?.(tokens), stoppedBy: "length" };
 }
 
 /** One draw from softmax(logits / temperature) restricted by top-k and top-p, as HF's sampling warpers. */
@@ -172,7 +194,8 @@ export async function perplexity(model: CausalLM, stream: number[], opts: Perple
   if (spans.length === 0) throw new Error(`perplexity: ${stream.length} tokens is less than one window of ${L}`);
   const windowNlls: number[] = [];
   for (const [i, s] of spans.entries()) {
-    windowNlls.push(await windowNll(model, stream.slice(s.begin, s.end), s.from));
+    const tokens = stream.slice(s.begin, s.end);
+    windowNlls.push(model.windowNll ? await model.windowNll(tokens, s.from) : await windowNll(model, tokens, s.from));
     opts.onProgress?.(i + 1, spans.length);
   }
   return { perplexity: Math.exp(windowNlls.reduce((a, b) => a + b, 0) / windowNlls.length), windowNlls };

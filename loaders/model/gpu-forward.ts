@@ -1,0 +1,377 @@
+/**
+ * The transformer on WebGPU: one implementation of the canonical layout (Llama, Mistral, Qwen2, OPT, GPT-2)
+ * built from kernels/ ops, checked against ReferenceModel and HF's logits. Implements CausalLM (batched
+ * forward with padding masks, per-linear input hooks) plus the GPU fast paths generate.ts uses when present:
+ * `startDecode` (a KV cache: each step runs only the new tokens) and `windowNll` (perplexity with the
+ * cross-entropy on the GPU, so the [T, vocab] logits are never read back).
+ */
+import {
+  add, attention, createContext, crossEntropy, embedding, layerNorm, matmul, mul, rmsNorm, rope, swiglu, geglu, unary,
+  Tensor, type GpuContext, type RopeTables,
+} from "../../kernels/index.js";
+import { attentionWindow } from "../../kernels/ops/attention_window.js";
+import { copyRange } from "../../kernels/ops/copy_range.js";
+import { checkBatch, positionIds } from "./causal-lm.js";
+import type { CausalLM, DecodeSession, ForwardOptions, Logits, TokenBatch } from "./causal-lm.js";
+import type { ModelSpec } from "./config.js";
+import { GpuWeights, planResidency } from "./gpu-weights.js";
+import { openModel } from "./load.js";
+import { ropeInverseFrequencies } from "./reference-forward.js";
+import type { LinearName } from "./weights.js";
+import type { CheckpointWeights } from "./weights.js";
+
+export interface GpuModelOptions {
+  /** a context to share (kept open on dispose); default: a new one, destroyed on dispose */
+  ctx?: GpuContext;
+  /** stream layers from disk instead of keeping all weights on the GPU */
+  stream?: boolean;
+  /** GPU memory available to the model in bytes (default: KICK_GPU_MEMORY, or free RAM for software Vulkan) */
+  memoryBytes?: number;
+  /** the most tokens one forward will see, for the memory check (default min(maxPositions, 2048)) */
+  maxTokens?: number;
+}
+
+/** Per-forward state shared by the layers. */
+interface Step {
+  B: number;
+  T: number;
+  N: number;
+  /** u32 [B·T] positions for rope (null for learned positions) */
+  positions: Tensor | null;
+  /** u32 [B, S] key mask, absent when nothing is padded */
+  keyMask?: Tensor;
+  /** rows of the real tokens in the flattened batch (for hooks) */
+  realRows: number[];
+  cache?: KvCache;
+  hook?: ForwardOptions["onLinearInput"];
+}
+
+/** Keys and values of every layer for one sequence, [1, capacity, Hkv, D] each, filled up to `length`. */
+interface KvCache {
+  k: Tensor[];
+  v: Tensor[];
+  capacity: number;
+  length: number;
+}
+
+const view = (t: Tensor, shape: number[]) => new Tensor({ releaseBuffer: () => {} }, t.buffer, shape, t.dtype);
+
+export class GpuCausalLM implements CausalLM {
+  private rope: RopeTables | null = null;
+
+  private constructor(
+    readonly spec: ModelSpec,
+    readonly ctx: GpuContext,
+    private readonly weights: GpuWeights,
+    private readonly ownsCtx: boolean,
+    private readonly source: CheckpointWeights,
+    private readonly ownsSource: boolean,
+  ) {}
+
+  /** Opens a checkpoint directory (validated before any GPU work) and uploads its weights. */
+  static async open(dir: string, opts: GpuModelOptions = {}): Promise<GpuCausalLM> {
+    const opened = await openModel(dir);
+    try {
+      return await GpuCausalLM.create(opened.spec, opened.weights, opts, true);
+    } catch (e) {
+      await opened.weights.close();
+      throw e;
+    }
+  }
+
+  static async create(spec: ModelSpec, source: CheckpointWeights, opts: GpuModelOptions = {}, ownsSource = false): Promise<GpuCausalLM> {
+    const ctx = opts.ctx ?? (await createContext());
+    try {
+      const residency = planResidency(ctx, spec, { stream: opts.stream, memoryBytes: opts.memoryBytes, tokens: opts.maxTokens });
+      const weights = await GpuWeights.load(ctx, source, residency);
+      return new GpuCausalLM(spec, ctx, weights, !opts.ctx, source, ownsSource);
+    } catch (e) {
+      if (!opts.ctx) await ctx.destroy();
+      throw e;
+    }
+  }
+
+  get residency() {
+    return this.weights.residency;
+  }
+
+  async dispose(): Promise<void> {
+    this.weights.release();
+    this.rope?.cos.release();
+    this.rope?.sin.release();
+    if (this.ownsSource) await this.source.close();
+    if (this.ownsCtx) await this.ctx.destroy();
+  }
+
+  // ---- CausalLM ---------------------------------------------------------------------------------
+  async forward(batch: TokenBatch, opts: ForwardOptions = {}): Promise<Logits> {
+    const { B, T, mask } = checkBatch(batch, this.spec.vocabSize);
+    const step = this.prepare(batch.ids, mask, opts.onLinearInput);
+    try {
+      const logits = this.head(await this.hidden(batch.ids, step));
+      const data = await this.ctx.readF32(logits);
+      logits.release();
+      return { data, batch: B, length: T, vocab: this.spec.vocabSize };
+    } finally {
+      this.endStep(step);
+    }
+  }
+
+  /**
+   * Mean NLL of tokens[from..] each predicted from the tokens before it (generate.ts's window recipe), with
+   * the log-softmax and gather on the GPU: only T losses come back.
+   */
+  async windowNll(tokens: number[], from: number): Promise<number> {
+    const { mask } = checkBatch({ ids: [tokens] }, this.spec.vocabSize);
+    const T = tokens.length;
+    const start = Math.max(from, 1);
+    if (start >= T) throw new Error(`windowNll: nothing to score (from ${from}, ${T} tokens)`);
+    // row r predicts token r + 1; rows before start - 1 and the last row are ignored (loss 0)
+    const targets = new Uint32Array(T).fill(0xffffffff);
+    for (let r = start - 1; r < T - 1; r++) targets[r] = tokens[r + 1];
+    const step = this.prepare([tokens], mask);
+    let l: Float32Array;
+    try {
+      const logits = this.head(await this.hidden([tokens], step));
+      const tg = this.ctx.upload(targets, [T]);
+      const loss = crossEntropy(this.ctx, logits, tg);
+      l = await this.ctx.readF32(loss);
+      [logits, tg, loss].forEach((t) => t.release());
+    } finally {
+      this.endStep(step);
+    }
+    let sum = 0;
+    for (let r = start - 1; r < T - 1; r++) sum += l[r];
+    return sum / (T - start);
+  }
+
+  /** A KV-cached decoding session for one sequence of at most `capacity` tokens. */
+  startDecode(capacity: number): DecodeSession {
+    const s = this.spec;
+    const shape = [1, capacity, s.numKvHeads, s.headDim];
+    const cache: KvCache = {
+      k: Array.from({ length: s.numLayers }, () => this.ctx.empty(shape)),
+      v: Array.from({ length: s.numLayers }, () => this.ctx.empty(shape)),
+      capacity,
+      length: 0,
+    };
+    let closed = false;
+    return {
+      feed: async (tokens: number[]) => {
+        if (closed) throw new Error("decode session closed");
+        if (tokens.length === 0) throw new Error("decode: feed at least one token");
+        if (cache.length + tokens.length > capacity) throw new Error(`decode: ${cache.length + tokens.length} tokens exceed the session's capacity ${capacity}`);
+        const ids = [tokens];
+        const mask = [tokens.map(() => 1)];
+        checkBatch({ ids }, s.vocabSize);
+        const step = this.prepare(ids, mask, undefined, cache);
+        try {
+          const x = await this.hidden(ids, step);
+          // only the last token's logits are needed
+          const last = this.ctx.empty([1, s.hiddenSize]);
+          copyRange(this.ctx, x, (tokens.length - 1) * s.hiddenSize, last, 0, s.hiddenSize);
+          x.release();
+          const logits = this.head(last);
+          const data = await this.ctx.readF32(logits);
+          logits.release();
+          cache.length += tokens.length;
+          return data;
+        } finally {
+          this.endStep(step);
+        }
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        [...cache.k, ...cache.v].forEach((t) => t.release());
+      },
+    };
+  }
+
+  // ---- the transformer ------------------------------------------------------------------------
+  private prepare(ids: number[][], mask: number[][], hook?: ForwardOptions["onLinearInput"], cache?: KvCache): Step {
+    const s = this.spec;
+    const B = ids.length, T = ids[0].length, N = B * T;
+    const offset = cache?.length ?? 0;
+    const pos = mask.map(positionIds).map((row) => row.map((p) => p + offset));
+    const maxPos = Math.max(...pos.flat()) + 1;
+    if (s.positions.type === "learned" && maxPos > s.maxPositions)
+      throw new Error(`position ${maxPos - 1} is beyond the model's ${s.maxPositions} learned positions`);
+    let positions: Tensor | null = null;
+    if (s.positions.type === "rope") {
+      this.ensureRope(maxPos);
+      positions = this.ctx.upload(Uint32Array.from(pos.flat()), [B, T]);
+    } else {
+      positions = this.ctx.upload(Uint32Array.from(pos.flat(), (p) => p + (s.positions.type === "learned" ? s.positions.offset : 0)), [N]);
+    }
+    const padded = mask.some((r) => r.some((m) => !m));
+    const keyMask = padded ? this.ctx.upload(Uint32Array.from(mask.flat()), [B, T]) : undefined;
+    const realRows = hook ? mask.flat().flatMap((m, i) => (m ? [i] : [])) : [];
+    return { B, T, N, positions, keyMask, realRows, cache, hook };
+  }
+
+  private endStep(step: Step): void {
+    step.positions?.release();
+    step.keyMask?.release();
+  }
+
+  /** Rope tables from the reference's f32 inverse frequencies (as HF computes them), grown on demand. */
+  private ensureRope(positions: number): void {
+    if (this.rope && this.rope.maxPositions >= positions) return;
+    const s = this.spec;
+    const n = Math.max(positions, s.maxPositions, this.rope ? 2 * this.rope.maxPositions : 0);
+    const inv = ropeInverseFrequencies(s);
+    const half = s.headDim / 2;
+    const cos = new Float32Array(n * half), sin = new Float32Array(n * half);
+    for (let p = 0; p < n; p++)
+      for (let i = 0; i < half; i++) {
+        const angle = Math.fround(inv[i] * p);
+        cos[p * half + i] = Math.cos(angle);
+        sin[p * half + i] = Math.sin(angle);
+      }
+    this.rope?.cos.release();
+    this.rope?.sin.release();
+    this.rope = { cos: this.ctx.upload(cos, [n, half]), sin: this.ctx.upload(sin, [n, half]), headDim: s.headDim, maxPositions: n };
+  }
+
+  /** Hidden states after the final norm, [N, hidden]. */
+  private async hidden(ids: number[][], step: Step): Promise<Tensor> {
+    const s = this.spec, ctx = this.ctx;
+    const idT = ctx.upload(Uint32Array.from(ids.flat()), [step.N]);
+    let x = embedding(ctx, this.weights.get("embed"), idT);
+    idT.release();
+    if (s.positions.type === "learned") {
+      const pe = embedding(ctx, this.weights.get("pos_embed"), step.positions!);
+      x = this.replace(x, add(ctx, x, pe));
+      pe.release();
+    }
+    for (let l = 0; l < s.numLayers; l++) {
+      const lw = await this.weights.layer(l);
+      try {
+        x = await this.block(l, x, step, lw.w);
+      } finally {
+        lw.done();
+      }
+    }
+    if (s.finalNorm) x = this.replace(x, this.norm(x, (n) => this.weights.get(`final_norm.${n}`)));
+    return x;
+  }
+
+  private head(x: Tensor): Tensor {
+    const w = this.spec.tiedEmbeddings ? this.weights.get("embed") : this.weights.get("lm_head");
+    const out = matmul(this.ctx, x, w, { transB: true });
+    x.release();
+    return out;
+  }
+
+  /** Releases `old` and returns `next` (keeps the layer code linear). */
+  private replace(old: Tensor, next: Tensor): Tensor {
+    old.release();
+    return next;
+  }
+
+  private norm(x: Tensor, w: (name: "weight" | "bias") => Tensor | undefined): Tensor {
+    const { type, eps } = this.spec.norm;
+    return type === "rms" ? rmsNorm(this.ctx, x, w("weight")!, eps) : layerNorm(this.ctx, x, w("weight")!, w("bias")!, eps);
+  }
+
+  private async block(l: number, x: Tensor, step: Step, W: (name: string) => Tensor | undefined): Promise<Tensor> {
+    const s = this.spec, ctx = this.ctx;
+    const pre = s.normPlacement === "pre";
+    const norm = (name: string, t: Tensor) => this.norm(t, (n) => W(`${name}.${n}`));
+    const linear = async (name: LinearName, input: Tensor): Promise<Tensor> => {
+      const w = W(`${name}.weight`)!;
+      if (step.hook) await this.callHook(l, name, input, w, step);
+      const y = matmul(ctx, input, w, { transB: true });
+      const b = W(`${name}.bias`);
+      return b ? this.replace(y, add(ctx, y, b)) : y;
+    };
+
+    // attention block
+    const a = pre ? norm("attn_norm", x) : x;
+    const q = await linear("q", a);
+    const k = await linear("k", a);
+    const v = await linear("v", a);
+    if (a !== x) a.release();
+    const ctxOut = this.attend(l, q, k, v, step);
+    [q, k, v].forEach((t) => t.release());
+    let o = await linear("o", ctxOut);
+    ctxOut.release();
+    o = this.replace(o, add(ctx, o, x));
+    x.release();
+    x = pre ? o : this.replace(o, norm("attn_norm", o));
+
+    // MLP block
+    const m = pre ? norm("mlp_norm", x) : x;
+    let h: Tensor;
+    if (s.mlp === "gated") {
+      const g = await linear("gate", m);
+      const u = await linear("up", m);
+      h = s.activation === "silu" ? swiglu(ctx, g, u) : s.activation === "gelu" ? geglu(ctx, g, u) : this.gatedOther(g, u);
+      g.release();
+      u.release();
+    } else {
+      const u = await linear("up", m);
+      h = this.replace(u, this.activate(u));
+    }
+    if (m !== x) m.release();
+    let d = await linear("down", h);
+    h.release();
+    d = this.replace(d, add(ctx, d, x));
+    x.release();
+    return pre ? d : this.replace(d, norm("mlp_norm", d));
+  }
+
+  private activate(x: Tensor): Tensor {
+    const op = { silu: "silu", relu: "relu", gelu: "gelu", gelu_tanh: "geluTanh" } as const;
+    return unary(this.ctx, op[this.spec.activation], x);
+  }
+
+  private gatedOther(g: Tensor, u: Tensor): Tensor {
+    const a = this.activate(g);
+    const out = mul(this.ctx, a, u);
+    a.release();
+    return out;
+  }
+
+  private attend(l: number, q2: Tensor, k2: Tensor, v2: Tensor, step: Step): Tensor {
+    const s = this.spec, ctx = this.ctx;
+    const { B, T } = step;
+    const H = s.numHeads, KV = s.numKvHeads, D = s.headDim;
+    let q = view(q2, [B, T, H, D]);
+    let k = view(k2, [B, T, KV, D]);
+    const rot: Tensor[] = [];
+    if (this.rope) {
+      q = rope(ctx, q, this.rope, { positions: step.positions! });
+      k = rope(ctx, k, this.rope, { positions: step.positions! });
+      rot.push(q, k);
+    }
+    let v = view(v2, [B, T, KV, D]);
+    if (step.cache) {
+      const c = step.cache, at = c.length * KV * D, n = T * KV * D;
+      copyRange(ctx, k, 0, c.k[l], at, n);
+      copyRange(ctx, v, 0, c.v[l], at, n);
+      const S = c.length + T;
+      k = view(c.k[l], [1, S, KV, D]);
+      v = view(c.v[l], [1, S, KV, D]);
+    }
+    let scale = 1 / Math.sqrt(D);
+    if (s.scaleAttnByInverseLayer) scale /= l + 1;
+    const S = k.shape[1];
+    const out =
+      s.slidingWindow !== null && s.slidingWindow < S
+        ? attentionWindow(ctx, q, k, v, { window: s.slidingWindow, keyMask: step.keyMask, scale })
+        : attention(ctx, q, k, v, { keyMask: step.keyMask, scale });
+    rot.forEach((t) => t.release());
+    return new Tensor(ctx, out.buffer, [B * T, H * D], "f32"); // same buffer, released through the pool
+  }
+
+  /** Reads a linear layer's input back and hands the real-token rows to the hook. */
+  private async callHook(l: number, name: LinearName, input: Tensor, w: Tensor, step: Step): Promise<void> {
+    const [outF, inF] = w.shape;
+    const all = await this.ctx.readF32(input);
+    const rows = step.realRows.length === step.N ? all : new Float32Array(step.realRows.length * inF);
+    if (rows !== all) step.realRows.forEach((r, i) => rows.set(all.subarray(r * inF, (r + 1) * inF), i * inF));
+    step.hook!({ layer: l, linear: name, inFeatures: inF, outFeatures: outF }, rows, step.realRows.length);
+  }
+}
