@@ -1,0 +1,16 @@
+// kick's WebGPU runtime and kernels. Import from here: the runtime, every op and its reference.
+export { createContext, GpuContext, type ContextOptions, type Binding, type BufferRange } from "./runtime/context.js";
+export { acquireDevice, type DeviceOptions } from "./runtime/device.js";
+export { KernelError } from "./runtime/errors.js";
+export { Tensor, type DType } from "./runtime/tensor.js";
+export { matmul, chooseTile, parseTile, type MatmulOptions } from "./ops/matmul.js";
+export { attention, type AttentionOptions } from "./ops/attention.js";
+export * from "./ops/elementwise.js";
+export { reduceRows, sumRows, maxRows, argmaxRows } from "./ops/reduce.js";
+export { softmax, logSoftmax } from "./ops/softmax.js";
+export { rmsNorm, layerNorm } from "./ops/norm.js";
+export { rope, createRopeTables, type RopeTables, type RopeConfig, type RopeScaling } from "./ops/rope.js";
+export { embedding } from "./ops/embedding.js";
+export { crossEntropy } from "./ops/cross_entropy.js";
+export { topk } from "./ops/topk.js";
+export * as reference from "./reference/index.js";

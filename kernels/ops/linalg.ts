@@ -1,0 +1,430 @@
+// Dense linear algebra for the second-order compressors (SparseGPT, GPTQ): a strided GEMM update,
+// a blocked f32 Cholesky, a blocked triangular inverse, and `hessianInverseFactor`, which returns
+// the upper Cholesky factor U of (H + damp·I)⁻¹ (H⁻¹ = UᵀU) as SparseGPT's `Hinv` — the same
+// matrix as torch's cholesky(cholesky_inverse(cholesky(H)), upper=True), computed without
+// forming H⁻¹: with J the reversal permutation and J·H·J = L·Lᵀ, U = J·L⁻¹·J.
+// All matrices are row-major f32; plain-TypeScript twins are in ../reference/linalg.ts.
+import type { GpuContext } from "../runtime/context.js";
+import { fail, shapeStr } from "../runtime/errors.js";
+import type { Tensor } from "../runtime/tensor.js";
+import { expectBindable, expectDtype, params } from "./common.js";
+import { chooseTile } from "./matmul.js";
+import { matmulWgsl, tileKey, type MatmulVariant } from "./matmul_wgsl.js";
+
+/** A strided view of a row-major matrix inside a tensor: element (r, c) is t[off + r·ld + c]. */
+export interface MatView {
+  t: Tensor;
+  off: number;
+  ld: number;
+}
+export const view = (t: Tensor, off = 0, ld = t.shape[t.shape.length - 1]!): MatView => ({ t, off, ld });
+
+const TILE = 64; // 64×64 outputs per workgroup, 16×16 threads × 4×4 outputs, K chunks of 16
+
+function gemmWgsl(transB: boolean, lower: boolean): string {
+  const bIdx = transB ? "(p.bOff + gc * p.ldb + gk)" : "(p.bOff + gk * p.ldb + gc)";
+  return `
+struct P { m: u32, n: u32, k: u32, aOff: u32, lda: u32, bOff: u32, ldb: u32, cOff: u32, ldc: u32, alpha: f32, beta: f32 };
+@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read> B: array<f32>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(3) var<uniform> p: P;
+var<workgroup> As: array<array<f32, 64>, 16>;
+var<workgroup> Bs: array<array<f32, 64>, 16>;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>) {
+  let row0 = wg.y * 64u; let col0 = wg.x * 64u;
+  ${lower ? "if (col0 > row0 + 63u) { return; }" : ""}
+  let tid = lid.y * 16u + lid.x;
+  var acc: array<array<f32, 4>, 4>;
+  for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = 0.0; } }
+  for (var k0 = 0u; k0 < p.k; k0 += 16u) {
+    for (var e = 0u; e < 4u; e++) {
+      let idx = tid * 4u + e;           // 0..1023
+      // A tile: 64 rows × 16 k; idx → (r = idx / 16, kk = idx % 16)
+      let ar = idx / 16u; let ak = idx % 16u;
+      let gr = row0 + ar; let gka = k0 + ak;
+      var av = 0.0;
+      if (gr < p.m && gka < p.k) { av = A[p.aOff + gr * p.lda + gka]; }
+      As[ak][ar] = av;
+      // B tile: 16 k × 64 cols
+      ${transB ? "let bc = idx / 16u; let bk = idx % 16u;" : "let bk = idx / 64u; let bc = idx % 64u;"}
+      let gc = col0 + bc; let gk = k0 + bk;
+      var bv = 0.0;
+      if (gc < p.n && gk < p.k) { bv = B[${bIdx}]; }
+      Bs[bk][bc] = bv;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < 16u; kk++) {
+      var a: array<f32, 4>; var b: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) { a[i] = As[kk][lid.y + 16u * i]; b[i] = Bs[kk][lid.x + 16u * i]; }
+      for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = fma(a[i], b[j], acc[i][j]); } }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let r = row0 + lid.y + 16u * i;
+    if (r >= p.m) { continue; }
+    for (var j = 0u; j < 4u; j++) {
+      let c = col0 + lid.x + 16u * j;
+      if (c >= p.n) { continue; }
+      ${lower ? "if (c > r) { continue; }" : ""}
+      let ci = p.cOff + r * p.ldc + c;
+      var old = 0.0;
+      if (p.beta != 0.0) { old = p.beta * C[ci]; }
+      C[ci] = old + p.alpha * acc[i][j];
+    }
+  }
+}`;
+}
+
+export interface GemmOptions {
+  transB?: boolean;
+  alpha?: number;
+  beta?: number;
+  /** Only write C entries with column ≤ row (in C's local coordinates): a SYRK update. */
+  lower?: boolean;
+}
+
+/**
+ * C[m×n] = beta·C + alpha·A[m×k]·B[k×n] (B given as [n×k] with transB) on strided views.
+ * C must not share a buffer with A or B. Records one dispatch.
+ */
+export function gemmUpdate(ctx: GpuContext, m: number, n: number, k: number, A: MatView, B: MatView, C: MatView, o: GemmOptions = {}): void {
+  const op = "gemmUpdate";
+  if (m === 0 || n === 0) return;
+  if (C.t.buffer === A.t.buffer || C.t.buffer === B.t.buffer) fail(op, "C aliases A or B", "write into a separate tensor");
+  for (const [name, v] of [["A", A], ["B", B], ["C", C]] as const) {
+    expectDtype(op, name, v.t, "f32");
+    expectBindable(ctx, op, name, v.t, "use smaller matrices");
+  }
+  const transB = !!o.transB, lower = !!o.lower;
+  const fast = stridedMatmul(ctx, m, n, k, A, B, C, transB, lower, o.alpha ?? 1, o.beta ?? 1);
+  if (fast) return;
+  const pipe = ctx.pipeline(`linalg:gemm:${transB}:${lower}`, () => gemmWgsl(transB, lower));
+  ctx.dispatch({
+    pipeline: pipe,
+    bindings: [A.t, B.t, C.t],
+    uniforms: params([m, n, k, A.off, A.ld, B.off, B.ld, C.off, C.ld, { f: o.alpha ?? 1 }, { f: o.beta ?? 1 }]),
+    workgroups: [Math.ceil(n / TILE), Math.ceil(m / TILE)],
+  });
+}
+
+/**
+ * kick's register-blocked matmul (matmul_wgsl.ts), its generated WGSL patched for strided views,
+ * C = beta·C + alpha·A·B, and skipping tiles above the diagonal (lower). The patch is checked:
+ * when the generator's text changes so that a replacement misses, this returns false and the
+ * simple kernel above runs instead. With `lower`, entries above the diagonal inside diagonal
+ * tiles are written too (callers ignore the strict upper triangle).
+ */
+const patchCache = new Map<string, string | null>();
+function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatView, B: MatView, C: MatView,
+  transB: boolean, lower: boolean, alpha: number, beta: number): boolean {
+  if (process.env?.KICK_LINALG_SIMPLE_GEMM) return false;
+  const tile = chooseTile(ctx, m, n, 1);
+  const al = (v: MatView) => v.ld % 4 === 0 && v.off % 4 === 0 && v.t.size % 4 === 0;
+  const v: MatmulVariant = {
+    ...tile, transA: false, transB,
+    checked: m % tile.BM !== 0 || n % tile.BN !== 0 || k % tile.BK !== 0,
+    vecA: al(A) && k % 4 === 0,
+    vecB: al(B) && (transB ? k % 4 === 0 : n % 4 === 0),
+    vecC: al(C) && n % 4 === 0,
+  };
+  const key = `linalg:smm:${tileKey(tile)}:${+transB}${+v.checked}${+v.vecA}${+v.vecB}${+v.vecC}`;
+  let code = patchCache.get(key);
+  if (code === undefined) {
+    code = patchMatmul(matmulWgsl(v), tile.BM);
+    patchCache.set(key, code);
+  }
+  if (code === null) return false;
+  const pipe = ctx.pipeline(key, () => code!);
+  const numTiles = Math.ceil(k / tile.BK);
+  ctx.dispatch({
+    pipeline: pipe,
+    bindings: [A.t, B.t, C.t],
+    uniforms: params([m, n, k, A.off, B.off, C.off, C.ld, 0, numTiles, A.ld, B.ld, { f: alpha }, { f: beta }, lower ? 1 : 0]),
+    workgroups: [Math.ceil(n / tile.BN), Math.ceil(m / tile.BM), 1],
+  });
+  return true;
+}
+
+export function patchMatmul(src: string, BM: number): string | null {
+  let s = src;
+  const rep = (from: string | RegExp, to: string, all = false): boolean => {
+    const before = s;
+    s = all ? s.replaceAll(from as string, to) : s.replace(from, to);
+    return s !== before;
+  };
+  const ok = [
+    rep("struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32 };",
+      "struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32, lda: u32, ldb: u32, alpha: f32, beta: f32, lower: u32 };"),
+    rep("let baseA = wg.z * p.strideA; let baseB = wg.z * p.strideB; let baseC = wg.z * p.strideC;",
+      `let baseA = p.strideA; let baseB = p.strideB; let baseC = p.strideC;\n  if (p.lower != 0u && gn0 > gm0 + ${BM - 1}u) { return; }`),
+    rep("baseA + gr * p.K", "baseA + gr * p.lda", true),
+    rep(/baseB \+ g(r|k) \* p\.(K|N)/g, "baseB + g$1 * p.ldb", true),
+    rep(/C\[([^\]]+)\] = (c\d+_\d+(?:\[\d\])?);/g, "{ let ci = $1; var o = p.alpha * $2; if (p.beta != 0.0) { o = o + p.beta * C[ci]; } C[ci] = o; }", true),
+  ].every(Boolean);
+  if (!ok || /wg\.z/.test(s) || /[^.]p\.K \+ gk|gr \* p\.K/.test(s)) return null;
+  return s;
+}
+
+// ---- Cholesky --------------------------------------------------------------------------------
+export const CHOL_BLOCK = 32;
+
+/** Factor the bs×bs diagonal block at (k0,k0) of A (lower, in place) and write its inverse into Dinv[blk]. */
+const potrfWgsl = (bs: number) => `
+struct P { n: u32, k0: u32, blk: u32, bw: u32 };
+@group(0) @binding(0) var<storage, read_write> A: array<f32>;
+@group(0) @binding(1) var<storage, read_write> Dinv: array<f32>;
+@group(0) @binding(2) var<storage, read_write> flag: array<u32>;
+@group(0) @binding(3) var<uniform> p: P;
+var<workgroup> a: array<array<f32, ${bs}>, ${bs}>;
+var<workgroup> x: array<array<f32, ${bs}>, ${bs}>;
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) t: u32) {
+  let bw = p.bw;
+  for (var e = t; e < ${bs * bs}u; e += 256u) {
+    let i = e / ${bs}u; let j = e % ${bs}u;
+    var v = 0.0;
+    if (i < bw && j < bw && j <= i) { v = A[(p.k0 + i) * p.n + p.k0 + j]; }
+    if (i >= bw && i == j) { v = 1.0; }
+    a[i][j] = v; x[i][j] = 0.0;
+  }
+  workgroupBarrier();
+  for (var j = 0u; j < ${bs}u; j++) {
+    let piv = a[j][j];
+    workgroupBarrier();
+    var d = sqrt(piv);
+    if (!(piv > 0.0) || !(d <= 3.4e38)) {
+      d = 1.0;
+      if (t == 0u) { flag[0] = p.k0 + j + 1u; }
+    }
+    if (t > j && t < ${bs}u) { a[t][j] = a[t][j] / d; }
+    if (t == j) { a[j][j] = d; }
+    workgroupBarrier();
+    for (var e = t; e < ${bs * bs}u; e += 256u) {
+      let i = e / ${bs}u; let c = e % ${bs}u;
+      if (c > j && i >= c) { a[i][c] = a[i][c] - a[i][j] * a[c][j]; }
+    }
+    workgroupBarrier();
+  }
+  // inverse of the lower factor: column t solves L x = e_t
+  if (t < ${bs}u) {
+    for (var i = t; i < ${bs}u; i++) {
+      var s = select(0.0, 1.0, i == t);
+      for (var k = t; k < i; k++) { s = s - a[i][k] * x[k][t]; }
+      x[i][t] = s / a[i][i];
+    }
+  }
+  workgroupBarrier();
+  for (var e = t; e < ${bs * bs}u; e += 256u) {
+    let i = e / ${bs}u; let j = e % ${bs}u;
+    if (i < bw && j < bw) { A[(p.k0 + i) * p.n + p.k0 + j] = select(0.0, a[i][j], j <= i); }
+    Dinv[p.blk * ${bs * bs}u + e] = x[i][j];
+  }
+}`;
+
+/** Panel: rows k1.. of column block [k0, k0+bw): L21 = A21 · L11⁻ᵀ, written into A and Panel[r, 0:bs]. */
+const trsmWgsl = (bs: number) => `
+struct P { n: u32, k0: u32, blk: u32, bw: u32, rows: u32 };
+@group(0) @binding(0) var<storage, read_write> A: array<f32>;
+@group(0) @binding(1) var<storage, read> Dinv: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Panel: array<f32>;
+@group(0) @binding(3) var<uniform> p: P;
+var<workgroup> li: array<f32, ${bs * bs}>;
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  for (var e = t; e < ${bs * bs}u; e += 64u) { li[e] = Dinv[p.blk * ${bs * bs}u + e]; }
+  workgroupBarrier();
+  let r = (wg.y * nwg.x + wg.x) * 64u + t;
+  if (r >= p.rows) { return; }
+  let gr = p.k0 + p.bw + r;
+  var v: array<f32, ${bs}>;
+  for (var j = 0u; j < ${bs}u; j++) { v[j] = select(0.0, A[gr * p.n + p.k0 + j], j < p.bw); }
+  for (var j = 0u; j < p.bw; j++) {
+    var s = 0.0;
+    for (var k = 0u; k <= j; k++) { s = fma(v[k], li[j * ${bs}u + k], s); }
+    A[gr * p.n + p.k0 + j] = s;
+    Panel[r * ${bs}u + j] = s;
+  }
+}`;
+
+/**
+ * In-place lower Cholesky of the SPD n×n matrix A (the upper triangle is left as is), blocked by
+ * CHOL_BLOCK; fills Dinv [nb, bs, bs] with the inverses of the diagonal blocks of L. A failed
+ * pivot (≤ 0 or not finite) writes its 1-based index into flag[0] (the factor is then garbage).
+ */
+export function choleskyInPlace(ctx: GpuContext, A: Tensor, Dinv: Tensor, flag: Tensor): void {
+  const n = A.shape[0]!, bs = CHOL_BLOCK;
+  if (A.shape.length !== 2 || A.shape[1] !== n) fail("cholesky", `A ${shapeStr(A.shape)} is not square`, "pass an n×n matrix");
+  const potrf = ctx.pipeline(`linalg:potrf:${bs}`, () => potrfWgsl(bs));
+  const trsm = ctx.pipeline(`linalg:trsm:${bs}`, () => trsmWgsl(bs));
+  const panel = ctx.empty([Math.max(1, n), bs]);
+  for (let k0 = 0, blk = 0; k0 < n; k0 += bs, blk++) {
+    const bw = Math.min(bs, n - k0), rows = n - k0 - bw;
+    ctx.dispatch({ pipeline: potrf, bindings: [A, Dinv, flag], uniforms: params([n, k0, blk, bw]), workgroups: [1] });
+    if (rows === 0) break;
+    const groups = Math.ceil(rows / 64);
+    ctx.dispatch({ pipeline: trsm, bindings: [A, Dinv, panel], uniforms: params([n, k0, blk, bw, rows]), workgroups: [groups] });
+    const k1 = k0 + bw;
+    gemmUpdate(ctx, rows, rows, bw, view(panel, 0, bs), view(panel, 0, bs), view(A, k1 * n + k1, n), { transB: true, alpha: -1, beta: 1, lower: true });
+  }
+  panel.release();
+}
+
+const copyBlockWgsl = `
+struct P { rows: u32, cols: u32, sOff: u32, lds: u32, dOff: u32, ldd: u32 };
+@group(0) @binding(0) var<storage, read> S: array<f32>;
+@group(0) @binding(1) var<storage, read_write> D: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  if (g.x >= p.cols || g.y >= p.rows) { return; }
+  D[p.dOff + g.y * p.ldd + g.x] = S[p.sOff + g.y * p.lds + g.x];
+}`;
+
+export function copyBlock(ctx: GpuContext, rows: number, cols: number, S: MatView, D: MatView): void {
+  if (rows === 0 || cols === 0) return;
+  const pipe = ctx.pipeline("linalg:copyBlock", () => copyBlockWgsl);
+  ctx.dispatch({ pipeline: pipe, bindings: [S.t, D.t], uniforms: params([rows, cols, S.off, S.ld, D.off, D.ld]), workgroups: [Math.ceil(cols / 16), Math.ceil(rows / 16)] });
+}
+
+/**
+ * X = L⁻¹ for the lower factor L (in A's lower triangle) and the diagonal-block inverses Dinv,
+ * right-looking by block columns. X must start as zeros (the identity is implied by Dinv).
+ */
+export function lowerInverse(ctx: GpuContext, A: Tensor, Dinv: Tensor, X: Tensor): void {
+  const n = A.shape[0]!, bs = CHOL_BLOCK;
+  const T = ctx.empty([bs, Math.max(1, n)]);
+  // X starts as R = I (implicitly): row block j of R is [R[j, 0:j·bs] | I | 0]; we keep R in X.
+  const eye = identityDiagBlocks(ctx, n);
+  for (let k0 = 0, blk = 0; k0 < n; k0 += bs, blk++) {
+    const bw = Math.min(bs, n - k0), w = k0 + bw;
+    // R[j rows, k0:w] = I (fresh identity block), then T = Dinv_j · R[j rows, 0:w]
+    copyBlock(ctx, bw, bw, view(eye, 0, bs), view(X, k0 * n + k0, n));
+    gemmUpdate(ctx, bw, w, bw, view(Dinv, blk * bs * bs, bs), view(X, k0 * n, n), view(T, 0, n), { alpha: 1, beta: 0 });
+    copyBlock(ctx, bw, w, view(T, 0, n), view(X, k0 * n, n));
+    const rows = n - w;
+    if (rows > 0) gemmUpdate(ctx, rows, w, bw, view(A, w * n + k0, n), view(T, 0, n), view(X, w * n, n), { alpha: -1, beta: 1 });
+  }
+  T.release();
+  eye.release();
+}
+
+function identityDiagBlocks(ctx: GpuContext, _n: number): Tensor {
+  const bs = CHOL_BLOCK, e = new Float32Array(bs * bs);
+  for (let i = 0; i < bs; i++) e[i * bs + i] = 1;
+  return ctx.upload(e, [bs, bs]);
+}
+
+// ---- SparseGPT's Hinv ----------------------------------------------------------------------
+/** stats[0] = mean(diag H) with dead (zero) diagonals counted as 1, stats[1] = number of dead columns. */
+const diagStatsWgsl = `
+struct P { n: u32 };
+@group(0) @binding(0) var<storage, read> H: array<f32>;
+@group(0) @binding(1) var<storage, read_write> stats: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+var<workgroup> s: array<f32, 256>;
+var<workgroup> c: array<f32, 256>;
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) t: u32) {
+  var acc = 0.0; var dead = 0.0;
+  for (var i = t; i < p.n; i += 256u) { let d = H[i * p.n + i]; if (d == 0.0) { acc += 1.0; dead += 1.0; } else { acc += d; } }
+  s[t] = acc; c[t] = dead; workgroupBarrier();
+  for (var k = 128u; k > 0u; k >>= 1u) { if (t < k) { s[t] += s[t + k]; c[t] += c[t + k]; } workgroupBarrier(); }
+  if (t == 0u) { stats[0] = s[0] / f32(p.n); stats[1] = c[0]; }
+}`;
+
+/** P = J·(H with dead diagonals set to 1, + damp·mean·I)·J, J the reversal. */
+const prepWgsl = `
+struct P { n: u32, damp: f32 };
+@group(0) @binding(0) var<storage, read> H: array<f32>;
+@group(0) @binding(1) var<storage, read> stats: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Pm: array<f32>;
+@group(0) @binding(3) var<uniform> p: P;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let i = g.y; let j = g.x;
+  if (i >= p.n || j >= p.n) { return; }
+  let si = p.n - 1u - i; let sj = p.n - 1u - j;
+  var v = H[si * p.n + sj];
+  if (i == j) { if (v == 0.0) { v = 1.0; } v = v + p.damp * stats[0]; }
+  Pm[i * p.n + j] = v;
+}`;
+
+/** U[i][j] = X[n-1-i][n-1-j]. */
+const flipWgsl = `
+struct P { n: u32 };
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read_write> U: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  if (g.y >= p.n || g.x >= p.n) { return; }
+  U[g.y * p.n + g.x] = X[(p.n - 1u - g.y) * p.n + (p.n - 1u - g.x)];
+}`;
+
+export interface HinvResult {
+  /** Upper Cholesky factor of (H + damp·mean(diag H)·I)⁻¹, n×n (lower triangle zero). */
+  hinv: Tensor;
+  /** The damping fraction that succeeded (percdamp, or a larger one after retries). */
+  damping: number;
+  deadColumns: number;
+}
+
+export class CholeskyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CholeskyError";
+  }
+}
+
+/**
+ * SparseGPT's Hinv for the Hessian H (n×n, left unchanged): dead diagonals → 1, damping
+ * percdamp·mean(diag), Cholesky → inverse → upper Cholesky. When a pivot fails the damping is
+ * multiplied by 10 (up to `maxRetries` times); then a CholeskyError names `layer`.
+ */
+export async function hessianInverseFactor(
+  ctx: GpuContext, H: Tensor, percdamp: number, layer = "layer", maxRetries = 2,
+): Promise<HinvResult> {
+  const op = "hessianInverseFactor";
+  expectDtype(op, "H", H, "f32");
+  const n = H.shape[0]!;
+  if (H.shape.length !== 2 || H.shape[1] !== n) fail(op, `H ${shapeStr(H.shape)} is not square`, "pass the n×n Hessian");
+  const stats = ctx.zeros([2]);
+  ctx.dispatch({ pipeline: ctx.pipeline("linalg:diagStats", () => diagStatsWgsl), bindings: [H, stats], uniforms: params([n]), workgroups: [1] });
+  const nb = Math.ceil(n / CHOL_BLOCK);
+  let damp = percdamp;
+  for (let attempt = 0; ; attempt++) {
+    const Pm = ctx.empty([n, n]);
+    const Dinv = ctx.empty([nb, CHOL_BLOCK, CHOL_BLOCK]);
+    const flag = ctx.zeros([1], "u32");
+    ctx.dispatch({ pipeline: ctx.pipeline("linalg:prep", () => prepWgsl), bindings: [H, stats, Pm], uniforms: params([n, { f: damp }]), workgroups: [Math.ceil(n / 16), Math.ceil(n / 16)] });
+    choleskyInPlace(ctx, Pm, Dinv, flag);
+    const f = (await ctx.read(flag))[0]!;
+    flag.release();
+    if (f === 0) {
+      const X = ctx.zeros([n, n]);
+      lowerInverse(ctx, Pm, Dinv, X);
+      const U = ctx.empty([n, n]);
+      ctx.dispatch({ pipeline: ctx.pipeline("linalg:flip", () => flipWgsl), bindings: [X, U], uniforms: params([n]), workgroups: [Math.ceil(n / 16), Math.ceil(n / 16)] });
+      X.release();
+      Pm.release();
+      Dinv.release();
+      const st = await ctx.readF32(stats);
+      stats.release();
+      return { hinv: U, damping: damp, deadColumns: Math.round(st[1]!) };
+    }
+    Pm.release();
+    Dinv.release();
+    if (attempt >= maxRetries) {
+      const st = await ctx.readF32(stats);
+      stats.release();
+      throw new CholeskyError(
+        `${layer}: the damped Hessian (${n}×${n}, mean diagonal ${st[0]}) is not positive definite in f32 ` +
+          `(pivot ${n - f + 1} of ${n} failed) even with damping ${damp}. Fix: raise --damping, or use more / more diverse calibration samples`,
+      );
+    }
+    damp *= 10;
+  }
+}

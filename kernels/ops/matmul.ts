@@ -1,0 +1,134 @@
+// matmul: C = op(A) · op(B), f32, batched; op(X) = X or Xᵀ.
+//   A: [...batch, M, K] ([..., K, M] with transA);  B: [...batch, K, N] or [K, N] broadcast
+//   ([..., N, K] / [N, K] with transB — the nn.Linear weight layout).
+// Tensors over the binding limit are split: rows of A/C (M) and, with transB, rows of B (N).
+import type { GpuContext } from "../runtime/context.js";
+import { fail, shapeStr } from "../runtime/errors.js";
+import type { Tensor } from "../runtime/tensor.js";
+import { alignedRowStep, ceilDiv, expectDtype, lcm, params, planRowChunks } from "./common.js";
+import { matmulWgsl, tileKey, type MatmulTile, type MatmulVariant } from "./matmul_wgsl.js";
+
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+  /** Write into this tensor instead of a new one. */
+  out?: Tensor;
+  /** Force a tile configuration (autotuning, tests). */
+  tile?: MatmulTile;
+}
+
+export const SOFTWARE_TILE: MatmulTile = { BM: 32, BN: 32, BK: 8, TM: 4, TN: 4 };
+// Chosen from four sweeps on an H200 (bench/kernels.ts, see docs/kernels.md): 256×128 tiles
+// with 16×8 outputs per thread had the best or near-best mean on every LLM shape measured
+// and, unlike 128×128, never fell to ~25 TFLOP/s on the 11008-wide shape.
+export const GPU_TILE: MatmulTile = { BM: 256, BN: 128, BK: 8, TM: 16, TN: 8 };
+export const GPU_SMALL_TILE: MatmulTile = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 };
+/** Tiles the benchmark sweeps on GPUs. */
+export const GPU_SWEEP = "256x128x8/16x8,128x128x8/8x8,128x256x16/8x16,128x256x8/8x16";
+
+/** Tile sizes per adapter: small tiles for software Vulkan (CPU caches), big ones on GPUs. */
+export function chooseTile(ctx: GpuContext, M: number, N: number, batch: number): MatmulTile {
+  const env = typeof process !== "undefined" ? process.env?.KICK_MATMUL_TILE : undefined;
+  if (env) return parseTile(env);
+  if (ctx.isSoftware) return SOFTWARE_TILE;
+  const big = GPU_TILE;
+  const wgStorage = 2 * big.BK * (big.BM + big.BN) * 4;
+  if (wgStorage > ctx.limits.maxComputeWorkgroupStorageSize) return GPU_SMALL_TILE;
+  // Too few big tiles to fill the GPU: use smaller ones.
+  if (ceilDiv(M, big.BM) * ceilDiv(N, big.BN) * batch < 200) return GPU_SMALL_TILE;
+  return big;
+}
+
+/** "BMxBNxBK/TMxTN", e.g. "128x128x16/8x8". */
+export function parseTile(s: string): MatmulTile {
+  const m = /^(\d+)x(\d+)x(\d+)\/(\d+)x(\d+)$/.exec(s.trim());
+  if (!m) fail("matmul", `bad tile "${s}"`, 'write it as BMxBNxBK/TMxTN, e.g. "128x128x16/8x8"');
+  const [BM, BN, BK, TM, TN] = m.slice(1).map(Number);
+  return { BM, BN, BK, TM, TN };
+}
+
+function validateTile(ctx: GpuContext, t: MatmulTile): void {
+  const threads = (t.BM / t.TM) * (t.BN / t.TN);
+  const bad =
+    t.TM % 4 || t.TN % 4 || t.BM % t.TM || t.BN % t.TN || t.BK % 4 || !Number.isInteger(threads) ||
+    threads > ctx.limits.maxComputeInvocationsPerWorkgroup ||
+    (t.BM * t.BK) % (4 * threads) || (t.BN * t.BK) % (4 * threads);
+  if (bad) fail("matmul", `tile ${tileKey(t)} is not valid (${threads} threads)`, "use TM, TN, BK multiples of 4 that divide the tile evenly among threads");
+  const bytes = 2 * t.BK * (t.BM + t.BN) * 4;
+  if (bytes > ctx.limits.maxComputeWorkgroupStorageSize)
+    fail("matmul", `tile ${tileKey(t)} needs ${bytes} bytes of workgroup memory, over the limit ${ctx.limits.maxComputeWorkgroupStorageSize}`, "choose a smaller tile");
+}
+
+export function matmul(ctx: GpuContext, a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const op = "matmul";
+  const transA = !!opts.transA, transB = !!opts.transB;
+  expectDtype(op, "A", a, "f32");
+  expectDtype(op, "B", b, "f32");
+  if (a.shape.length < 2 || b.shape.length < 2)
+    fail(op, `A ${shapeStr(a.shape)} and B ${shapeStr(b.shape)} must both have rank >= 2`, "reshape vectors to [1, n] or [n, 1]");
+  const ar = a.shape.length, br = b.shape.length;
+  const M = transA ? a.shape[ar - 1] : a.shape[ar - 2];
+  const Ka = transA ? a.shape[ar - 2] : a.shape[ar - 1];
+  const Kb = transB ? b.shape[br - 1] : b.shape[br - 2];
+  const N = transB ? b.shape[br - 2] : b.shape[br - 1];
+  const desc = `A ${shapeStr(a.shape)}${transA ? "ᵀ" : ""} · B ${shapeStr(b.shape)}${transB ? "ᵀ" : ""}`;
+  if (Ka !== Kb) fail(op, `${desc}: inner dimensions ${Ka} and ${Kb} differ`, "pass operands whose contracted dimensions match (check transA/transB)");
+  const K = Ka;
+  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
+  const batch = batchA.reduce((x, y) => x * y, 1);
+  const bBroadcast = batchB.length === 0;
+  if (!bBroadcast && shapeStr(batchA) !== shapeStr(batchB))
+    fail(op, `${desc}: batch dims ${shapeStr(batchA)} and ${shapeStr(batchB)} differ`, "use equal batch dims, or a rank-2 B that is broadcast");
+  const outShape = [...batchA, M, N];
+  const out = opts.out ?? ctx.empty(outShape);
+  if (opts.out && (shapeStr(out.shape) !== shapeStr(outShape) || out.dtype !== "f32"))
+    fail(op, `out ${shapeStr(out.shape)} ${out.dtype} does not match result ${shapeStr(outShape)} f32`, "pass a matching out tensor or none");
+  if (M === 0 || N === 0) return out;
+
+  const tile = opts.tile ?? chooseTile(ctx, M, N, batch);
+  validateTile(ctx, tile);
+
+  // Split over M (rows of A and C) and N (rows of a transposed B) when over the binding limit.
+  let mChunks = [{ row0: 0, rows: M }];
+  let nChunks = [{ row0: 0, rows: N }];
+  const overA = a.byteSize > ctx.maxBinding, overB = b.byteSize > ctx.maxBinding, overC = out.byteSize > ctx.maxBinding;
+  if (overA || overB || overC) {
+    if (batch > 1) fail(op, `${desc}: a batched operand is over maxStorageBufferBindingSize ${ctx.maxBinding}`, "loop over the batch, passing one matrix per call");
+    if (overA && transA) fail(op, `${desc}: Aᵀ is ${a.byteSize} bytes, over maxStorageBufferBindingSize ${ctx.maxBinding}, and a transposed A cannot be split`, "store A as [M, K]");
+    if (overB && !transB) fail(op, `${desc}: B is ${b.byteSize} bytes, over maxStorageBufferBindingSize ${ctx.maxBinding}, and a [K, N] B cannot be split`, "store the weight as [N, K] and pass transB: true");
+    if (overB) nChunks = planRowChunks(ctx, op, N, K * 4, `rows of B ${shapeStr(b.shape)}`, 4);
+    if (overA || overC) {
+      // A and C are both bound from row m0: both offsets must be aligned.
+      const rowBytes = Math.max(transA ? 0 : K * 4, N * 4);
+      const quantum = lcm(lcm(transA ? 1 : alignedRowStep(ctx, K * 4), alignedRowStep(ctx, N * 4)), 4);
+      mChunks = planRowChunks(ctx, op, M, rowBytes, `rows of A ${shapeStr(a.shape)} / C ${shapeStr(outShape)}`, quantum);
+    }
+  }
+
+  for (const mc of mChunks) {
+    for (const nc of nChunks) {
+      const Mc = mc.rows, Nc = nc.rows;
+      const v: MatmulVariant = {
+        ...tile,
+        transA,
+        transB,
+        checked: Mc % tile.BM !== 0 || Nc % tile.BN !== 0 || K % tile.BK !== 0,
+        vecA: (transA ? M : K) % 4 === 0,
+        vecB: (transB ? K : N) % 4 === 0,
+        vecC: N % 4 === 0 && Nc % 4 === 0,
+      };
+      const key = `matmul:${tileKey(tile)}:${+transA}${+transB}${+v.checked}${+v.vecA}${+v.vecB}${+v.vecC}`;
+      const pipeline = ctx.pipeline(key, () => matmulWgsl(v));
+      const aBind = mChunks.length > 1 ? { buffer: a.buffer, offset: mc.row0 * K * 4, size: Mc * K * 4 } : a;
+      const bBind = nChunks.length > 1 ? { buffer: b.buffer, offset: nc.row0 * K * 4, size: Nc * K * 4 } : b;
+      const cBind = mChunks.length > 1 ? { buffer: out.buffer, offset: mc.row0 * N * 4, size: Mc * N * 4 } : out;
+      ctx.dispatch({
+        pipeline,
+        bindings: [aBind, bBind, cBind],
+        uniforms: params([Mc, Nc, K, M * K, bBroadcast ? 0 : K * N, M * N, N, nc.row0, ceilDiv(K, tile.BK)]),
+        workgroups: [ceilDiv(Nc, tile.BN), ceilDiv(Mc, tile.BM), batch],
+      });
+    }
+  }
+  return out;
+}

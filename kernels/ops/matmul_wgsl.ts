@@ -1,0 +1,184 @@
+// WGSL generator for a tiled, register-blocked, double-buffered f32 matmul
+// C[b] = op(A[b]) · op(B[b]), op = identity or transpose.
+//
+// Each workgroup computes a BM×BN tile of C with (BM/TM)×(BN/TN) threads; each thread owns a
+// TM×TN block made of vec4 pieces spread BM/(TM/4) rows (BN/(TN/4) cols) apart, so that the
+// threads of a warp read consecutive vec4s from workgroup memory (no bank conflicts).
+// A is kept transposed in workgroup memory (As[k][m]) so both operands are read as vec4.
+// The next K-tile is fetched into registers while the current one is multiplied (one
+// barrier per K-tile, two workgroup buffers).
+
+export interface MatmulTile {
+  BM: number;
+  BN: number;
+  BK: number;
+  TM: number;
+  TN: number;
+}
+
+export interface MatmulVariant extends MatmulTile {
+  transA: boolean; // A stored [K, M]
+  transB: boolean; // B stored [N, K]
+  checked: boolean; // bounds checks (shapes not multiples of the tile)
+  vecA: boolean; // A's contiguous dim is a multiple of 4: vec4 global loads
+  vecB: boolean;
+  vecC: boolean; // N multiple of 4: vec4 stores
+}
+
+export const tileKey = (t: MatmulTile) => `${t.BM}x${t.BN}x${t.BK}/${t.TM}x${t.TN}`;
+
+export function matmulWgsl(v: MatmulVariant): string {
+  const { BM, BN, BK, TM, TN } = v;
+  const WGX = BN / TN, WGY = BM / TM, NT = WGX * WGY;
+  const BM4 = BM / 4, BN4 = BN / 4, TM4 = TM / 4, TN4 = TN / 4;
+  const L: string[] = [];
+  const elemA = v.vecA ? "vec4<f32>" : "f32";
+  const elemB = v.vecB ? "vec4<f32>" : "f32";
+  const elemC = v.vecC ? "vec4<f32>" : "f32";
+  L.push(`
+struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32 };
+@group(0) @binding(0) var<storage, read> A: array<${elemA}>;
+@group(0) @binding(1) var<storage, read> B: array<${elemB}>;
+@group(0) @binding(2) var<storage, read_write> C: array<${elemC}>;
+@group(0) @binding(3) var<uniform> p: P;
+var<workgroup> As: array<vec4<f32>, ${2 * BK * BM4}>;
+var<workgroup> Bs: array<vec4<f32>, ${2 * BK * BN4}>;
+`);
+
+  // --- global → register loads for one K-tile starting at k0 -------------------------------
+  // Operand X with tile rows R (m or n) and BK columns; "rowMajorK" = stored [R, K] (contiguous K).
+  const loadPlan = (name: "A" | "B", R: number, rowMajorK: boolean, vec: boolean) => {
+    const R4 = R / 4;
+    const count = (R * BK) / 4 / NT; // vec4 per thread
+    if (!Number.isInteger(count) || count < 1) throw new Error(`matmul tile ${tileKey(v)}: ${name} tile not divisible among ${NT} threads`);
+    const lim = name === "A" ? "p.M" : "p.N";
+    const base = name === "A" ? "baseA" : "baseB";
+    const g = name === "A" ? "gm" : "gn";
+    const decl: string[] = [];
+    const load: string[] = [];
+    const store: string[] = [];
+    for (let l = 0; l < count; l++) {
+      const r = `${name}r${l}`;
+      decl.push(`var ${r}: vec4<f32>;`);
+      load.push(`{ let idx = lid + ${l * NT}u;`);
+      if (rowMajorK) {
+        // idx -> (row, k-quad); vec4 along K
+        load.push(`  let row = idx / ${BK / 4}u; let kq = (idx % ${BK / 4}u) * 4u; let gr = ${g}0 + row; let gk = k0 + kq;`);
+        const addr = (c: string) => `${base} + gr * p.K + gk${c}`;
+        if (vec) {
+          const cond = v.checked ? `gr < ${lim} && gk < p.K` : "true";
+          load.push(`  ${r} = select(vec4<f32>(0.0), ${name}[(${addr("")}) / 4u], ${cond}); }`);
+        } else {
+          const parts = [0, 1, 2, 3].map((c) => {
+            const cond = v.checked ? `gr < ${lim} && gk + ${c}u < p.K` : "true";
+            return `select(0.0, ${name}[min(${addr(` + ${c}u`)}, arrayLength(&${name}) - 1u)], ${cond})`;
+          });
+          load.push(`  ${r} = vec4<f32>(${parts.join(", ")}); }`);
+        }
+        store.push(`{ let idx = lid + ${l * NT}u; let row = idx / ${BK / 4}u; let kq = (idx % ${BK / 4}u) * 4u;`);
+        for (let c = 0; c < 4; c++) store.push(`  ${name}s[buf + (kq + ${c}u) * ${R4}u + row / 4u][row % 4u] = ${r}[${c}];`);
+        store.push(`}`);
+      } else {
+        // stored [K, R]: idx -> (k, row-quad); vec4 along R, stored directly
+        load.push(`  let kk = idx / ${R4}u; let rq = (idx % ${R4}u) * 4u; let gk = k0 + kk; let gr = ${g}0 + rq;`);
+        const ld = name === "A" ? "p.M" : "p.N";
+        const addr = (c: string) => `${base} + gk * ${ld} + gr${c}`;
+        if (vec) {
+          const cond = v.checked ? `gk < p.K && gr < ${lim}` : "true";
+          load.push(`  ${r} = select(vec4<f32>(0.0), ${name}[(${addr("")}) / 4u], ${cond}); }`);
+        } else {
+          const parts = [0, 1, 2, 3].map((c) => {
+            const cond = v.checked ? `gk < p.K && gr + ${c}u < ${lim}` : "true";
+            return `select(0.0, ${name}[min(${addr(` + ${c}u`)}, arrayLength(&${name}) - 1u)], ${cond})`;
+          });
+          load.push(`  ${r} = vec4<f32>(${parts.join(", ")}); }`);
+        }
+        store.push(`{ let idx = lid + ${l * NT}u; ${name}s[buf + idx] = ${r}; }`);
+      }
+    }
+    return { decl, load, store };
+  };
+  const pa = loadPlan("A", BM, !v.transA, v.vecA);
+  const pb = loadPlan("B", BN, v.transB, v.vecB);
+
+  // --- the multiply of one K-tile, fully unrolled over the thread's block -------------------
+  const acc = (i: number, j: number) => `c${i}_${j}`; // row i (0..TM), vec4 column group j
+  const body: string[] = [];
+  body.push(`for (var k = 0u; k < ${BK}u; k++) {`);
+  for (let q = 0; q < TM4; q++) body.push(`  let a${q} = As[bufA + k * ${BM4}u + ${q * WGY}u + ty];`);
+  for (let q = 0; q < TN4; q++) body.push(`  let b${q} = Bs[bufB + k * ${BN4}u + ${q * WGX}u + tx];`);
+  for (let i = 0; i < TM; i++)
+    for (let j = 0; j < TN4; j++) body.push(`  ${acc(i, j)} = fma(vec4<f32>(a${i >> 2}[${i & 3}]), b${j}, ${acc(i, j)});`);
+  body.push(`}`);
+
+  const accDecl: string[] = [];
+  for (let i = 0; i < TM; i++) for (let j = 0; j < TN4; j++) accDecl.push(`var ${acc(i, j)} = vec4<f32>(0.0);`);
+
+  // --- epilogue ------------------------------------------------------------------------------
+  const epi: string[] = [];
+  for (let i = 0; i < TM; i++) {
+    const rowOff = (i >> 2) * WGY * 4 + (i & 3);
+    epi.push(`{ let row = gm0 + ty * 4u + ${rowOff}u;`);
+    if (v.checked) epi.push(`  if (row < p.M) {`);
+    for (let j = 0; j < TN4; j++) {
+      epi.push(`  { let col = gn0 + tx * 4u + ${j * WGX * 4}u;`);
+      const base = `baseC + row * p.ldc + p.n0 + col`;
+      if (v.vecC) {
+        epi.push(`    ${v.checked ? "if (col < p.N) { " : ""}C[(${base}) / 4u] = ${acc(i, j)};${v.checked ? " }" : ""} }`);
+      } else {
+        for (let c = 0; c < 4; c++)
+          epi.push(`    ${v.checked ? `if (col + ${c}u < p.N) { ` : ""}C[${base} + ${c}u] = ${acc(i, j)}[${c}];${v.checked ? " }" : ""}`);
+        epi.push(`  }`);
+      }
+    }
+    if (v.checked) epi.push(`  }`);
+    epi.push(`}`);
+  }
+
+  L.push(`
+@compute @workgroup_size(${WGX}, ${WGY}, 1)
+fn main(@builtin(local_invocation_id) li: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>) {
+  let tx = li.x; let ty = li.y; let lid = ty * ${WGX}u + tx;
+  let gm0 = wg.y * ${BM}u; let gn0 = wg.x * ${BN}u;
+  let baseA = wg.z * p.strideA; let baseB = wg.z * p.strideB; let baseC = wg.z * p.strideC;
+  ${accDecl.join("\n  ")}
+  ${pa.decl.join(" ")} ${pb.decl.join(" ")}
+  var k0 = 0u;
+  ${pa.load.join("\n  ")}
+  ${pb.load.join("\n  ")}
+  {
+    let buf = 0u;
+    ${pa.store.join("\n    ")}
+  }
+  {
+    let buf = 0u;
+    ${pb.store.join("\n    ")}
+  }
+  workgroupBarrier();
+  for (var t = 0u; t < p.numTiles; t++) {
+    let cur = t & 1u;
+    let more = t + 1u < p.numTiles;
+    if (more) {
+      k0 = (t + 1u) * ${BK}u;
+      ${pa.load.join("\n      ")}
+      ${pb.load.join("\n      ")}
+    }
+    let bufA = cur * ${BK * BM4}u; let bufB = cur * ${BK * BN4}u;
+    ${body.join("\n    ")}
+    if (more) {
+      {
+        let buf = (1u - cur) * ${BK * BM4}u;
+        ${pa.store.join("\n        ")}
+      }
+      {
+        let buf = (1u - cur) * ${BK * BN4}u;
+        ${pb.store.join("\n        ")}
+      }
+    }
+    workgroupBarrier();
+  }
+  ${epi.join("\n  ")}
+}
+`);
+  return L.join("");
+}

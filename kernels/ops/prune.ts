@@ -1,0 +1,421 @@
+// Pruning kernels: exact k-th smallest selection (radix select on the f32 bit patterns of
+// non-negative scores), magnitude and Wanda masks (unstructured and N:M), the fused SparseGPT
+// block solve, and the calibration statistics (Hessian, Wanda's column norms).
+// Plain-TypeScript twins: ../reference/prune.ts.
+import type { GpuContext } from "../runtime/context.js";
+import { fail, shapeStr } from "../runtime/errors.js";
+import type { Tensor } from "../runtime/tensor.js";
+import { expectBindable, expectDtype, grid1d, params } from "./common.js";
+import { gemmUpdate, hessianInverseFactor, view } from "./linalg.js";
+import { matmul } from "./matmul.js";
+
+// ---- global k-th smallest (radix select, 4 passes of 8 bits) -----------------------------------
+const histWgsl = `
+struct P { n: u32, shift: u32, off: u32 };
+@group(0) @binding(0) var<storage, read> T: array<f32>;
+@group(0) @binding(1) var<storage, read_write> state: array<u32>;
+@group(0) @binding(2) var<storage, read_write> hist: array<atomic<u32>>;
+@group(0) @binding(3) var<uniform> p: P;
+var<workgroup> h: array<atomic<u32>, 256>;
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  atomicStore(&h[t], 0u);
+  workgroupBarrier();
+  let prefix = state[0];
+  let hi = select(0u, 0xffffffffu << (p.shift + 8u), p.shift < 24u);
+  let stride = nwg.x * nwg.y * 256u;
+  for (var i = (wg.y * nwg.x + wg.x) * 256u + t; i < p.n; i += stride) {
+    let b = bitcast<u32>(T[p.off + i]);
+    if ((b & hi) == prefix) { atomicAdd(&h[(b >> p.shift) & 255u], 1u); }
+  }
+  workgroupBarrier();
+  let c = atomicLoad(&h[t]);
+  if (c != 0u) { atomicAdd(&hist[t], c); }
+}`;
+
+const initWgsl = `
+struct P { k: u32 };
+@group(0) @binding(0) var<storage, read_write> state: array<u32>;
+@group(0) @binding(1) var<uniform> p: P;
+@compute @workgroup_size(1)
+fn main() { state[0] = 0u; state[1] = p.k; }`;
+
+const scanWgsl = `
+struct P { shift: u32 };
+@group(0) @binding(0) var<storage, read_write> state: array<u32>;
+@group(0) @binding(1) var<storage, read_write> hist: array<u32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) t: u32) {
+  if (t == 0u) {
+    var cum = 0u; let k = state[1];
+    for (var b = 0u; b < 256u; b++) {
+      let c = hist[b];
+      if (cum + c > k) { state[0] = state[0] | (b << p.shift); state[1] = k - cum; break; }
+      cum += c;
+    }
+  }
+  workgroupBarrier();
+  hist[t] = 0u;
+}`;
+
+/**
+ * Records the selection of the k-th smallest (0-based) of T[off .. off+n) (non-negative, finite
+ * f32); afterwards state[0] holds its bit pattern and state[1] its rank among equal values.
+ * `state` is u32 [2] and `hist` u32 [256] zeros (left zeroed again).
+ */
+export function kthSmallest(ctx: GpuContext, T: Tensor, n: number, k: number, state: Tensor, hist: Tensor, off = 0): void {
+  if (!(k >= 0 && k < n)) fail("kthSmallest", `k=${k} outside [0, ${n})`, "pass 0 ≤ k < n");
+  // reset inside the command stream (a queue write would land before all recorded dispatches)
+  ctx.dispatch({ pipeline: ctx.pipeline("prune:kinit", () => initWgsl), bindings: [state], uniforms: params([k]), workgroups: [1] });
+  const hp = ctx.pipeline("prune:hist", () => histWgsl), sp = ctx.pipeline("prune:scan", () => scanWgsl);
+  const groups = grid1d(ctx, Math.min(1024, Math.ceil(n / 256 / 8)));
+  for (const shift of [24, 16, 8, 0]) {
+    ctx.dispatch({ pipeline: hp, bindings: [T, state, hist], uniforms: params([n, shift, off]), workgroups: groups });
+    ctx.dispatch({ pipeline: sp, bindings: [state, hist], uniforms: params([shift]), workgroups: [1] });
+  }
+}
+
+// ---- per-row selection with stable ties (Wanda unstructured) --------------------------------
+/** Zeroes, in each row, the k entries with the smallest score (ties: lower index first). */
+const rowSelectWgsl = (wanda: boolean) => `
+struct P { rows: u32, n: u32, k: u32 };
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> scale: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+var<workgroup> h: array<atomic<u32>, 256>;
+var<workgroup> sh: array<u32, 258>;
+fn score(r: u32, c: u32) -> u32 {
+  ${wanda ? "return bitcast<u32>(abs(W[r * p.n + c]) * sqrt(scale[c]));" : "return bitcast<u32>(abs(W[r * p.n + c]) + 0.0 * scale[0]);"}
+}
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r = wg.y * nwg.x + wg.x;
+  if (r >= p.rows || p.k == 0u) { return; }
+  var prefix = 0u; var krem = p.k;
+  for (var ps = 0u; ps < 4u; ps++) {
+    let shift = 24u - 8u * ps;
+    let hi = select(0u, 0xffffffffu << (shift + 8u), shift < 24u);
+    atomicStore(&h[t], 0u);
+    workgroupBarrier();
+    for (var c = t; c < p.n; c += 256u) {
+      let b = score(r, c);
+      if ((b & hi) == prefix) { atomicAdd(&h[(b >> shift) & 255u], 1u); }
+    }
+    workgroupBarrier();
+    if (t == 0u) {
+      var cum = 0u;
+      for (var b = 0u; b < 256u; b++) {
+        let cnt = atomicLoad(&h[b]);
+        if (cum + cnt > krem) { sh[256] = prefix | (b << shift); sh[257] = krem - cum; break; }
+        cum += cnt;
+      }
+    }
+    workgroupBarrier();
+    prefix = sh[256]; krem = sh[257];
+    workgroupBarrier();
+  }
+  // prune all < thresh, and the first krem (by index) == thresh
+  let ch = (p.n + 255u) / 256u;
+  let c0 = min(t * ch, p.n); let c1 = min(c0 + ch, p.n);
+  var eq = 0u;
+  for (var c = c0; c < c1; c++) { if (score(r, c) == prefix) { eq++; } }
+  sh[t] = eq;
+  workgroupBarrier();
+  if (t == 0u) { var s = 0u; for (var i = 0u; i < 256u; i++) { let v = sh[i]; sh[i] = s; s += v; } }
+  workgroupBarrier();
+  var before = sh[t];
+  for (var c = c0; c < c1; c++) {
+    let b = score(r, c);
+    if (b < prefix) { W[r * p.n + c] = 0.0; }
+    else if (b == prefix) { if (before < krem) { W[r * p.n + c] = 0.0; } before++; }
+  }
+}`;
+
+/** N:M per row on score |W|·sqrt(scale) (wanda) or |W|: in each group of M columns zero the N smallest. */
+const nmWgsl = (wanda: boolean) => `
+struct P { rows: u32, n: u32, N: u32, M: u32 };
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> scale: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = g.y * nwg.x * 64u + g.x;
+  let groups = p.n / p.M;
+  if (id >= p.rows * groups) { return; }
+  let r = id / groups; let c0 = (id % groups) * p.M;
+  var s: array<f32, 32>;
+  for (var j = 0u; j < p.M; j++) {
+    ${wanda ? "s[j] = abs(W[r * p.n + c0 + j]) * sqrt(scale[c0 + j]);" : "s[j] = abs(W[r * p.n + c0 + j]) + 0.0 * scale[0];"}
+  }
+  for (var j = 0u; j < p.M; j++) {
+    var rank = 0u;
+    for (var f = 0u; f < p.M; f++) { if (s[f] < s[j] || (s[f] == s[j] && f < j)) { rank++; } }
+    if (rank < p.N) { W[r * p.n + c0 + j] = 0.0; }
+  }
+}`;
+
+const absWgsl = `
+struct P { n: u32 };
+@group(0) @binding(0) var<storage, read> W: array<f32>;
+@group(0) @binding(1) var<storage, read_write> T: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = g.y * nwg.x * 256u + g.x;
+  if (i < p.n) { T[i] = abs(W[i]); }
+}`;
+
+const zeroLeqWgsl = `
+struct P { n: u32 };
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> state: array<u32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = g.y * nwg.x * 256u + g.x;
+  if (i < p.n && bitcast<u32>(abs(W[i])) <= state[0]) { W[i] = 0.0; }
+}`;
+
+export interface PruneMaskOptions {
+  sparsity: number;
+  /** N:M (per output row, M consecutive input columns); sparsity is then ignored. */
+  nm?: { n: number; m: number };
+}
+
+function checkW(ctx: GpuContext, op: string, W: Tensor): [number, number] {
+  expectDtype(op, "W", W, "f32");
+  if (W.shape.length !== 2) fail(op, `W ${shapeStr(W.shape)} is not [out, in]`, "pass a 2-D weight");
+  expectBindable(ctx, op, "W", W, "prune smaller matrices");
+  return [W.shape[0]!, W.shape[1]!];
+}
+
+function checkNM(op: string, cols: number, nm: { n: number; m: number }) {
+  if (!(nm.n >= 1 && nm.m <= 32 && nm.n < nm.m)) fail(op, `N:M ${nm.n}:${nm.m} needs 1 ≤ N < M ≤ 32`, "use e.g. 2:4 or 4:8");
+  if (cols % nm.m) fail(op, `width ${cols} is not divisible by M=${nm.m}`, `use a pattern whose M divides ${cols}`);
+}
+function checkSparsity(op: string, s: number) {
+  if (!(s >= 0 && s < 1)) fail(op, `sparsity ${s} outside [0, 1)`, "pass a sparsity in [0, 1)");
+}
+
+/**
+ * Magnitude pruning in place: unstructured = one threshold over the whole matrix,
+ * W[|W| <= sort(|W|)[floor(numel·s)]] = 0 (ties over-prune, as the reference); N:M per row.
+ * Sparsity 0 prunes nothing.
+ */
+export function magnitudePrune(ctx: GpuContext, W: Tensor, o: PruneMaskOptions): void {
+  const op = "magnitudePrune";
+  const [rows, cols] = checkW(ctx, op, W);
+  const one = ctx.zeros([1]);
+  if (o.nm) {
+    checkNM(op, cols, o.nm);
+    ctx.dispatch({ pipeline: ctx.pipeline("prune:nm:mag", () => nmWgsl(false)), bindings: [W, one], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil((rows * cols) / o.nm.m / 64)) });
+  } else {
+    checkSparsity(op, o.sparsity);
+    const numel = rows * cols, k = Math.floor(numel * o.sparsity);
+    if (o.sparsity > 0 && numel > 0) {
+      const T = ctx.empty([numel]), state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
+      const g = grid1d(ctx, Math.ceil(numel / 256));
+      ctx.dispatch({ pipeline: ctx.pipeline("prune:abs", () => absWgsl), bindings: [W, T], uniforms: params([numel]), workgroups: g });
+      kthSmallest(ctx, T, numel, k, state, hist);
+      ctx.dispatch({ pipeline: ctx.pipeline("prune:zeroLeq", () => zeroLeqWgsl), bindings: [W, state], uniforms: params([numel]), workgroups: g });
+      T.release(); state.release(); hist.release();
+    }
+  }
+  one.release();
+}
+
+/**
+ * Wanda in place: score |W|·sqrt(colSq) (colSq = Σ_tokens x² / n_seq per input column); per
+ * output row the floor(in·s) lowest scores are zeroed (stable: ties → lower index); N:M per row.
+ */
+export function wandaPrune(ctx: GpuContext, W: Tensor, colSq: Tensor, o: PruneMaskOptions): void {
+  const op = "wandaPrune";
+  const [rows, cols] = checkW(ctx, op, W);
+  if (colSq.size !== cols) fail(op, `colSq ${shapeStr(colSq.shape)} does not match W ${shapeStr(W.shape)}`, "pass one statistic per input column");
+  if (o.nm) {
+    checkNM(op, cols, o.nm);
+    ctx.dispatch({ pipeline: ctx.pipeline("prune:nm:wanda", () => nmWgsl(true)), bindings: [W, colSq], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil((rows * cols) / o.nm.m / 64)) });
+  } else {
+    checkSparsity(op, o.sparsity);
+    const k = Math.floor(cols * o.sparsity);
+    if (k > 0) ctx.dispatch({ pipeline: ctx.pipeline("prune:rowsel:wanda", () => rowSelectWgsl(true)), bindings: [W, colSq], uniforms: params([rows, cols, k]), workgroups: grid1d(ctx, rows) });
+  }
+}
+
+// ---- SparseGPT -------------------------------------------------------------------------------
+const deadWgsl = `
+struct P { rows: u32, cols: u32 };
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> H: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  if (g.y >= p.rows || g.x >= p.cols) { return; }
+  if (H[g.x * p.cols + g.x] == 0.0) { W[g.y * p.cols + g.x] = 0.0; }
+}`;
+
+/** T[r, j] = W[r, i1+j]² / Hinv[i1+j, i1+j]² for the block (SparseGPT's adaptive-mask score). */
+const scoreWgsl = `
+struct P { rows: u32, cols: u32, i1: u32, bw: u32 };
+@group(0) @binding(0) var<storage, read> W: array<f32>;
+@group(0) @binding(1) var<storage, read> Hinv: array<f32>;
+@group(0) @binding(2) var<storage, read_write> T: array<f32>;
+@group(0) @binding(3) var<uniform> p: P;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let r = g.y; let j = g.x;
+  if (r >= p.rows || j >= p.bw) { return; }
+  let w = W[r * p.cols + p.i1 + j];
+  let d = Hinv[(p.i1 + j) * p.cols + p.i1 + j];
+  T[r * p.bw + j] = (w * w) / (d * d);
+}`;
+
+/** One thread per row: the whole in-block OBS sweep, writing Q into W and the errors into E. */
+const solveWgsl = (B: number, nmMode: boolean) => `
+struct P { rows: u32, cols: u32, i1: u32, bw: u32, N: u32, M: u32 };
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> Hinv: array<f32>;
+@group(0) @binding(2) var<storage, read> T: array<f32>;
+@group(0) @binding(3) var<storage, read> state: array<u32>;
+@group(0) @binding(4) var<storage, read_write> E: array<f32>;
+@group(0) @binding(5) var<uniform> p: P;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r = g.y * nwg.x * 64u + g.x;
+  if (r >= p.rows) { return; }
+  var w: array<f32, ${B}>;
+  var mk: array<u32, ${B}>;
+  let base = r * p.cols + p.i1;
+  for (var j = 0u; j < p.bw; j++) {
+    w[j] = W[base + j];
+    ${nmMode ? "mk[j] = 0u;" : "mk[j] = select(0u, 1u, bitcast<u32>(T[r * p.bw + j]) <= state[0]);"}
+  }
+  for (var i = 0u; i < p.bw; i++) {
+    let hrow = (p.i1 + i) * p.cols + p.i1;
+    ${nmMode ? `
+    if (i % p.M == 0u) {
+      var s: array<f32, 32>;
+      for (var j = 0u; j < p.M; j++) { let d = Hinv[hrow + j * p.cols + i + j]; s[j] = (w[i + j] * w[i + j]) / (d * d); }
+      for (var j = 0u; j < p.M; j++) {
+        var rank = 0u;
+        for (var f = 0u; f < p.M; f++) { if (s[f] < s[j] || (s[f] == s[j] && f < j)) { rank++; } }
+        if (rank < p.N) { mk[i + j] = 1u; }
+      }
+    }` : ""}
+    let wi = w[i];
+    let q = select(wi, 0.0, mk[i] == 1u);
+    let d = Hinv[hrow + i];
+    let err = (wi - q) / d;
+    for (var j = i + 1u; j < p.bw; j++) { w[j] = fma(-err, Hinv[hrow + j], w[j]); }
+    W[base + i] = q;
+    E[r * ${B}u + i] = err;
+  }
+  ${nmMode ? "_ = state[0]; _ = T[0];" : ""}
+}`;
+
+export interface SparseGptOptions extends PruneMaskOptions {
+  /** Damping as a fraction of mean(diag H) (percdamp). Default 0.01. */
+  damping?: number;
+  /** Columns per lazy-update block (≤ 128). Default 128. */
+  blockSize?: number;
+  /** Names the layer in errors. */
+  layer?: string;
+}
+
+export interface SparseGptResult {
+  damping: number;
+  deadColumns: number;
+}
+
+/**
+ * SparseGPT's fasterprune in place on W [rows, cols] given H [cols, cols] (H is not modified):
+ * dead columns zeroed, Hinv via `hessianInverseFactor`, then per block of `blockSize` columns:
+ * adaptive mask (unstructured: one threshold over the rows×B block), one fused solve dispatch,
+ * and the lazy update W[:, i2:] -= Err·Hinv[i1:i2, i2:] as one GEMM.
+ */
+export async function sparsegptPrune(ctx: GpuContext, W: Tensor, H: Tensor, o: SparseGptOptions): Promise<SparseGptResult> {
+  const op = "sparsegptPrune";
+  const [rows, cols] = checkW(ctx, op, W);
+  expectDtype(op, "H", H, "f32");
+  if (H.shape.length !== 2 || H.shape[0] !== cols || H.shape[1] !== cols)
+    fail(op, `H ${shapeStr(H.shape)} does not match W ${shapeStr(W.shape)}`, `pass the [${cols}, ${cols}] Hessian of this layer's input`);
+  const B = o.blockSize ?? 128;
+  if (!(Number.isInteger(B) && B >= 1 && B <= 128)) fail(op, `blockSize ${B}`, "use 1..128");
+  if (o.nm) {
+    checkNM(op, cols, o.nm);
+    if (B % o.nm.m) fail(op, `blockSize ${B} is not a multiple of M=${o.nm.m}`, "use a block size divisible by M");
+  } else checkSparsity(op, o.sparsity);
+  ctx.dispatch({ pipeline: ctx.pipeline("prune:dead", () => deadWgsl), bindings: [W, H], uniforms: params([rows, cols]), workgroups: [Math.ceil(cols / 16), Math.ceil(rows / 16)] });
+  const { hinv, damping, deadColumns } = await hessianInverseFactor(ctx, H, o.damping ?? 0.01, o.layer ?? "layer");
+  const T = ctx.empty([rows * B]), E = ctx.empty([rows, B]);
+  const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
+  const nmMode = !!o.nm;
+  const solve = ctx.pipeline(`prune:sgpt:solve:${B}:${nmMode}`, () => solveWgsl(B, nmMode));
+  const score = ctx.pipeline("prune:sgpt:score", () => scoreWgsl);
+  const rowGroups = grid1d(ctx, Math.ceil(rows / 64));
+  for (let i1 = 0; i1 < cols; i1 += B) {
+    const i2 = Math.min(i1 + B, cols), bw = i2 - i1;
+    if (!nmMode) {
+      ctx.dispatch({ pipeline: score, bindings: [W, hinv, T], uniforms: params([rows, cols, i1, bw]), workgroups: [Math.ceil(bw / 16), Math.ceil(rows / 16)] });
+      const n = rows * bw;
+      kthSmallest(ctx, T, n, Math.floor(n * o.sparsity), state, hist);
+    }
+    ctx.dispatch({ pipeline: solve, bindings: [W, hinv, T, state, E], uniforms: params([rows, cols, i1, bw, o.nm?.n ?? 0, o.nm?.m ?? 1]), workgroups: rowGroups });
+    if (i2 < cols) gemmUpdate(ctx, rows, cols - i2, bw, view(E, 0, B), view(hinv, i1 * cols + i2, cols), view(W, i2, cols), { alpha: -1, beta: 1 });
+  }
+  T.release(); E.release(); state.release(); hist.release(); hinv.release();
+  return { damping, deadColumns };
+}
+
+// ---- calibration statistics ------------------------------------------------------------------
+const axpbyWgsl = `
+struct P { n: u32, a: f32, b: f32 };
+@group(0) @binding(0) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = g.y * nwg.x * 256u + g.x;
+  if (i < p.n) { Y[i] = p.a * Y[i] + p.b * X[i]; }
+}`;
+
+const colSqWgsl = `
+struct P { tokens: u32, cols: u32, a: f32, b: f32 };
+@group(0) @binding(0) var<storage, read_write> S: array<f32>;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let c = g.x;
+  if (c >= p.cols) { return; }
+  var acc = 0.0;
+  for (var t = 0u; t < p.tokens; t++) { let v = X[t * p.cols + c]; acc = fma(v, v, acc); }
+  S[c] = p.a * S[c] + p.b * acc;
+}`;
+
+/**
+ * SparseGPT/GPTQ Hessian running average for one calibration call of `batch` sequences whose
+ * tokens are the rows of X [tokens, cols]: H ← H·n/(n+b) + (2/(n+b))·XᵀX. Returns the new n.
+ */
+export function hessianAccumulate(ctx: GpuContext, H: Tensor, X: Tensor, nSeen: number, batch = 1): number {
+  const op = "hessianAccumulate";
+  expectDtype(op, "X", X, "f32");
+  const cols = X.shape[X.shape.length - 1]!;
+  if (H.shape[0] !== cols || H.shape[1] !== cols) fail(op, `H ${shapeStr(H.shape)} does not match X ${shapeStr(X.shape)}`, "pass H [in, in]");
+  const X2 = ctx.reshape(X, [X.size / cols, cols]);
+  const G = matmul(ctx, X2, X2, { transA: true });
+  const n2 = nSeen + batch;
+  ctx.dispatch({ pipeline: ctx.pipeline("prune:axpby", () => axpbyWgsl), bindings: [H, G], uniforms: params([H.size, { f: nSeen / n2 }, { f: 2 / n2 }]), workgroups: grid1d(ctx, Math.ceil(H.size / 256)) });
+  G.release();
+  return n2;
+}
+
+/** Wanda's scaler_row: S ← S·n/(n+b) + Σ_tokens x²/(n+b). Returns the new n. */
+export function columnSqAccumulate(ctx: GpuContext, S: Tensor, X: Tensor, nSeen: number, batch = 1): number {
+  const cols = X.shape[X.shape.length - 1]!;
+  if (S.size !== cols) fail("columnSqAccumulate", `S ${shapeStr(S.shape)} does not match X ${shapeStr(X.shape)}`, "pass S [in]");
+  const n2 = nSeen + batch;
+  ctx.dispatch({ pipeline: ctx.pipeline("prune:colsq", () => colSqWgsl), bindings: [S, X], uniforms: params([X.size / cols, cols, { f: nSeen / n2 }, { f: 1 / n2 }]), workgroups: [Math.ceil(cols / 64)] });
+  return n2;
+}

@@ -1,0 +1,5 @@
+export * from "./matmul.js";
+export * from "./attention.js";
+export * from "./elementwise.js";
+export * from "./rows.js";
+export * from "./rope.js";

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Bundles a Node GPU job into one ESM file for the bare GPU host (no Node, no npm there).
+#   bash scripts/gpu-host/bundle.sh ENTRY.ts NAME   ->  .gpu-kit/NAME.mjs
+# Builds the kit (node binary, webgpu/dawn.node, Vulkan loader debs) first when missing.
+# On the host (device `run`, carry [".gpu-kit"]):  bash scripts/gpu-host/host-run.sh NAME [args]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+entry=${1:?usage: bundle.sh ENTRY.ts NAME}; name=${2:?usage: bundle.sh ENTRY.ts NAME}
+cd "$root"
+if [ ! -f .gpu-kit/activate.sh ] || [ ! -f .gpu-kit/webgpu.tar.xz ]; then
+  kit=$(ls "$root"/../shared/tools/gpu-host-kit.sh 2>/dev/null || true)
+  [ -n "$kit" ] || { echo "gpu-host-kit.sh not found (expected ../shared/tools/)" >&2; exit 1; }
+  bash "$kit"
+fi
+npx esbuild "$entry" --bundle --platform=node --format=esm --target=node20 --external:webgpu \
+  --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" \
+  --outfile=".gpu-kit/$name.mjs" --log-level=warning
+du -sh .gpu-kit | awk '{print "[bundle] .gpu-kit is " $1}' >&2
+echo ".gpu-kit/$name.mjs"
