@@ -71,7 +71,8 @@ export function wilsonInterval(k: number, n: number, z = 1.959963984540054): [nu
   const z2 = z * z;
   const center = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
-  return [Math.max(0, center - half), Math.min(1, center + half)];
+  // exact bounds at the ends (the formula gives them up to rounding: 5.6e-17 instead of 0)
+  return [k === 0 ? 0 : Math.max(0, center - half), k === n ? 1 : Math.min(1, center + half)];
 }
 
 /** A small seeded PRNG (mulberry32), so bootstrap intervals are identical run to run. */

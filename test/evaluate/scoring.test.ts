@@ -65,6 +65,14 @@ describe("confidence intervals", () => {
     expect(() => wilsonInterval(3, 2)).toThrow(/0 ≤ k ≤ n/);
   });
 
+  it("Wilson interval is exactly 0 / 1 at the ends (no rounding residue)", () => {
+    // k = 0: [0, z²/(n + z²)]; k = n: [n/(n + z²), 1]. For n = 3, z = 1.96: z²/(3 + z²) = 0.5615.
+    expect(wilsonInterval(0, 3)[0]).toBe(0);
+    expect(wilsonInterval(0, 3)[1]).toBeCloseTo(0.5615, 4);
+    expect(wilsonInterval(3, 3)[1]).toBe(1);
+    expect(wilsonInterval(3, 3)[0]).toBeCloseTo(1 - 0.5615, 4);
+  });
+
   it("bootstrap interval is seeded, brackets the mean and narrows with n", () => {
     const values = Array.from({ length: 400 }, (_, i) => (i % 4 === 0 ? 1 : 0)); // mean 0.25
     const a = bootstrapMeanInterval(values, { seed: 7 });

@@ -1,0 +1,67 @@
+// kick merge --out DIR SRC...: combines shard stores into one (a run stored twice must agree).
+// Standalone meanwhile: npx tsx loaders/cli/merge.ts --out DIR SRC...
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { ResultsStore } from "../sweep/store.js";
+
+export const summary = "combine shard results stores into one and export its Parquet tables";
+
+const HELP = `Usage: kick merge --out DIR [--export DIR] SRC [SRC ...]
+
+Copies the finished runs of every source store (e.g. the --store of each shard) into the store at
+--out (created if missing). A run present in several stores must have identical results (timing
+columns aside); otherwise the merge stops and names the run. Corrupt or incompatible stores are refused,
+never overwritten.
+
+Options:
+  --out DIR       the combined store
+  --export DIR    then write results.parquet, examples.parquet, runs.parquet of the combined store to DIR
+  -h, --help      this help`;
+
+export async function main(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: { out: { type: "string" }, export: { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (e) {
+    process.stderr.write(`kick merge: ${(e as Error).message} (see kick merge --help)\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (typeof values.out !== "string") {
+    process.stderr.write("kick merge: --out DIR is required (see kick merge --help)\n");
+    return 2;
+  }
+  if (positionals.length === 0) {
+    process.stderr.write("kick merge: give at least one source store (see kick merge --help)\n");
+    return 2;
+  }
+  try {
+    const sources = [];
+    for (const dir of positionals) sources.push(await ResultsStore.open(dir));
+    const out = await ResultsStore.open(values.out, { create: true });
+    const { added, skipped } = await out.mergeFrom(sources);
+    process.stderr.write(`[merge] ${added} run(s) added, ${skipped} already present, from ${sources.length} store(s) into ${values.out}\n`);
+    if (typeof values.export === "string") {
+      const counts = await out.exportTables(values.export);
+      process.stderr.write(`[merge] exported ${Object.entries(counts).map(([t, n]) => `${t}: ${n} rows`).join(", ")} to ${values.export}\n`);
+    }
+    return 0;
+  } catch (e) {
+    process.stderr.write(`kick merge: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,89 @@
+// kick sweep --plan FILE [--shard i/n] [--store DIR]: runs a sweep plan into a results store.
+// Standalone meanwhile: npx tsx loaders/cli/sweep.ts --plan FILE ...
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { loadPlan, parseShard, shardRuns, describeRun } from "../sweep/plan.js";
+import { runSweep } from "../sweep/runner.js";
+import { ResultsStore } from "../sweep/store.js";
+
+export const summary = "run a sweep plan (models × compression × tasks × seeds) into a results store; resumable, shardable";
+
+export const DEFAULT_STORE = resolve(fileURLToPath(new URL("../../data/results/store", import.meta.url)));
+
+const HELP = `Usage: kick sweep --plan FILE [options]
+
+Expands the plan (models × compression specs × tasks × seeds, plus ablations) into runs keyed by a
+content hash, skips the runs the store already has, and writes each finished run atomically. Kill it
+at any time and start it again: nothing finished is lost or repeated. Progress (per run and overall
+ETA) goes to stderr. Exit code 1 if a run failed (the others still ran), 2 for a bad command line or plan.
+
+Options:
+  --plan FILE        the sweep plan (JSON; see docs/sweep.md)
+  --shard i/n        run only shard i of n (0 ≤ i < n): every n-th run of the plan's run-id order
+  --store DIR        results store (default: data/results/store); created if missing
+  --export DIR       afterwards, write results/examples/runs.parquet of the whole store to DIR
+  --models-dir DIR   where bare model names live (default: data/models)
+  --dry-run          list the shard's runs (id, stored or not) and exit
+  -h, --help         this help`;
+
+export async function main(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        plan: { type: "string" },
+        shard: { type: "string" },
+        store: { type: "string" },
+        export: { type: "string" },
+        "models-dir": { type: "string" },
+        "dry-run": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    process.stderr.write(`kick sweep: ${(e as Error).message} (see kick sweep --help)\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  let plan;
+  let shard;
+  try {
+    if (typeof values.plan !== "string") throw new Error("--plan FILE is required");
+    shard = typeof values.shard === "string" ? parseShard(values.shard) : undefined;
+    plan = await loadPlan(values.plan, typeof values["models-dir"] === "string" ? { modelsDir: values["models-dir"] } : {});
+  } catch (e) {
+    process.stderr.write(`kick sweep: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const storeDir = typeof values.store === "string" ? values.store : DEFAULT_STORE;
+  try {
+    const store = await ResultsStore.open(storeDir, { create: true });
+    if (values["dry-run"]) {
+      const runs = shard ? shardRuns(plan.runs, shard) : plan.runs;
+      for (const r of runs) process.stdout.write(`${r.run_id}\t${store.has(r.run_id) ? "stored" : "todo"}\t${describeRun(r)}\n`);
+      process.stderr.write(`[sweep] ${runs.length} of ${plan.runs.length} runs in this shard\n`);
+      return 0;
+    }
+    const result = await runSweep(plan, store, { shard });
+    if (typeof values.export === "string") {
+      const counts = await store.exportTables(values.export);
+      process.stderr.write(`[sweep] exported ${Object.entries(counts).map(([t, n]) => `${t}: ${n} rows`).join(", ")} to ${values.export}\n`);
+    }
+    for (const f of result.failed) process.stderr.write(`kick sweep: run ${f.run_id} failed: ${f.error}\n`);
+    return result.failed.length ? 1 : 0;
+  } catch (e) {
+    process.stderr.write(`kick sweep: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}

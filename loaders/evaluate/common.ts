@@ -1,0 +1,313 @@
+// What every evaluator shares: the context it runs in (any CausalLM + tokenizer), prompt encoding with
+// left truncation to the model's context, batched deterministic generation and log-likelihood scoring,
+// and the result rows (accuracies with Wilson intervals, means with seeded bootstrap intervals).
+import type { CausalLM } from "../model/causal-lm.js";
+import { argmax, logProb, mulberry32, sampleToken } from "../model/generate.js";
+import { bootstrapMeanInterval, wilsonInterval } from "./scoring.js";
+import type { TaskName, TaskSpec } from "./task-spec.js";
+
+/** The part of a tokenizer the evaluators need (ModelTokenizer fits). */
+export interface EvalTokenizer {
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): number[];
+  decode(ids: number[], opts?: { skipSpecialTokens?: boolean }): string;
+  readonly eosTokenIds: number[];
+}
+
+export interface EvalContext {
+  model: CausalLM;
+  tokenizer: EvalTokenizer;
+  /** seeds sampling (temperature > 0) and the bootstrap intervals */
+  seed: number;
+  /** rows per forward when the model has no KV cache (default 8); results do not depend on it */
+  batchSize?: number;
+  /** data/tasks folder (default: this checkout's) */
+  tasksDir?: string;
+  /** examples done of total, for progress bars */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** One aggregate: a row of the results table without the run columns. */
+export interface MetricRow {
+  subset: string;
+  metric: string;
+  value: number;
+  n: number;
+  ci_low: number | null;
+  ci_high: number | null;
+}
+
+/** One scored example: a row of the per-example table without the run columns. */
+export interface ExampleOut {
+  example_id: string;
+  prediction: string;
+  reference: string;
+  correct: boolean | null;
+  logprob: number | null;
+}
+
+export interface TaskResult {
+  task: TaskName;
+  results: MetricRow[];
+  examples: ExampleOut[];
+  /** tokens run through the model (prompts + generated), for throughput */
+  tokens: number;
+}
+
+export type Evaluator = (spec: TaskSpec, ctx: EvalContext) => Promise<TaskResult>;
+
+// ---------------------------------------------------------------------------------------------- rows
+
+/** Accuracy of binary outcomes with a 95% Wilson interval. */
+export function accuracyRow(subset: string, metric: string, hits: readonly boolean[]): MetricRow {
+  const k = hits.filter(Boolean).length;
+  const n = hits.length;
+  const [lo, hi] = wilsonInterval(k, n);
+  return { subset, metric, value: n ? k / n : Number.NaN, n, ci_low: lo, ci_high: hi };
+}
+
+/** Mean of non-binary scores (F1, ROUGE, counts) with a seeded 95% percentile-bootstrap interval. */
+export function meanRow(subset: string, metric: string, values: readonly number[], seed: number, samples: number): MetricRow {
+  const n = values.length;
+  if (n === 0) return { subset, metric, value: Number.NaN, n: 0, ci_low: null, ci_high: null };
+  const [lo, hi] = bootstrapMeanInterval(values, { seed, samples });
+  return { subset, metric, value: values.reduce((a, b) => a + b, 0) / n, n, ci_low: lo, ci_high: hi };
+}
+
+/** A count or setting recorded alongside the metrics (no interval). */
+export const infoRow = (subset: string, metric: string, value: number, n: number): MetricRow => ({ subset, metric, value, n, ci_low: null, ci_high: null });
+
+/** Groups items by a key, keeping first-seen order. */
+export function groupBy<T>(items: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of items) {
+    const k = key(x);
+    const list = out.get(k);
+    if (list) list.push(x);
+    else out.set(k, [x]);
+  }
+  return out;
+}
+
+/** A stable 32-bit seed from a base seed and a string (example id, metric), so seeds do not depend on order. */
+export function subSeed(seed: number, key: string): number {
+  let h = (seed ^ 0x811c9dc5) >>> 0;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+// ------------------------------------------------------------------------------------------ prompts
+
+/** The model's context length in tokens. */
+export const contextLimit = (model: CausalLM): number => model.spec.maxPositions;
+
+/**
+ * Encodes a prompt (with the tokenizer's special tokens, e.g. Llama's BOS) so that `reserve` more tokens
+ * fit in the context: too long a prompt loses tokens from the left (the BOS, if any, is kept), as
+ * lm-eval does. `truncated` says whether that happened.
+ */
+export function encodePrompt(ctx: EvalContext, text: string, reserve: number): { ids: number[]; truncated: boolean } {
+  return truncateLeft(ctx, ctx.tokenizer.encode(text), reserve);
+}
+
+/** Cuts token ids from the left (keeping a leading BOS) so that `reserve` more tokens fit in the context. */
+export function truncateLeft(ctx: EvalContext, ids: number[], reserve: number): { ids: number[]; truncated: boolean } {
+  const room = contextLimit(ctx.model) - reserve;
+  if (room < 2) throw new Error(`the model's context of ${contextLimit(ctx.model)} tokens leaves no room for a prompt after reserving ${reserve}`);
+  if (ids.length <= room) return { ids, truncated: false };
+  const bos = ctx.model.spec.bosTokenId;
+  if (bos !== null && ids[0] === bos) return { ids: [bos, ...ids.slice(ids.length - room + 1)], truncated: true };
+  return { ids: ids.slice(ids.length - room), truncated: true };
+}
+
+/** Text after leading white space up to the first line break, trimmed (LLM-KICK keeps the first line). */
+export function firstLine(text: string): string {
+  const t = text.trimStart();
+  const nl = t.indexOf("\n");
+  return (nl >= 0 ? t.slice(0, nl) : t).trim();
+}
+
+// --------------------------------------------------------------------------------------- generation
+
+export interface GenerateRequest {
+  ids: number[];
+  /** names the request in the sampling seed, so sampled outputs do not depend on batching or order */
+  key: string;
+}
+
+export interface GenerateSettings {
+  maxNewTokens: number;
+  /** 0: greedy */
+  temperature: number;
+  /** stop once the continuation, leading white space skipped, contains a line break */
+  stopAtLineBreak: boolean;
+}
+
+export interface GeneratedText {
+  tokens: number[];
+  text: string;
+}
+
+/**
+ * Generates for many prompts. With a KV cache (`startDecode`, the GPU model) one sequence at a time; without
+ * one (the CPU reference) `batchSize` left-padded rows per forward. The decision rule is the same either
+ * way (argmax with ties to the lowest id, or a draw seeded by the request's key), so the outputs are too.
+ */
+export async function generateAll(
+  ctx: EvalContext,
+  requests: readonly GenerateRequest[],
+  settings: GenerateSettings,
+  onDone?: (count: number) => void,
+): Promise<GeneratedText[]> {
+  const { model, tokenizer } = ctx;
+  const eos = new Set([...tokenizer.eosTokenIds, ...model.spec.eosTokenIds]);
+  const vocab = model.spec.vocabSize;
+  const out: GeneratedText[] = new Array(requests.length);
+  let finished = 0;
+
+  const pick = (logits: ArrayLike<number>, offset: number, rand: (() => number) | null): number => {
+    if (!rand) return argmax(logits, offset, vocab);
+    const row = Array.prototype.slice.call(logits, offset, offset + vocab) as number[];
+    return sampleToken(row, { temperature: settings.temperature }, rand);
+  };
+  const stops = (tokens: number[]): boolean => {
+    if (eos.has(tokens[tokens.length - 1])) return true;
+    if (!settings.stopAtLineBreak) return false;
+    return tokenizer.decode(tokens).trimStart().includes("\n");
+  };
+  const finish = (i: number, tokens: number[]) => {
+    const body = eos.has(tokens[tokens.length - 1]) ? tokens.slice(0, -1) : tokens;
+    out[i] = { tokens, text: tokenizer.decode(body, { skipSpecialTokens: true }) };
+    finished += 1;
+    onDone?.(finished);
+  };
+  const rngFor = (r: GenerateRequest) => (settings.temperature > 0 ? mulberry32(subSeed(ctx.seed, r.key)) : null);
+
+  if (settings.maxNewTokens <= 0) {
+    requests.forEach((_, i) => finish(i, []));
+    return out;
+  }
+
+  if (model.startDecode) {
+    for (const [i, r] of requests.entries()) {
+      const rand = rngFor(r);
+      const session = model.startDecode(r.ids.length + settings.maxNewTokens);
+      try {
+        const tokens: number[] = [];
+        let logits = await session.feed(r.ids);
+        for (;;) {
+          tokens.push(pick(logits, 0, rand));
+          if (tokens.length >= settings.maxNewTokens || stops(tokens)) break;
+          logits = await session.feed([tokens[tokens.length - 1]]);
+        }
+        finish(i, tokens);
+      } finally {
+        session.close();
+      }
+    }
+    return out;
+  }
+
+  const batchSize = Math.max(1, ctx.batchSize ?? 8);
+  for (let start = 0; start < requests.length; start += batchSize) {
+    const rows = requests.slice(start, start + batchSize).map((r, j) => ({ index: start + j, seq: [...r.ids], tokens: [] as number[], rand: rngFor(r) }));
+    let active = rows;
+    while (active.length) {
+      const T = Math.max(...active.map((r) => r.seq.length));
+      const ids = active.map((r) => [...new Array(T - r.seq.length).fill(0), ...r.seq]);
+      const attentionMask = active.map((r) => [...new Array(T - r.seq.length).fill(0), ...new Array(r.seq.length).fill(1)]);
+      const lg = await model.forward({ ids, attentionMask });
+      const next: typeof active = [];
+      active.forEach((r, b) => {
+        const token = pick(lg.data, (b * lg.length + T - 1) * lg.vocab, r.rand);
+        r.tokens.push(token);
+        r.seq.push(token);
+        if (r.tokens.length >= settings.maxNewTokens || stops(r.tokens)) finish(r.index, r.tokens);
+        else next.push(r);
+      });
+      active = next;
+    }
+  }
+  return out;
+}
+
+// --------------------------------------------------------------------------------- log-likelihoods
+
+export interface LoglikRequest {
+  context: number[];
+  continuation: number[];
+}
+
+export interface Loglik {
+  /** sum of log p(continuation token | everything before it) */
+  logLikelihood: number;
+  /** whether greedy decoding would produce the continuation */
+  isGreedy: boolean;
+}
+
+/**
+ * Log-likelihood of each continuation after its context, `batchSize` right-padded rows per forward. Right
+ * padding never changes a causal model's logits at real positions, so batching does not change the numbers.
+ */
+export async function logLikelihoods(ctx: EvalContext, requests: readonly LoglikRequest[]): Promise<Loglik[]> {
+  const batchSize = Math.max(1, ctx.batchSize ?? 8);
+  const out: Loglik[] = [];
+  for (let start = 0; start < requests.length; start += batchSize) {
+    const batch = requests.slice(start, start + batchSize);
+    const seqs = batch.map((r) => {
+      if (r.context.length === 0) throw new Error("log-likelihood: empty context");
+      return [...r.context, ...r.continuation];
+    });
+    const T = Math.max(...seqs.map((s) => s.length));
+    const ids = seqs.map((s) => [...s, ...new Array(T - s.length).fill(0)]);
+    const attentionMask = seqs.map((s) => [...new Array(s.length).fill(1), ...new Array(T - s.length).fill(0)]);
+    const lg = await ctx.model.forward({ ids, attentionMask });
+    batch.forEach((r, b) => {
+      let ll = 0;
+      let isGreedy = true;
+      for (let k = 0; k < r.continuation.length; k++) {
+        const off = (b * lg.length + r.context.length - 1 + k) * lg.vocab;
+        ll += logProb(lg.data, off, lg.vocab, r.continuation[k]);
+        if (argmax(lg.data, off, lg.vocab) !== r.continuation[k]) isGreedy = false;
+      }
+      out.push({ logLikelihood: ll, isGreedy });
+    });
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------ prompt → answer runs
+
+export interface PromptRun {
+  /** decoded continuations (special tokens skipped) */
+  texts: string[];
+  tokenIds: number[][];
+  /** prompts cut from the left to fit the context */
+  truncated: number;
+  /** prompt + generated tokens */
+  tokens: number;
+}
+
+/**
+ * Encodes `prompts` (the hard-prompt prefix prepended verbatim), generates `spec.max_new_tokens` at most for
+ * each (greedy, or seeded sampling at spec.temperature), and reports progress.
+ */
+export async function runPrompts(
+  spec: TaskSpec,
+  ctx: EvalContext,
+  prompts: readonly { key: string; text: string }[],
+  prefix: string,
+  { stopAtLineBreak, progressOffset = 0, progressTotal }: { stopAtLineBreak: boolean; progressOffset?: number; progressTotal?: number },
+): Promise<PromptRun> {
+  let truncated = 0;
+  const requests = prompts.map((p) => {
+    const enc = encodePrompt(ctx, prefix + p.text, spec.max_new_tokens);
+    if (enc.truncated) truncated += 1;
+    return { ids: enc.ids, key: p.key };
+  });
+  const total = progressTotal ?? prompts.length;
+  const gens = await generateAll(ctx, requests, { maxNewTokens: spec.max_new_tokens, temperature: spec.temperature, stopAtLineBreak }, (n) =>
+    ctx.onProgress?.(progressOffset + n, total),
+  );
+  const tokens = requests.reduce((a, r) => a + r.ids.length, 0) + gens.reduce((a, g) => a + g.tokens.length, 0);
+  return { texts: gens.map((g) => g.text), tokenIds: gens.map((g) => g.tokens), truncated, tokens };
+}

@@ -1,0 +1,81 @@
+// Multiple choice (LLM-KICK's MMLU setting) in the Hendrycks format, 0-shot or k-shot (the first k
+// dev items of the same subject, as lm-eval's MMLU), scored two ways:
+// - "generate" (LLM-KICK): greedy decoding of max_new_tokens (default 1) after "Answer:"; correct when
+//   the generated text, trimmed (a trailing period dropped), is exactly the gold letter;
+// - "loglik" (lm-eval): the letter among " A" … " D" with the highest log-likelihood after the prompt
+//   (ties to the earlier letter).
+// Reported for all items and per subject.
+import { LETTERS, mcqBody, mcqHeader } from "../data/formats.js";
+import type { TaskItem } from "../data/tasks/schema.js";
+import { accuracyRow, type EvalContext, type ExampleOut, firstLine, infoRow, logLikelihoods, type MetricRow, runPrompts, type TaskResult, truncateLeft } from "./common.js";
+import { readSuite, selectItems } from "./suite.js";
+import { hardPromptPrefix, type TaskSpec } from "./task-spec.js";
+
+type Item = TaskItem<"mcq">;
+
+/** The Hendrycks prompt: header, k solved examples, the question with its options, "Answer:". */
+export function mcqPrompt(item: Item, shots: readonly Item[]): string {
+  const solved = shots.map((s) => `${mcqBody(s.question, s.options)} ${s.answer}\n\n`).join("");
+  return `${mcqHeader(item.subject)}${solved}${mcqBody(item.question, item.options)}`;
+}
+
+export async function evaluateMcq(spec: TaskSpec, ctx: EvalContext): Promise<TaskResult> {
+  const items = selectItems({ ...spec, task: "mcq" }, ctx.tasksDir);
+  const prefix = hardPromptPrefix(spec);
+  const dev = readSuite("mcq", ctx.tasksDir).filter((x) => x.split === "dev");
+  const shotsFor = (item: Item) => {
+    const shots = dev.filter((d) => d.subject === item.subject).slice(0, spec.k_shot);
+    if (shots.length < spec.k_shot) throw new Error(`mcq: subject "${item.subject}" has ${shots.length} dev items, fewer than k_shot ${spec.k_shot}`);
+    return shots;
+  };
+  const prompts = items.map((x) => ({ key: x.id, text: mcqPrompt(x, shotsFor(x)) }));
+  const scoring = spec.scoring ?? ["generate", "loglik"];
+  const results: MetricRow[] = [];
+  const examples: ExampleOut[] = [];
+  let tokens = 0;
+  let truncated = 0;
+  const total = items.length * scoring.length;
+  const subjects = [...new Set(items.map((x) => x.subject))].sort();
+  const report = (metric: string, hits: boolean[]) => {
+    results.push(accuracyRow("all", metric, hits));
+    for (const s of subjects) results.push(accuracyRow(`subject/${s}`, metric, hits.filter((_, i) => items[i].subject === s)));
+  };
+
+  let offset = 0;
+  if (scoring.includes("generate")) {
+    const run = await runPrompts(spec, ctx, prompts, prefix, { stopAtLineBreak: true, progressTotal: total });
+    const preds = run.texts.map((t) => firstLine(t).replace(/\.$/, ""));
+    const hits = preds.map((p, i) => p === items[i].answer);
+    report("generate_accuracy", hits);
+    items.forEach((x, i) => examples.push({ example_id: `${x.id}#generate`, prediction: preds[i], reference: x.answer, correct: hits[i], logprob: null }));
+    tokens += run.tokens;
+    truncated = Math.max(truncated, run.truncated);
+    offset = items.length;
+  }
+  if (scoring.includes("loglik")) {
+    const hits: boolean[] = [];
+    let t = 0;
+    for (const [i, x] of items.entries()) {
+      // as lm-eval: continuation tokens = encode(context + " X") minus the length of encode(context), so
+      // tokenizers that mark word starts (SentencePiece "▁") get the same tokens as in running text
+      const text = prefix + prompts[i].text;
+      const full = ctx.tokenizer.encode(text);
+      const continuations = LETTERS.map((l) => ctx.tokenizer.encode(`${text} ${l}`).slice(full.length));
+      if (continuations.some((c) => c.length === 0)) throw new Error(`mcq ${x.id}: an answer letter encodes to no tokens after the prompt`);
+      const enc = truncateLeft(ctx, full, Math.max(...continuations.map((c) => c.length)));
+      if (enc.truncated) t += 1;
+      const lls = await logLikelihoods(ctx, continuations.map((c) => ({ context: enc.ids, continuation: c })));
+      let best = 0;
+      for (let k = 1; k < lls.length; k++) if (lls[k].logLikelihood > lls[best].logLikelihood) best = k;
+      const gold = LETTERS.indexOf(x.answer);
+      hits.push(best === gold);
+      examples.push({ example_id: `${x.id}#loglik`, prediction: LETTERS[best], reference: x.answer, correct: best === gold, logprob: lls[gold].logLikelihood });
+      tokens += 4 * enc.ids.length + continuations.reduce((a, c) => a + c.length, 0);
+      ctx.onProgress?.(offset + i + 1, total);
+    }
+    report("loglik_accuracy", hits);
+    truncated = Math.max(truncated, t);
+  }
+  results.push(infoRow("all", "k_shot", spec.k_shot, items.length), infoRow("all", "truncated_prompts", truncated, items.length));
+  return { task: "mcq", results, examples, tokens };
+}

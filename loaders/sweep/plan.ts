@@ -1,0 +1,187 @@
+// Sweep plans: a JSON file of models × compression specs × tasks × seeds, plus ablations (k-shot for
+// mcq tasks, calibration samples for calibrated compression methods), expanded into runs. Each run is
+// keyed by a content hash of (model weights, compression spec, task spec, seed, backend, code version),
+// so an unchanged run is never recomputed and a changed input is never mistaken for a finished run.
+//
+// {
+//   "name": "tiny",
+//   "backend": "cpu",                                  // cpu | gpu
+//   "models": [{"name": "llama-fixture", "path": "../models/llama"}, "kick-s"],   // path relative to the plan file;
+//                                                       // a bare name means data/models/<name>
+//   "compression": [{"method": "dense"}],
+//   "tasks": [{"task": "mcq", "items": "ci", "limit": 8}, "factoid_qa"],
+//   "seeds": [0],
+//   "ablations": {"k_shot": [0, 1, 3], "calib_samples": [16, 128]}
+// }
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { canonicalJson } from "../model/config.js";
+import { hardPromptPrefix, parseTaskSpec, taskSpecId, taskSpecJson, type TaskSpec } from "../evaluate/task-spec.js";
+import { compressionJson, compressionMethod, parseCompression, type CompressionSpecObject } from "./compression.js";
+import { BACKENDS, type Backend, checkModelDir, modelWeightsHash } from "./models.js";
+import { codeVersion } from "./provenance.js";
+
+export const DEFAULT_MODELS_DIR = resolve(fileURLToPath(new URL("../../data/models", import.meta.url)));
+
+const ModelEntry = z.union([
+  z.string().min(1),
+  z.object({ name: z.string().regex(/^[A-Za-z0-9._-]+$/, "letters, digits, . _ - only"), path: z.string().min(1).optional() }).strict(),
+]);
+
+export const SweepPlanSchema = z
+  .object({
+    name: z.string().min(1).default("sweep"),
+    backend: z.enum(BACKENDS).default("cpu"),
+    /** rows per forward on models without a KV cache; results do not depend on it */
+    batch_size: z.number().int().positive().max(1024).default(8),
+    models: z.array(ModelEntry).min(1),
+    compression: z.array(z.unknown()).min(1).default([{ method: "dense" }]),
+    tasks: z.array(z.unknown()).min(1),
+    seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).default([0]),
+    ablations: z
+      .object({
+        k_shot: z.array(z.number().int().min(0).max(5)).min(1).optional(),
+        calib_samples: z.array(z.number().int().positive()).min(1).optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export interface PlannedModel {
+  name: string;
+  dir: string;
+  hash: string;
+}
+
+export interface PlannedRun {
+  run_id: string;
+  model: PlannedModel;
+  compression: CompressionSpecObject;
+  task: TaskSpec;
+  seed: number;
+  backend: Backend;
+  code_version: string;
+}
+
+export interface SweepPlan {
+  name: string;
+  file: string;
+  backend: Backend;
+  batchSize: number;
+  runs: PlannedRun[];
+}
+
+/** The key of a run: sha256 of everything its numbers depend on. */
+export function runKey(r: Omit<PlannedRun, "run_id">): string {
+  const key = canonicalJson({
+    model_hash: r.model.hash,
+    compression: JSON.parse(compressionJson(r.compression)),
+    task: JSON.parse(taskSpecJson(r.task)),
+    seed: r.seed,
+    backend: r.backend,
+    code_version: r.code_version,
+  });
+  return createHash("sha256").update(key).digest("hex").slice(0, 20);
+}
+
+export const runIdFor = (r: Omit<PlannedRun, "run_id">): string => `${r.task.task.replace(/_/g, "-")}-${runKey(r)}`;
+
+/** Reads, validates and expands a plan file. Every error names the file and the entry. */
+export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR } = {}): Promise<SweepPlan> {
+  if (!existsSync(file)) throw new Error(`plan ${file}: no such file`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`plan ${file}: not valid JSON (${(e as Error).message})`);
+  }
+  return expandPlan(json, file, { modelsDir });
+}
+
+export async function expandPlan(json: unknown, file: string, { modelsDir = DEFAULT_MODELS_DIR } = {}): Promise<SweepPlan> {
+  const parsed = SweepPlanSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`plan ${file}: field "${issue.path.join(".") || "(plan)"}": ${issue.message}`);
+  }
+  const p = parsed.data;
+  const base = dirname(resolve(file));
+
+  const models: PlannedModel[] = [];
+  for (const [i, entry] of p.models.entries()) {
+    const name = typeof entry === "string" ? entry : entry.name;
+    const path = typeof entry === "string" ? undefined : entry.path;
+    const dir = path ? (isAbsolute(path) ? path : join(base, path)) : join(modelsDir, name);
+    checkModelDir(dir, `plan ${file}: models[${i}] "${name}"`);
+    if (models.some((m) => m.name === name)) throw new Error(`plan ${file}: models[${i}]: the name "${name}" is used twice`);
+    models.push({ name, dir, hash: await modelWeightsHash(dir) });
+  }
+
+  let compressions = p.compression.map((c, i) => parseCompression(c, `plan ${file}: compression[${i}]`));
+  if (p.ablations.calib_samples) {
+    const counts = p.ablations.calib_samples;
+    compressions = compressions.flatMap((c, i) => {
+      if (!compressionMethod(c).calibrated(c)) return [c];
+      return counts.map((n) =>
+        parseCompression({ ...c, calibration: { ...((c.calibration as object) ?? {}), samples: n } }, `plan ${file}: compression[${i}] with calib_samples ${n}`),
+      );
+    });
+  }
+
+  let tasks = p.tasks.map((t, i) => {
+    const spec = parseTaskSpec(t, `plan ${file}: tasks[${i}]`);
+    try {
+      hardPromptPrefix(spec); // soft prompts are refused here, before anything runs
+    } catch (e) {
+      throw new Error(`plan ${file}: tasks[${i}]: ${(e as Error).message}`);
+    }
+    return spec;
+  });
+  if (p.ablations.k_shot) {
+    const ks = p.ablations.k_shot;
+    tasks = tasks.flatMap((t) => (t.task === "mcq" ? ks.map((k) => parseTaskSpec({ ...t, k_shot: k }, `plan ${file}: k_shot ablation`)) : [t]));
+  }
+
+  const version = codeVersion();
+  const runs = new Map<string, PlannedRun>();
+  for (const model of models) {
+    for (const compression of compressions) {
+      for (const task of tasks) {
+        for (const seed of p.seeds) {
+          const r = { model, compression, task, seed, backend: p.backend, code_version: version };
+          const run_id = runIdFor(r);
+          if (!runs.has(run_id)) runs.set(run_id, { run_id, ...r });
+        }
+      }
+    }
+  }
+  const sorted = [...runs.values()].sort((a, b) => (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
+  return { name: p.name, file, backend: p.backend, batchSize: p.batch_size, runs: sorted };
+}
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** Parses "i/n" (0 ≤ i < n). */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) throw new Error(`--shard "${text}": expected i/n with 0 ≤ i < n, e.g. 0/4`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1) throw new Error(`--shard "${text}": the shard count must be ≥ 1`);
+  if (index >= count) throw new Error(`--shard "${text}": shard index ${index} is out of range for ${count} shards (0 … ${count - 1})`);
+  return { index, count };
+}
+
+/** The runs of one shard: every count-th run of the plan's run-id order, starting at index. Disjoint, covering, stable. */
+export const shardRuns = (runs: readonly PlannedRun[], shard: Shard): PlannedRun[] => runs.filter((_, i) => i % shard.count === shard.index);
+
+/** One line describing a run, for progress and logs. */
+export const describeRun = (r: PlannedRun): string =>
+  `${r.model.name} · ${r.compression.method === "dense" ? "dense" : compressionJson(r.compression)} · ${taskSpecId(r.task)} · seed ${r.seed}`;

@@ -1,0 +1,184 @@
+// The sweep runner: runs a plan's runs (or one shard of them) that the store does not have yet, each
+// evaluated and written atomically as one folder, with progress and ETA (per run and overall) on stderr.
+// Killed at any moment, it loses at most the run in flight; restarted, it skips what is stored.
+import type { CausalLM } from "../model/causal-lm.js";
+import { parameterCount } from "../model/config.js";
+import { evaluateTask } from "../evaluate/index.js";
+import type { TaskResult } from "../evaluate/common.js";
+import { promptColumn, taskSpecJson } from "../evaluate/task-spec.js";
+import { compressionJson, compressionMethod } from "./compression.js";
+import { type LoadedModel, loadModel } from "./models.js";
+import { describeRun, type PlannedRun, type Shard, shardRuns, type SweepPlan } from "./plan.js";
+import { gitCommit } from "./provenance.js";
+import type { ExampleRow, ResultRow } from "./schema.js";
+import type { FinishedRun, ResultsStore } from "./store.js";
+
+export type Log = (line: string) => void;
+const stderrLog: Log = (line) => process.stderr.write(`${line}\n`);
+
+const fmt = (s: number) => (s < 100 ? `${s.toFixed(1)} s` : s < 6000 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
+
+/** Turns an evaluation into the store's rows. Non-finite aggregates (none expected) are dropped with a warning. */
+export function finishedRun(
+  run: PlannedRun,
+  loaded: Pick<LoadedModel, "spec" | "device">,
+  result: TaskResult,
+  { seconds, startedAt, log = stderrLog }: { seconds: number; startedAt: string; log?: Log },
+): FinishedRun {
+  const cols = compressionMethod(run.compression).columns(run.compression);
+  const createdAt = new Date().toISOString();
+  const results: ResultRow[] = [];
+  for (const r of result.results) {
+    if (!Number.isFinite(r.value)) {
+      log(`[sweep] warning: run ${run.run_id}: ${r.subset}/${r.metric} is ${r.value}; not stored`);
+      continue;
+    }
+    results.push({
+      run_id: run.run_id,
+      model: run.model.name,
+      model_params: parameterCount(loaded.spec),
+      family: loaded.spec.family,
+      ...cols,
+      prompt: promptColumn(run.task),
+      seed: run.seed,
+      task: run.task.task,
+      subset: r.subset,
+      metric: r.metric,
+      value: r.value,
+      n: r.n,
+      ci_low: r.ci_low !== null && Number.isFinite(r.ci_low) ? r.ci_low : null,
+      ci_high: r.ci_high !== null && Number.isFinite(r.ci_high) ? r.ci_high : null,
+      device: loaded.device,
+      seconds,
+      code_version: run.code_version,
+      created_at: createdAt,
+    });
+  }
+  const examples: ExampleRow[] = result.examples.map((e) => ({
+    run_id: run.run_id,
+    task: run.task.task,
+    ...e,
+    logprob: e.logprob !== null && Number.isFinite(e.logprob) ? e.logprob : null,
+  }));
+  return {
+    run: {
+      run_id: run.run_id,
+      model: run.model.name,
+      model_hash: run.model.hash,
+      compression: compressionJson(run.compression),
+      task_spec: taskSpecJson(run.task),
+      device: loaded.device,
+      code_version: run.code_version,
+      git_commit: gitCommit(),
+      started_at: startedAt,
+      seconds,
+    },
+    results,
+    examples,
+  };
+}
+
+/** Loads each (model, compression) once and keeps only the latest in memory. */
+class ModelCache {
+  private key = "";
+  private current: (LoadedModel & { compressed: CausalLM }) | null = null;
+
+  async get(run: PlannedRun): Promise<LoadedModel & { compressed: CausalLM }> {
+    const key = `${run.model.dir}\n${run.backend}\n${compressionJson(run.compression)}\n${run.seed}`;
+    if (this.current && key === this.key) return this.current;
+    await this.dispose();
+    const loaded = await loadModel(run.model.dir, run.backend);
+    const method = compressionMethod(run.compression);
+    if (!method.apply) throw new Error(`compression method "${run.compression.method}" is not available yet`);
+    const compressed = await method.apply(run.compression, { modelDir: run.model.dir, spec: loaded.spec, model: loaded.model, seed: run.seed });
+    this.current = { ...loaded, compressed };
+    this.key = key;
+    return this.current;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.current) await this.current.dispose();
+    this.current = null;
+    this.key = "";
+  }
+}
+
+/** Evaluates one planned run on a loaded model (no store involved). */
+export async function executeRun(
+  run: PlannedRun,
+  loaded: LoadedModel & { compressed?: CausalLM },
+  { batchSize = 8, onProgress, log = stderrLog }: { batchSize?: number; onProgress?: (done: number, total: number) => void; log?: Log } = {},
+): Promise<FinishedRun & { tokens: number }> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const result = await evaluateTask(run.task, { model: loaded.compressed ?? loaded.model, tokenizer: loaded.tokenizer, seed: run.seed, batchSize, onProgress });
+  const seconds = (performance.now() - t0) / 1000;
+  return { ...finishedRun(run, loaded, result, { seconds, startedAt, log }), tokens: result.tokens };
+}
+
+export interface SweepSummary {
+  planned: number;
+  inShard: number;
+  skipped: number;
+  done: number;
+  failed: { run_id: string; error: string }[];
+}
+
+/** Runs the plan's runs of `shard` that `store` lacks, in an order that loads each model once. */
+export async function runSweep(plan: SweepPlan, store: ResultsStore, { shard, log = stderrLog }: { shard?: Shard; log?: Log } = {}): Promise<SweepSummary> {
+  await store.sweepTemporaries();
+  const mine = shard ? shardRuns(plan.runs, shard) : plan.runs;
+  const todo = mine
+    .filter((r) => !store.has(r.run_id))
+    .sort((a, b) => {
+      const ka = `${a.model.name}\n${compressionJson(a.compression)}\n${a.seed}\n${a.run_id}`;
+      const kb = `${b.model.name}\n${compressionJson(b.compression)}\n${b.seed}\n${b.run_id}`;
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    });
+  const summary: SweepSummary = { planned: plan.runs.length, inShard: mine.length, skipped: mine.length - todo.length, done: 0, failed: [] };
+  log(
+    `[sweep] plan "${plan.name}": ${plan.runs.length} runs${shard ? `, shard ${shard.index}/${shard.count}: ${mine.length}` : ""}; ` +
+      `${summary.skipped} already in ${store.dir}, ${todo.length} to run on ${plan.backend}`,
+  );
+  const cache = new ModelCache();
+  const t0 = performance.now();
+  let runSecondsTotal = 0;
+  try {
+    for (const [i, run] of todo.entries()) {
+      const label = `[sweep ${i + 1}/${todo.length}] ${describeRun(run)}`;
+      const runStart = performance.now();
+      let last = 0;
+      const onProgress = (done: number, total: number) => {
+        const now = performance.now();
+        if (now - last < 1000 && done < total) return;
+        last = now;
+        const s = (now - runStart) / 1000;
+        const eta = done > 0 ? ((total - done) * s) / done : NaN;
+        const perRun = i > 0 ? runSecondsTotal / i : Number.isFinite(eta) ? s + eta : NaN;
+        const overall = (Number.isFinite(eta) ? eta : 0) + perRun * (todo.length - i - 1);
+        log(`${label}: ${done}/${total} · ${fmt(s)}${Number.isFinite(eta) ? ` · ETA ${fmt(eta)}` : ""}${Number.isFinite(overall) ? ` · overall ETA ${fmt(overall)}` : ""}`);
+      };
+      try {
+        const loaded = await cache.get(run);
+        const finished = await executeRun(run, loaded, { batchSize: plan.batchSize, onProgress, log });
+        const { tokens, ...rows } = finished;
+        const written = await store.writeRun(rows);
+        if (written) summary.done += 1;
+        else summary.skipped += 1; // another process (shard) stored it meanwhile
+        const runSeconds = (performance.now() - runStart) / 1000;
+        runSecondsTotal += runSeconds;
+        const left = todo.length - i - 1;
+        const rate = tokens / Math.max(finished.run.seconds, 1e-9);
+        log(`${label}: done in ${fmt(runSeconds)} (${tokens} tokens, ${rate.toFixed(0)} tokens/s) → ${run.run_id}${left ? ` · ${left} left · overall ETA ${fmt((runSecondsTotal / (i + 1)) * left)}` : ""}`);
+      } catch (e) {
+        const error = (e as Error).message;
+        summary.failed.push({ run_id: run.run_id, error });
+        log(`${label}: FAILED: ${error}`);
+      }
+    }
+  } finally {
+    await cache.dispose();
+  }
+  log(`[sweep] ${summary.done} run(s) done, ${summary.skipped} skipped, ${summary.failed.length} failed in ${fmt((performance.now() - t0) / 1000)}`);
+  return summary;
+}
