@@ -7,13 +7,33 @@ import { UsageError } from "./cli/args.js";
 import { GENERATE_HELP, parseGenerate, runGenerate } from "./cli/generate.js";
 import { PPL_HELP, parsePpl, runPpl } from "./cli/ppl.js";
 
-const HELP = `Usage: kick <command> [options]
+/**
+ * Commands in modules of their own (`loaders/cli/<name>.ts` exporting `summary` and `main(argv)`),
+ * loaded only when run; they run in this process and manage any GPU child processes themselves.
+ */
+interface ModuleCommand {
+  summary: string;
+  main(argv: string[]): Promise<number>;
+}
+const MODULE_COMMANDS: Record<string, () => Promise<ModuleCommand>> = {
+  eval: () => import("./cli/eval.js"),
+  sweep: () => import("./cli/sweep.js"),
+  merge: () => import("./cli/merge.js"),
+};
+
+async function help(): Promise<string> {
+  const modules = await Promise.all(
+    Object.entries(MODULE_COMMANDS).map(async ([name, load]) => `  ${name.padEnd(33)} ${(await load()).summary}`),
+  );
+  return `Usage: kick <command> [options]
 
 Commands:
   generate --model DIR "prompt"     continue a prompt on the GPU
   ppl --model DIR --text FILE       perplexity of a text on the GPU
+${modules.join("\n")}
 
 Run kick <command> --help for a command's options.`;
+}
 
 const COMMANDS = {
   generate: { help: GENERATE_HELP, parse: parseGenerate, run: runGenerate },
@@ -26,12 +46,14 @@ const IN_CHILD = "KICK_CLI_CHILD";
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(`${HELP}\n`);
+    process.stdout.write(`${await help()}\n`);
     return name ? 0 : 2;
   }
+  if (name in MODULE_COMMANDS) return (await MODULE_COMMANDS[name]()).main(rest);
   const cmd = COMMANDS[name as keyof typeof COMMANDS];
   if (!cmd) {
-    process.stderr.write(`kick: unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(", ")} (see kick --help)\n`);
+    const known = [...Object.keys(COMMANDS), ...Object.keys(MODULE_COMMANDS)];
+    process.stderr.write(`kick: unknown command "${name}"; commands: ${known.join(", ")} (see kick --help)\n`);
     return 2;
   }
   try {
