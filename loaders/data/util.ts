@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { mulberry32 } from "../util/random.js";
 
 export const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
@@ -17,15 +18,9 @@ export function hash32(s: string): number {
 
 /** Seeded PRNG (mulberry32). Every random choice in the build goes through one of these, keyed by purpose. */
 export class Rng {
-  private s: number;
+  readonly next: () => number;
   constructor(seed: number | string) {
-    this.s = typeof seed === "string" ? hash32(seed) : seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(typeof seed === "string" ? hash32(seed) : seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);

@@ -2,6 +2,7 @@
 // - LLM-KICK's loose scoring: an alias appears in the answer (case and spaces ignored). The
 //   original code searched the echoed prompt too; here only the generated answer is searched.
 // - lm-eval / SQuAD strict scoring: normalised exact match and token F1, max over aliases.
+import { mulberry32 } from "../util/random.js";
 
 /** SQuAD/lm-eval normalisation: lower case, drop punctuation and articles, fold white space. */
 export function normalizeAnswer(text: string): string {
@@ -75,17 +76,8 @@ export function wilsonInterval(k: number, n: number, z = 1.959963984540054): [nu
   return [k === 0 ? 0 : Math.max(0, center - half), k === n ? 1 : Math.min(1, center + half)];
 }
 
-/** A small seeded PRNG (mulberry32), so bootstrap intervals are identical run to run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG, so bootstrap intervals are identical run to run. */
+export const seededRandom = mulberry32;
 
 /** Percentile bootstrap interval of the mean of `values` (for non-binary scores such as F1, ROUGE). */
 export function bootstrapMeanInterval(values: readonly number[], { samples = 1000, seed = 0, level = 0.95 } = {}): [number, number] {

@@ -3,6 +3,9 @@
  * WebGPU transformer (which adds a KV cache and GPU-side perplexity through CausalLM's optional fast paths).
  */
 import type { CausalLM } from "./causal-lm.js";
+import { mulberry32 } from "../util/random.js";
+
+export { mulberry32 };
 
 export interface GreedyOptions {
   maxNewTokens: number;
@@ -119,18 +122,6 @@ export function sampleToken(logits: ArrayLike<number>, opts: Omit<SamplingOption
     if (r < 0) return order[i];
   }
   return order[probs.length - 1];
-}
-
-/** A small seeded PRNG (mulberry32): reproducible sampling. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function argmax(data: ArrayLike<number>, offset: number, n: number): number {
