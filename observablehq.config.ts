@@ -6,7 +6,7 @@ export default {
   title: "kick — what compression really does to LLMs",
   globalStylesheets: [],
   style: "style.css",
-  pages: [],
+  pages: [{name: "Playground", path: "/playground"}],
   // Figure files at stable, unhashed URLs, for papers to link and download.
   dynamicPaths: ["factoid_qa", "mmlu", "summarization_large_coherence", "instruction_following"].flatMap((task) => [
     `/figures/table3-${task}.svg`,
