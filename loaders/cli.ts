@@ -19,6 +19,7 @@ const MODULE_COMMANDS: Record<string, () => Promise<ModuleCommand>> = {
   eval: () => import("./cli/eval.js"),
   sweep: () => import("./cli/sweep.js"),
   merge: () => import("./cli/merge.js"),
+  compress: () => import("./cli/compress.js"),
   "export-onnx": () => import("./cli/export-onnx.js"),
 };
 

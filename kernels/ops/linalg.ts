@@ -84,6 +84,8 @@ export interface GemmOptions {
   beta?: number;
   /** Only write C entries with column ≤ row (in C's local coordinates): a SYRK update. */
   lower?: boolean;
+  /** `count` products at element offsets advanced by a, b, c per product (one dispatch). */
+  batch?: { count: number; a: number; b: number; c: number };
 }
 
 /**
@@ -99,8 +101,14 @@ export function gemmUpdate(ctx: GpuContext, m: number, n: number, k: number, A: 
     expectBindable(ctx, op, name, v.t, "use smaller matrices");
   }
   const transB = !!o.transB, lower = !!o.lower;
-  const fast = stridedMatmul(ctx, m, n, k, A, B, C, transB, lower, o.alpha ?? 1, o.beta ?? 1);
+  const bt = o.batch;
+  const fast = stridedMatmul(ctx, m, n, k, A, B, C, transB, lower, o.alpha ?? 1, o.beta ?? 1, bt);
   if (fast) return;
+  if (bt && bt.count > 1) {
+    for (let z = 0; z < bt.count; z++)
+      gemmUpdate(ctx, m, n, k, { ...A, off: A.off + z * bt.a }, { ...B, off: B.off + z * bt.b }, { ...C, off: C.off + z * bt.c }, { ...o, batch: undefined });
+    return;
+  }
   const pipe = ctx.pipeline(`linalg:gemm:${transB}:${lower}`, () => gemmWgsl(transB, lower));
   ctx.dispatch({
     pipeline: pipe,
@@ -119,16 +127,16 @@ export function gemmUpdate(ctx: GpuContext, m: number, n: number, k: number, A: 
  */
 const patchCache = new Map<string, string | null>();
 function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatView, B: MatView, C: MatView,
-  transB: boolean, lower: boolean, alpha: number, beta: number): boolean {
+  transB: boolean, lower: boolean, alpha: number, beta: number, bt?: { count: number; a: number; b: number; c: number }): boolean {
   if (process.env?.KICK_LINALG_SIMPLE_GEMM) return false;
   const tile = chooseTile(ctx, m, n, 1);
-  const al = (v: MatView) => v.ld % 4 === 0 && v.off % 4 === 0 && v.t.size % 4 === 0;
+  const al = (v: MatView, st = 0) => v.ld % 4 === 0 && v.off % 4 === 0 && v.t.size % 4 === 0 && st % 4 === 0;
   const v: MatmulVariant = {
     ...tile, transA: false, transB,
     checked: m % tile.BM !== 0 || n % tile.BN !== 0 || k % tile.BK !== 0,
-    vecA: al(A) && k % 4 === 0,
-    vecB: al(B) && (transB ? k % 4 === 0 : n % 4 === 0),
-    vecC: al(C) && n % 4 === 0,
+    vecA: al(A, bt?.a) && k % 4 === 0,
+    vecB: al(B, bt?.b) && (transB ? k % 4 === 0 : n % 4 === 0),
+    vecC: al(C, bt?.c) && n % 4 === 0,
   };
   const key = `linalg:smm:${tileKey(tile)}:${+transB}${+v.checked}${+v.vecA}${+v.vecB}${+v.vecC}`;
   let code = patchCache.get(key);
@@ -142,8 +150,8 @@ function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatV
   ctx.dispatch({
     pipeline: pipe,
     bindings: [A.t, B.t, C.t],
-    uniforms: params([m, n, k, A.off, B.off, C.off, C.ld, 0, numTiles, A.ld, B.ld, { f: alpha }, { f: beta }, lower ? 1 : 0]),
-    workgroups: [Math.ceil(n / tile.BN), Math.ceil(m / tile.BM), 1],
+    uniforms: params([m, n, k, A.off, B.off, C.off, C.ld, 0, numTiles, A.ld, B.ld, { f: alpha }, { f: beta }, lower ? 1 : 0, bt?.a ?? 0, bt?.b ?? 0, bt?.c ?? 0]),
+    workgroups: [Math.ceil(n / tile.BN), Math.ceil(m / tile.BM), bt?.count ?? 1],
   });
   return true;
 }
@@ -157,19 +165,24 @@ export function patchMatmul(src: string, BM: number): string | null {
   };
   const ok = [
     rep("struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32 };",
-      "struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32, lda: u32, ldb: u32, alpha: f32, beta: f32, lower: u32 };"),
+      "struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32, lda: u32, ldb: u32, alpha: f32, beta: f32, lower: u32, bsA: u32, bsB: u32, bsC: u32 };"),
     rep("let baseA = wg.z * p.strideA; let baseB = wg.z * p.strideB; let baseC = wg.z * p.strideC;",
-      `let baseA = p.strideA; let baseB = p.strideB; let baseC = p.strideC;\n  if (p.lower != 0u && gn0 > gm0 + ${BM - 1}u) { return; }`),
+      `let baseA = p.strideA + wg.z * p.bsA; let baseB = p.strideB + wg.z * p.bsB; let baseC = p.strideC + wg.z * p.bsC;\n  if (p.lower != 0u && gn0 > gm0 + ${BM - 1}u) { return; }`),
     rep("baseA + gr * p.K", "baseA + gr * p.lda", true),
     rep(/baseB \+ g(r|k) \* p\.(K|N)/g, "baseB + g$1 * p.ldb", true),
     rep(/C\[([^\]]+)\] = (c\d+_\d+(?:\[\d\])?);/g, "{ let ci = $1; var o = p.alpha * $2; if (p.beta != 0.0) { o = o + p.beta * C[ci]; } C[ci] = o; }", true),
   ].every(Boolean);
-  if (!ok || /wg\.z/.test(s) || /[^.]p\.K \+ gk|gr \* p\.K/.test(s)) return null;
+  if (!ok || /wg\.z \* p\.stride/.test(s) || /[^.]p\.K \+ gk|gr \* p\.K/.test(s)) return null;
   return s;
 }
 
 // ---- Cholesky --------------------------------------------------------------------------------
-export const CHOL_BLOCK = 32;
+/** Diagonal block of the blocked Cholesky: 64 where the workgroup memory allows (32 KiB), else 32; KICK_CHOL_BLOCK overrides. */
+export function cholBlock(ctx: GpuContext): number {
+  const env = typeof process !== "undefined" ? Number(process.env?.KICK_CHOL_BLOCK) : NaN;
+  if (env === 32 || env === 64) return env;
+  return ctx.limits.maxComputeWorkgroupStorageSize >= 2 * 64 * 64 * 4 ? 64 : 32;
+}
 
 /** Factor the bs×bs diagonal block at (k0,k0) of A (lower, in place) and write its inverse into Dinv[blk]. */
 const potrfWgsl = (bs: number) => `
@@ -251,11 +264,11 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3
 
 /**
  * In-place lower Cholesky of the SPD n×n matrix A (the upper triangle is left as is), blocked by
- * CHOL_BLOCK; fills Dinv [nb, bs, bs] with the inverses of the diagonal blocks of L. A failed
+ * `bs` (cholBlock); fills Dinv [nb, bs, bs] with the inverses of the diagonal blocks of L. A failed
  * pivot (≤ 0 or not finite) writes its 1-based index into flag[0] (the factor is then garbage).
  */
-export function choleskyInPlace(ctx: GpuContext, A: Tensor, Dinv: Tensor, flag: Tensor): void {
-  const n = A.shape[0]!, bs = CHOL_BLOCK;
+export function choleskyInPlace(ctx: GpuContext, A: Tensor, Dinv: Tensor, flag: Tensor, bs = cholBlock(ctx)): void {
+  const n = A.shape[0]!;
   if (A.shape.length !== 2 || A.shape[1] !== n) fail("cholesky", `A ${shapeStr(A.shape)} is not square`, "pass an n×n matrix");
   const potrf = ctx.pipeline(`linalg:potrf:${bs}`, () => potrfWgsl(bs));
   const trsm = ctx.pipeline(`linalg:trsm:${bs}`, () => trsmWgsl(bs));
@@ -268,54 +281,73 @@ export function choleskyInPlace(ctx: GpuContext, A: Tensor, Dinv: Tensor, flag: 
     ctx.dispatch({ pipeline: trsm, bindings: [A, Dinv, panel], uniforms: params([n, k0, blk, bw, rows]), workgroups: [groups] });
     const k1 = k0 + bw;
     gemmUpdate(ctx, rows, rows, bw, view(panel, 0, bs), view(panel, 0, bs), view(A, k1 * n + k1, n), { transB: true, alpha: -1, beta: 1, lower: true });
+    if (blk % 16 === 15) ctx.flush(); // overlap recording with execution
   }
   panel.release();
 }
 
 const copyBlockWgsl = `
-struct P { rows: u32, cols: u32, sOff: u32, lds: u32, dOff: u32, ldd: u32 };
+struct P { rows: u32, cols: u32, sOff: u32, lds: u32, dOff: u32, ldd: u32, sStep: u32, dStep: u32 };
 @group(0) @binding(0) var<storage, read> S: array<f32>;
 @group(0) @binding(1) var<storage, read_write> D: array<f32>;
 @group(0) @binding(2) var<uniform> p: P;
 @compute @workgroup_size(16, 16)
 fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   if (g.x >= p.cols || g.y >= p.rows) { return; }
-  D[p.dOff + g.y * p.ldd + g.x] = S[p.sOff + g.y * p.lds + g.x];
+  D[p.dOff + g.z * p.dStep + g.y * p.ldd + g.x] = S[p.sOff + g.z * p.sStep + g.y * p.lds + g.x];
 }`;
 
-export function copyBlock(ctx: GpuContext, rows: number, cols: number, S: MatView, D: MatView): void {
+export function copyBlock(ctx: GpuContext, rows: number, cols: number, S: MatView, D: MatView, batch?: { count: number; s: number; d: number }): void {
   if (rows === 0 || cols === 0) return;
   const pipe = ctx.pipeline("linalg:copyBlock", () => copyBlockWgsl);
-  ctx.dispatch({ pipeline: pipe, bindings: [S.t, D.t], uniforms: params([rows, cols, S.off, S.ld, D.off, D.ld]), workgroups: [Math.ceil(cols / 16), Math.ceil(rows / 16)] });
+  ctx.dispatch({ pipeline: pipe, bindings: [S.t, D.t], uniforms: params([rows, cols, S.off, S.ld, D.off, D.ld, batch?.s ?? 0, batch?.d ?? 0]), workgroups: [Math.ceil(cols / 16), Math.ceil(rows / 16), batch?.count ?? 1] });
 }
+
+const placeDiagWgsl = (bs: number) => `
+struct P { n: u32 };
+@group(0) @binding(0) var<storage, read> Dinv: array<f32>;
+@group(0) @binding(1) var<storage, read_write> X: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let i = p.n; let r = g.z * ${bs}u + g.y; let c = g.z * ${bs}u + g.x;
+  if (g.x >= ${bs}u || g.y >= ${bs}u || r >= i || c >= i) { return; }
+  X[r * p.n + c] = Dinv[g.z * ${bs * bs}u + g.y * ${bs}u + g.x];
+}`;
 
 /**
  * X = L⁻¹ for the lower factor L (in A's lower triangle) and the diagonal-block inverses Dinv,
- * right-looking by block columns. X must start as zeros (the identity is implied by Dinv).
+ * by recursive doubling: with the inverses of the s×s diagonal blocks known, every pair
+ * [[L11, 0], [L21, L22]] gets X21 = −X22·L21·X11, all pairs of a level in one batched product:
+ * about 2·log2(n/32) dispatches in all. X must start as zeros.
  */
-export function lowerInverse(ctx: GpuContext, A: Tensor, Dinv: Tensor, X: Tensor): void {
-  const n = A.shape[0]!, bs = CHOL_BLOCK;
-  const T = ctx.empty([bs, Math.max(1, n)]);
-  // X starts as R = I (implicitly): row block j of R is [R[j, 0:j·bs] | I | 0]; we keep R in X.
-  const eye = identityDiagBlocks(ctx, n);
-  for (let k0 = 0, blk = 0; k0 < n; k0 += bs, blk++) {
-    const bw = Math.min(bs, n - k0), w = k0 + bw;
-    // R[j rows, k0:w] = I (fresh identity block), then T = Dinv_j · R[j rows, 0:w]
-    copyBlock(ctx, bw, bw, view(eye, 0, bs), view(X, k0 * n + k0, n));
-    gemmUpdate(ctx, bw, w, bw, view(Dinv, blk * bs * bs, bs), view(X, k0 * n, n), view(T, 0, n), { alpha: 1, beta: 0 });
-    copyBlock(ctx, bw, w, view(T, 0, n), view(X, k0 * n, n));
-    const rows = n - w;
-    if (rows > 0) gemmUpdate(ctx, rows, w, bw, view(A, w * n + k0, n), view(T, 0, n), view(X, w * n, n), { alpha: -1, beta: 1 });
+export function lowerInverse(ctx: GpuContext, A: Tensor, Dinv: Tensor, X: Tensor, bs = cholBlock(ctx)): void {
+  const n = A.shape[0]!, nb = Math.ceil(n / bs);
+  ctx.dispatch({ pipeline: ctx.pipeline(`linalg:placeDiag:${bs}`, () => placeDiagWgsl(bs)), bindings: [Dinv, X], uniforms: params([n]), workgroups: [bs / 16, bs / 16, nb] });
+  if (n <= bs) return;
+  let tSize = 0;
+  for (let s = bs; s < n; s *= 2) tSize = Math.max(tSize, Math.max(1, Math.floor(n / (2 * s))) * s * s);
+  const T = ctx.empty([tSize]), T2 = ctx.empty([tSize]);
+  for (let s = bs; s < n; s *= 2) {
+    const full = Math.floor(n / (2 * s));
+    const step = 2 * s * (n + 1); // from one pair's (2js, 2js) to the next's
+    const pair = (count: number, j0: number, sb: number) => {
+      if (count <= 0 || sb <= 0) return;
+      const o11 = 2 * j0 * s * (n + 1), o21 = o11 + s * n, o22 = o11 + s * (n + 1);
+      // T = L21 · X11   (sb × s, K = s)
+      gemmUpdate(ctx, sb, s, s, view(A, o21, n), view(X, o11, n), view(T, 0, s), { alpha: 1, beta: 0, batch: { count, a: step, b: step, c: s * s } });
+      // X21 = −X22 · T  (sb × s, K = sb), through T2 (X cannot be read and written in one dispatch)
+      gemmUpdate(ctx, sb, s, sb, view(X, o22, n), view(T, 0, s), view(T2, 0, s), { alpha: -1, beta: 0, batch: { count, a: step, b: s * s, c: s * s } });
+      copyBlock(ctx, sb, s, view(T2, 0, s), view(X, o21, n), { count, s: s * s, d: step });
+    };
+    pair(full, 0, s);
+    const rest = n - 2 * full * s - s; // a last, partial pair
+    if (rest > 0) pair(1, full, rest);
   }
   T.release();
-  eye.release();
+  T2.release();
 }
 
-function identityDiagBlocks(ctx: GpuContext, _n: number): Tensor {
-  const bs = CHOL_BLOCK, e = new Float32Array(bs * bs);
-  for (let i = 0; i < bs; i++) e[i * bs + i] = 1;
-  return ctx.upload(e, [bs, bs]);
-}
 
 // ---- SparseGPT's Hinv ----------------------------------------------------------------------
 /** stats[0] = mean(diag H) with dead (zero) diagonals counted as 1, stats[1] = number of dead columns. */
@@ -393,19 +425,19 @@ export async function hessianInverseFactor(
   if (H.shape.length !== 2 || H.shape[1] !== n) fail(op, `H ${shapeStr(H.shape)} is not square`, "pass the n×n Hessian");
   const stats = ctx.zeros([2]);
   ctx.dispatch({ pipeline: ctx.pipeline("linalg:diagStats", () => diagStatsWgsl), bindings: [H, stats], uniforms: params([n]), workgroups: [1] });
-  const nb = Math.ceil(n / CHOL_BLOCK);
+  const bs = cholBlock(ctx), nb = Math.ceil(n / bs);
   let damp = percdamp;
   for (let attempt = 0; ; attempt++) {
     const Pm = ctx.empty([n, n]);
-    const Dinv = ctx.empty([nb, CHOL_BLOCK, CHOL_BLOCK]);
+    const Dinv = ctx.empty([nb, bs, bs]);
     const flag = ctx.zeros([1], "u32");
     ctx.dispatch({ pipeline: ctx.pipeline("linalg:prep", () => prepWgsl), bindings: [H, stats, Pm], uniforms: params([n, { f: damp }]), workgroups: [Math.ceil(n / 16), Math.ceil(n / 16)] });
-    choleskyInPlace(ctx, Pm, Dinv, flag);
+    choleskyInPlace(ctx, Pm, Dinv, flag, bs);
     const f = (await ctx.read(flag))[0]!;
     flag.release();
     if (f === 0) {
       const X = ctx.zeros([n, n]);
-      lowerInverse(ctx, Pm, Dinv, X);
+      lowerInverse(ctx, Pm, Dinv, X, bs);
       const U = ctx.empty([n, n]);
       ctx.dispatch({ pipeline: ctx.pipeline("linalg:flip", () => flipWgsl), bindings: [X, U], uniforms: params([n]), workgroups: [Math.ceil(n / 16), Math.ceil(n / 16)] });
       X.release();

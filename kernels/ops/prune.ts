@@ -271,8 +271,16 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   T[r * p.bw + j] = (w * w) / (d * d);
 }`;
 
-/** One thread per row: the whole in-block OBS sweep, writing Q into W and the errors into E. */
-const solveWgsl = (B: number, nmMode: boolean) => `
+/**
+ * The in-block OBS sweep, fused: one workgroup of B threads (one per block column) owns R rows,
+ * kept in workgroup memory; for each column i in turn it fixes q (mask or N:M choice on the
+ * updated weights), writes Q into W and err into E, and applies the rank-1 update to the
+ * columns after i. Rows are independent once the mask is known, so the block is one dispatch.
+ */
+const SOLVE_ROWS = 8;
+const solveWgsl = (B: number, nmMode: boolean) => {
+  const R = SOLVE_ROWS;
+  return `
 struct P { rows: u32, cols: u32, i1: u32, bw: u32, N: u32, M: u32 };
 @group(0) @binding(0) var<storage, read_write> W: array<f32>;
 @group(0) @binding(1) var<storage, read> Hinv: array<f32>;
@@ -280,39 +288,58 @@ struct P { rows: u32, cols: u32, i1: u32, bw: u32, N: u32, M: u32 };
 @group(0) @binding(3) var<storage, read> state: array<u32>;
 @group(0) @binding(4) var<storage, read_write> E: array<f32>;
 @group(0) @binding(5) var<uniform> p: P;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = g.y * nwg.x * 64u + g.x;
-  if (r >= p.rows) { return; }
-  var w: array<f32, ${B}>;
-  var mk: array<u32, ${B}>;
-  let base = r * p.cols + p.i1;
-  for (var j = 0u; j < p.bw; j++) {
-    w[j] = W[base + j];
-    ${nmMode ? "mk[j] = 0u;" : "mk[j] = select(0u, 1u, bitcast<u32>(T[r * p.bw + j]) <= state[0]);"}
+var<workgroup> ws: array<array<f32, ${B}>, ${R}>;
+var<workgroup> mk: array<array<u32, ${B}>, ${R}>;
+var<workgroup> es: array<f32, ${R}>;
+@compute @workgroup_size(${B})
+fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r0 = (wg.y * nwg.x + wg.x) * ${R}u;
+  let thresh = state[0];
+  for (var r = 0u; r < ${R}u; r++) {
+    let row = r0 + r;
+    var w = 0.0; var m = 0u;
+    if (row < p.rows && j < p.bw) {
+      w = W[row * p.cols + p.i1 + j];
+      ${nmMode ? "m = 0u * u32(T[0]);" : "m = select(0u, 1u, bitcast<u32>(T[row * p.bw + j]) <= thresh);"}
+    }
+    ws[r][j] = w; mk[r][j] = m;
   }
+  workgroupBarrier();
   for (var i = 0u; i < p.bw; i++) {
     let hrow = (p.i1 + i) * p.cols + p.i1;
     ${nmMode ? `
     if (i % p.M == 0u) {
-      var s: array<f32, 32>;
-      for (var j = 0u; j < p.M; j++) { let d = Hinv[hrow + j * p.cols + i + j]; s[j] = (w[i + j] * w[i + j]) / (d * d); }
-      for (var j = 0u; j < p.M; j++) {
+      for (var t = j; t < ${R}u * p.M; t += ${B}u) {
+        let r = t / p.M; let jj = t % p.M;
+        let dj = Hinv[hrow + jj * p.cols + i + jj];
+        let sj = (ws[r][i + jj] * ws[r][i + jj]) / (dj * dj);
         var rank = 0u;
-        for (var f = 0u; f < p.M; f++) { if (s[f] < s[j] || (s[f] == s[j] && f < j)) { rank++; } }
-        if (rank < p.N) { mk[i + j] = 1u; }
+        for (var f = 0u; f < p.M; f++) {
+          let df = Hinv[hrow + f * p.cols + i + f];
+          let sf = (ws[r][i + f] * ws[r][i + f]) / (df * df);
+          if (sf < sj || (sf == sj && f < jj)) { rank++; }
+        }
+        if (rank < p.N) { mk[r][i + jj] = 1u; }
       }
+      workgroupBarrier();
     }` : ""}
-    let wi = w[i];
-    let q = select(wi, 0.0, mk[i] == 1u);
-    let d = Hinv[hrow + i];
-    let err = (wi - q) / d;
-    for (var j = i + 1u; j < p.bw; j++) { w[j] = fma(-err, Hinv[hrow + j], w[j]); }
-    W[base + i] = q;
-    E[r * ${B}u + i] = err;
+    if (j < ${R}u) {
+      let row = r0 + j;
+      let wi = ws[j][i];
+      let q = select(wi, 0.0, mk[j][i] == 1u);
+      let err = (wi - q) / Hinv[hrow + i];
+      es[j] = err;
+      if (row < p.rows) { W[row * p.cols + p.i1 + i] = q; E[row * ${B}u + i] = err; }
+    }
+    workgroupBarrier();
+    if (j > i && j < p.bw) {
+      let h = Hinv[hrow + j];
+      for (var r = 0u; r < ${R}u; r++) { ws[r][j] = fma(-es[r], h, ws[r][j]); }
+    }
+    workgroupBarrier();
   }
-  ${nmMode ? "_ = state[0]; _ = T[0];" : ""}
 }`;
+};
 
 export interface SparseGptOptions extends PruneMaskOptions {
   /** Damping as a fraction of mean(diag H) (percdamp). Default 0.01. */
@@ -352,8 +379,10 @@ export async function sparsegptPrune(ctx: GpuContext, W: Tensor, H: Tensor, o: S
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
   const nmMode = !!o.nm;
   const solve = ctx.pipeline(`prune:sgpt:solve:${B}:${nmMode}`, () => solveWgsl(B, nmMode));
+  if (B * SOLVE_ROWS * 8 > ctx.limits.maxComputeWorkgroupStorageSize || B > ctx.limits.maxComputeInvocationsPerWorkgroup)
+    fail(op, `blockSize ${B} needs more workgroup memory/threads than ${ctx.adapterDescription} offers`, "use a smaller blockSize");
   const score = ctx.pipeline("prune:sgpt:score", () => scoreWgsl);
-  const rowGroups = grid1d(ctx, Math.ceil(rows / 64));
+  const rowGroups = grid1d(ctx, Math.ceil(rows / SOLVE_ROWS));
   for (let i1 = 0; i1 < cols; i1 += B) {
     const i2 = Math.min(i1 + B, cols), bw = i2 - i1;
     if (!nmMode) {
@@ -363,6 +392,7 @@ export async function sparsegptPrune(ctx: GpuContext, W: Tensor, H: Tensor, o: S
     }
     ctx.dispatch({ pipeline: solve, bindings: [W, hinv, T, state, E], uniforms: params([rows, cols, i1, bw, o.nm?.n ?? 0, o.nm?.m ?? 1]), workgroups: rowGroups });
     if (i2 < cols) gemmUpdate(ctx, rows, cols - i2, bw, view(E, 0, B), view(hinv, i1 * cols + i2, cols), view(W, i2, cols), { alpha: -1, beta: 1 });
+    if ((i1 / B) % 8 === 7) ctx.flush(); // let the GPU run while the next blocks are recorded
   }
   T.release(); E.release(); state.release(); hist.release(); hinv.release();
   return { damping, deadColumns };

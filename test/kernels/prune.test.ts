@@ -2,7 +2,8 @@
 // (kernels/reference/prune.ts) on small shapes that are not tile multiples, plus hand cases.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GpuContext } from "../../kernels/runtime/context.js";
-import { CholeskyError, gemmUpdate, hessianInverseFactor, view } from "../../kernels/ops/linalg.js";
+import { CholeskyError, gemmUpdate, hessianInverseFactor, patchMatmul, view } from "../../kernels/ops/linalg.js";
+import { matmulWgsl } from "../../kernels/ops/matmul_wgsl.js";
 import { columnSqAccumulate, hessianAccumulate, kthSmallest, magnitudePrune, sparsegptPrune, wandaPrune } from "../../kernels/ops/prune.js";
 import { choleskyRef, hessianRef, hinvRef, magnitudeRef, sparsegptRef, wandaRef } from "../../kernels/reference/prune.js";
 import { expectClose, randn, rng, withContext } from "./helpers.js";
@@ -49,6 +50,16 @@ describe("references on hand-worked cases", () => {
 });
 
 describe("GPU kernels vs references", () => {
+  it("the strided GEMM patch still applies to kick's matmul generator (else a slow fallback runs)", () => {
+    for (const transB of [false, true])
+      for (const vec of [false, true])
+        for (const checked of [false, true]) {
+          const code = patchMatmul(matmulWgsl({ BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, transA: false, transB, checked, vecA: vec, vecB: vec, vecC: vec }), 128);
+          expect(code, `transB=${transB} vec=${vec} checked=${checked}`).not.toBeNull();
+          expect(code).toMatch(/p\.beta \* C\[ci\]/);
+        }
+  });
+
   it("gemmUpdate on strided views, transB and lower, odd shapes", async () => {
     for (const [m, n, k, transB] of [[70, 45, 33, false], [37, 52, 16, true], [5, 3, 1, false]] as const) {
       const lda = k + 3, ldb = (transB ? k : n) + 1, ldc = n + 2;
@@ -91,6 +102,18 @@ describe("GPU kernels vs references", () => {
     H.release(); r.hinv.release();
   });
 
+  it("Hinv with 32-wide Cholesky blocks (the path for GPUs with 16 KiB of workgroup memory)", async () => {
+    process.env.KICK_CHOL_BLOCK = "32";
+    try {
+      const n = 100, T = 300, { H, Hd } = await gpuHessian(acts(T, n, 5), T, n);
+      const r = await hessianInverseFactor(ctx, H, 0.01);
+      const want = hinvRef(Hd, n, 0.01);
+      expectClose(await ctx.readF32(r.hinv), want, 2e-4 * Math.max(...Array.from(want, Math.abs)), 1e-3, "hinv bs=32");
+    } finally {
+      delete process.env.KICK_CHOL_BLOCK;
+    }
+  });
+
   it("damping retry: a Hessian that fails at 1% succeeds at 10%; a hopeless one names the layer", async () => {
     const H = ctx.upload([1, 0, 0, -0.005], [2, 2]); // mean diag 0.4975: 1% → -0.000025 fails, 10% passes
     const r = await hessianInverseFactor(ctx, H, 0.01, "layers.3.q");
@@ -120,7 +143,6 @@ describe("GPU kernels vs references", () => {
   ] as const;
   it.each(cases)("SparseGPT %i×%i s=%f nm=%o block=%i matches the reference", async (rows, cols, s, nm, B) => {
     const T = 4 * cols, X = acts(T, cols, rows);
-    X.fill(0, 0, 0);
     for (let t = 0; t < T; t++) X[t * cols + 7] = 0; // a dead input
     const { H, Hd } = await gpuHessian(X, T, cols);
     const W = gauss(rows * cols, cols);

@@ -1,0 +1,249 @@
+// The calibration driver (the reference pipeline of SparseGPT / Wanda, algorithms.md §0): decoder
+// layer by decoder layer, gather the statistics of every linear layer's input from a forward pass
+// of the model whose earlier layers are already compressed, compress the layer's linears on the
+// GPU, and go on — so each layer sees the compressed model's activations. `trueSequential`
+// splits a layer into [q,k,v], [o], [gate,up], [down], each gathered after the previous group
+// was compressed. OWL first runs the dense model once to set per-layer sparsities.
+//
+// The forward is any CausalLM with per-linear input hooks that reads its weights from `weights`
+// (ReferenceModel does). A forward pass is stopped as soon as it reaches a layer past the one
+// being calibrated (the "Catcher" trick), so layer l costs l+1 layers of compute.
+import { matmul, mul, sumRows } from "../../kernels/index.js";
+import type { GpuContext } from "../../kernels/runtime/context.js";
+import type { Tensor } from "../../kernels/runtime/tensor.js";
+import { CholeskyError } from "../../kernels/ops/linalg.js";
+import { columnSqAccumulate, hessianAccumulate, magnitudePrune, sparsegptPrune, wandaPrune } from "../../kernels/ops/prune.js";
+import type { CausalLM, LinearSite } from "../model/causal-lm.js";
+import type { ModelSpec } from "../model/config.js";
+import type { LinearName } from "../model/weights.js";
+import { outlierRatio, owlSparsities, wandaScores } from "./owl.js";
+import { checkNMWidth, parseNM, type CompressionSpec } from "./spec.js";
+
+export class CompressionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CompressionError";
+  }
+}
+
+export interface LayerReport {
+  /** canonical weight name, e.g. layers.3.q.weight */
+  name: string;
+  layer: number;
+  linear: LinearName;
+  rows: number;
+  cols: number;
+  targetSparsity: number;
+  /** fraction of exact zeros after compression */
+  sparsity: number;
+  /** ‖(W − Ŵ)X‖² / ‖WX‖² over the calibration tokens (null without calibration data) */
+  relError: number | null;
+  /** ‖(W − Ŵ)X‖² summed over the calibration tokens */
+  sqError: number | null;
+  seconds: number;
+  damping?: number;
+  deadColumns?: number;
+}
+
+export interface CompressResult {
+  report: LayerReport[];
+  /** per decoder layer (OWL, else uniform) */
+  layerSparsity: number[];
+  seconds: number;
+}
+
+export interface CompressOptions {
+  ctx: GpuContext;
+  spec: ModelSpec;
+  /** canonical weights; compressed linears are replaced in place (the model must read from here) */
+  weights: Map<string, Float32Array>;
+  model: CausalLM;
+  cspec: CompressionSpec;
+  /** calibration token windows (unused by magnitude) */
+  samples: number[][];
+  /** sequences per forward pass (default 8) */
+  batch?: number;
+  onLayer?: (r: LayerReport, done: number, total: number) => void;
+}
+
+const GROUP: Record<LinearName, "attn" | "o" | "mlp" | "down"> = { q: "attn", k: "attn", v: "attn", o: "o", gate: "mlp", up: "mlp", down: "down" };
+const GROUP_ORDER = ["attn", "o", "mlp", "down"] as const;
+type Group = (typeof GROUP_ORDER)[number];
+
+class StopForward extends Error {}
+
+export function linearsOf(spec: ModelSpec): LinearName[] {
+  return spec.mlp === "gated" ? ["q", "k", "v", "o", "gate", "up", "down"] : ["q", "k", "v", "o", "up", "down"];
+}
+
+interface Stats { H: Tensor | null; S: Tensor; n: number; cols: number }
+
+/** Checks the pattern against every linear layer's width (throws naming the layer). */
+export function checkModelForSpec(spec: ModelSpec, cspec: CompressionSpec): void {
+  for (let l = 0; l < spec.numLayers; l++)
+    for (const lin of linearsOf(spec)) checkNMWidth(cspec.pattern, inFeaturesOf(spec, lin), `layers.${l}.${lin}.weight`);
+}
+
+function inFeaturesOf(spec: ModelSpec, lin: LinearName): number {
+  return lin === "o" ? spec.numHeads * spec.headDim : lin === "down" ? spec.intermediateSize : spec.hiddenSize;
+}
+
+export async function compressModel(o: CompressOptions): Promise<CompressResult> {
+  const { ctx, spec, weights, cspec } = o;
+  const t0 = performance.now();
+  const L = spec.numLayers, linears = linearsOf(spec);
+  const nm = parseNM(cspec.pattern);
+  const name = (l: number, lin: LinearName) => `layers.${l}.${lin}.weight`;
+  // Everything checkable is checked before any work.
+  checkModelForSpec(spec, cspec);
+  for (let l = 0; l < L; l++)
+    for (const lin of linears) {
+      const W = weights.get(name(l, lin));
+      if (!W) throw new CompressionError(`${name(l, lin)}: missing from the model`);
+      const cols = inFeaturesOf(spec, lin);
+      if (W.length !== cols * rowsOf(spec, lin)) throw new CompressionError(`${name(l, lin)}: ${W.length} values, expected [${rowsOf(spec, lin)}, ${cols}]`);
+      for (let i = 0; i < W.length; i++)
+        if (!Number.isFinite(W[i]!)) throw new CompressionError(`${name(l, lin)}: weight [${Math.floor(i / cols)}, ${i % cols}] is ${W[i]} (a NaN/Inf weight cannot be compressed)`);
+    }
+  const needsData = cspec.method === "wanda" || cspec.method === "sparsegpt";
+  if (needsData && o.samples.length === 0) throw new CompressionError(`method ${cspec.method} needs calibration samples (got none)`);
+  for (const s of o.samples) for (const id of s) if (!(id >= 0 && id < spec.vocabSize)) throw new CompressionError(`calibration token id ${id} outside the vocabulary of ${spec.vocabSize}`);
+
+  const report: LayerReport[] = [];
+  const total = L * linears.length;
+  let layerSparsity = Array.from({ length: L }, () => cspec.sparsity);
+  if (cspec.method === "dense") return { report, layerSparsity, seconds: 0 };
+
+  if (cspec.owl) {
+    // Pass 1: dense propagation, Wanda statistics of every layer.
+    const stats = new Map<string, Stats>();
+    await gather(o, (site) => site.layer >= 0, stats, () => false, false); // Wanda statistics only
+    const D: number[] = [];
+    for (let l = 0; l < L; l++) {
+      const scores: Float32Array[] = [];
+      for (const lin of linears) {
+        const st = stats.get(`${l}:${GROUP[lin]}`)!;
+        scores.push(wandaScores(weights.get(name(l, lin))!, await ctx.readF32(st.S)));
+      }
+      D.push(outlierRatio(scores, cspec.owl.m));
+    }
+    for (const st of stats.values()) { st.H?.release(); st.S.release(); }
+    layerSparsity = owlSparsities(D, cspec.sparsity, cspec.owl.lambda);
+  }
+
+  for (let l = 0; l < L; l++) {
+    const groups: Group[][] = cspec.trueSequential ? GROUP_ORDER.map((g) => [g]) : [[...GROUP_ORDER]];
+    for (const gs of groups) {
+      const stats = new Map<string, Stats>();
+      if (o.samples.length) {
+        const last = gs[gs.length - 1]!;
+        await gather(o, (site) => site.layer === l && gs.includes(GROUP[site.linear]), stats,
+          (site) => site.layer > l || (site.layer === l && GROUP_ORDER.indexOf(GROUP[site.linear]) > GROUP_ORDER.indexOf(last)));
+      }
+      for (const lin of linears.filter((x) => gs.includes(GROUP[x]))) {
+        const t = performance.now();
+        const wname = name(l, lin);
+        const W = weights.get(wname)!, rows = rowsOf(spec, lin), cols = W.length / rows;
+        const st = stats.get(`${l}:${GROUP[lin]}`);
+        const Wt = ctx.upload(W, [rows, cols]);
+        const s = layerSparsity[l]!;
+        const opts = { sparsity: s, nm: nm ?? undefined };
+        const extra: Partial<LayerReport> = {};
+        if (cspec.method === "magnitude") magnitudePrune(ctx, Wt, opts);
+        else if (cspec.method === "wanda") wandaPrune(ctx, Wt, st!.S, opts);
+        else {
+          try {
+            const r = await sparsegptPrune(ctx, Wt, st!.H!, { ...opts, damping: cspec.damping, blockSize: Math.min(cspec.blockSize, 128), layer: wname });
+            extra.damping = r.damping;
+            extra.deadColumns = r.deadColumns;
+          } catch (e) {
+            Wt.release();
+            if (e instanceof CholeskyError) throw new CompressionError(e.message);
+            throw e;
+          }
+        }
+        const Wh = await ctx.readF32(Wt);
+        let zeros = 0;
+        for (let i = 0; i < Wh.length; i++) {
+          if (Wh[i] === 0) zeros++;
+          else if (!Number.isFinite(Wh[i]!)) throw new CompressionError(`${wname}: compression produced ${Wh[i]} at [${Math.floor(i / cols)}, ${i % cols}]`);
+        }
+        let relError: number | null = null, sqError: number | null = null;
+        if (st?.H) {
+          const e = await quadError(ctx, W, Wh, st.H, rows, cols);
+          relError = e.num / e.den;
+          sqError = (e.num * st.n) / 2; // H = (2/n)·XᵀX
+        }
+        Wt.release();
+        weights.set(wname, Wh);
+        const r: LayerReport = { name: wname, layer: l, linear: lin, rows, cols, targetSparsity: s, sparsity: zeros / Wh.length, relError, sqError, seconds: (performance.now() - t) / 1000, ...extra };
+        report.push(r);
+        o.onLayer?.(r, report.length, total);
+      }
+      for (const st of stats.values()) { st.H?.release(); st.S.release(); }
+    }
+  }
+  return { report, layerSparsity, seconds: (performance.now() - t0) / 1000 };
+}
+
+function rowsOf(spec: ModelSpec, lin: LinearName): number {
+  const h = spec.hiddenSize, hd = spec.headDim;
+  switch (lin) {
+    case "q": return spec.numHeads * hd;
+    case "k": case "v": return spec.numKvHeads * hd;
+    case "o": case "down": return h;
+    case "gate": case "up": return spec.intermediateSize;
+  }
+}
+
+/** Runs the calibration samples; `want` selects the linear inputs to accumulate, `stop` ends a pass early. */
+async function gather(o: CompressOptions, want: (s: LinearSite) => boolean, stats: Map<string, Stats>, stop: (s: LinearSite) => boolean, withH = true): Promise<void> {
+  const { ctx } = o;
+  const B = o.batch ?? 8;
+  for (let b0 = 0; b0 < o.samples.length; b0 += B) {
+    const ids = o.samples.slice(b0, b0 + B), nb = ids.length;
+    const seen = new Set<string>();
+    try {
+      await o.model.forward({ ids }, {
+        onLinearInput: (site, input, rows) => {
+          if (stop(site)) throw new StopForward();
+          if (!want(site)) return;
+          const key = `${site.layer}:${GROUP[site.linear]}`;
+          if (seen.has(key)) return; // q, k, v (gate, up) share one input
+          seen.add(key);
+          const cols = site.inFeatures;
+          for (let i = 0; i < rows * cols; i++)
+            if (!Number.isFinite(input[i]!))
+              throw new CompressionError(`layers.${site.layer}.${site.linear}: calibration activation [token ${Math.floor(i / cols)}, ${i % cols}] is ${input[i]} (NaN/Inf in the model's activations)`);
+          let st = stats.get(key);
+          if (!st) { st = { H: withH ? ctx.zeros([cols, cols]) : null, S: ctx.zeros([cols]), n: 0, cols }; stats.set(key, st); }
+          const X = ctx.upload(input.subarray(0, rows * cols), [rows, cols]);
+          if (st.H) hessianAccumulate(ctx, st.H, X, st.n, nb);
+          columnSqAccumulate(ctx, st.S, X, st.n, nb);
+          st.n += nb;
+          X.release();
+        },
+      });
+    } catch (e) {
+      if (!(e instanceof StopForward)) throw e;
+    }
+  }
+}
+
+/** tr(ΔW H ΔWᵀ) and tr(W H Wᵀ) on the GPU. */
+async function quadError(ctx: GpuContext, W: Float32Array, Wh: Float32Array, H: Tensor, rows: number, cols: number): Promise<{ num: number; den: number }> {
+  const D = new Float32Array(W.length);
+  for (let i = 0; i < W.length; i++) D[i] = W[i]! - Wh[i]!;
+  const quad = async (M: Float32Array) => {
+    const t = ctx.upload(M, [rows, cols]);
+    const th = matmul(ctx, t, H);
+    const p = mul(ctx, t, th);
+    const s = sumRows(ctx, p);
+    const v = await ctx.readF32(s);
+    t.release(); th.release(); p.release(); s.release();
+    let acc = 0;
+    for (const x of v) acc += x;
+    return acc;
+  };
+  return { num: await quad(D), den: await quad(W) };
+}
