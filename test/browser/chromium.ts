@@ -5,7 +5,10 @@ import { existsSync } from "node:fs";
 
 export const CHROMIUM_PATH = process.env.KICK_CHROMIUM ?? "/usr/bin/chromium";
 
-export async function launchChromium(): Promise<Browser> {
+/** Flags that give headless Chromium a WebGPU adapter without a GPU (its built-in SwiftShader). */
+export const WEBGPU_FLAGS = ["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--disable-vulkan-surface", "--ignore-gpu-blocklist"];
+
+export async function launchChromium({ webgpu = false } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run \`npm run setup\` (installs Debian's chromium) or set KICK_CHROMIUM`);
   }
@@ -19,6 +22,7 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-sync",
       "--no-first-run",
       "--disable-quic",
+      ...(webgpu ? WEBGPU_FLAGS : []),
     ],
   });
 }

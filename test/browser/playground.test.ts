@@ -1,7 +1,7 @@
 // The playground in Debian's Chromium: both ONNX models load from the built site (lazily, nothing from outside),
 // onnxruntime-web's greedy answers equal kick's own generation (CPU reference forward on the same checkpoint; on
 // the dequantized weights for the 4-bit variant), timings are reported, no console error.
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { generate } from "../../loaders/model/generate.js";
@@ -11,7 +11,7 @@ import { ModelTokenizer } from "../../loaders/model/tokenizer.js";
 import { exportOnnxFromDir } from "../../loaders/onnx/export.js";
 import { dequantize4 } from "../../loaders/onnx/packed4.js";
 import { PLAYGROUND_MAX_NEW_TOKENS, PLAYGROUND_MODEL_DIR, PLAYGROUND_VARIANTS } from "../../src/data/playground-model.js";
-import { CHROMIUM_PATH, launchChromium, watchPage } from "./chromium.js";
+import { launchChromium, watchPage } from "./chromium.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
 let server: StaticServer;
@@ -120,13 +120,7 @@ describe("playground page", () => {
 
   it("runs on onnxruntime-web's WebGPU execution provider when the browser has WebGPU (SwiftShader here)", async () => {
     // Chromium exposes its built-in SwiftShader WebGPU adapter with --enable-unsafe-webgpu (no GPU needed).
-    const gpuBrowser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        ...["--headless", "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        ...["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--disable-vulkan-surface", "--ignore-gpu-blocklist"],
-      ],
-    });
+    const gpuBrowser = await launchChromium({ webgpu: true });
     try {
       const page = await gpuBrowser.newPage();
       const watch = await watchPage(page, server.url);
