@@ -20,6 +20,7 @@ const MODULE_COMMANDS: Record<string, () => Promise<ModuleCommand>> = {
   sweep: () => import("./cli/sweep.js"),
   merge: () => import("./cli/merge.js"),
   compress: () => import("./cli/compress.js"),
+  train: () => import("./cli/train.js"),
   "export-onnx": () => import("./cli/export-onnx.js"),
 };
 

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# On the GPU host, from the project root with .gpu-kit carried (after `npm run bench:train` here):
+#   bash bench/train-host.sh [args for bench/train.ts]
+# kick's WebGPU trainer (gradient check, then timed optimiser steps per family plan), then PyTorch fp32
+# eager on the same architecture and batch, then the comparison table.
+set -eo pipefail
+out=${OUT:-/tmp/bench-out}; mkdir -p "$out"
+export PYTHONUNBUFFERED=1
+bash scripts/gpu-host/host-run.sh bench-train --out "$out/kick-train.json" "$@" 2>&1 | tee "$out/kick-train.log"
+python3 bench/train_torch.py --kick "$out/kick-train.json" --out "$out/torch-train.json" | tee "$out/train-table.md"
