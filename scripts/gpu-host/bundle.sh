@@ -12,7 +12,9 @@ if [ ! -f .gpu-kit/activate.sh ] || [ ! -f .gpu-kit/webgpu.tar.xz ]; then
   [ -n "$kit" ] || { echo "gpu-host-kit.sh not found (expected ../shared/tools/)" >&2; exit 1; }
   bash "$kit"
 fi
+# DuckDB is native and does not travel: jobs that would write Parquet get a stub that says so.
 npx esbuild "$entry" --bundle --platform=node --format=esm --target=node20 --external:webgpu \
+  --alias:@duckdb/node-api=./scripts/gpu-host/duckdb-stub.ts \
   --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" \
   --outfile=".gpu-kit/$name.mjs" --log-level=warning
 du -sh .gpu-kit | awk '{print "[bundle] .gpu-kit is " $1}' >&2
