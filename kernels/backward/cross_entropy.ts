@@ -5,7 +5,7 @@
 import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
-import { expectBindable, expectDtype, grid1d, lastDim, params, rowKernelPrelude, rowThreads, rowsOf } from "../ops/common.js";
+import { expectBindable, expectDtype, grid1d, lastDim, params, rowKernelMain, rowKernelPrelude, rowMaxSumExp, rowsOf, rowThreads } from "../ops/common.js";
 
 const wgsl = (W: number) => `
 struct P { rows: u32, n: u32, ignore: u32, scale: f32 };
@@ -15,17 +15,8 @@ struct P { rows: u32, n: u32, ignore: u32, scale: f32 };
 @group(0) @binding(3) var<storage, read_write> dX: array<f32>;
 @group(0) @binding(4) var<uniform> p: P;
 ${rowKernelPrelude(W)}
-@compute @workgroup_size(${W})
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wg.y * nwg.x + wg.x;
-  if (row >= p.rows) { return; }
-  let base = row * p.n;
-  var m = -3.4e38;
-  for (var i = lid; i < p.n; i += ${W}u) { m = max(m, X[base + i]); }
-  m = wgMax(m, lid);
-  var s = 0.0;
-  for (var i = lid; i < p.n; i += ${W}u) { s += exp(X[base + i] - m); }
-  s = wgSum(s, lid);
+${rowKernelMain(W)}
+  ${rowMaxSumExp(W)}
   let t = Tg[row];
   let ignored = t == p.ignore;
   let bad = !ignored && t >= p.n;

@@ -5,7 +5,7 @@
 import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
-import { expectBindable, expectDtype, grid1d, lastDim, params, rowKernelPrelude, rowThreads, rowsOf } from "../ops/common.js";
+import { expectBindable, expectDtype, grid1d, lastDim, params, rowKernelMain, rowKernelPrelude, rowsOf, rowThreads } from "../ops/common.js";
 import { sumLeadingInto } from "./sum_leading.js";
 
 const dxWgsl = (W: number) => `
@@ -17,11 +17,7 @@ struct P { rows: u32, n: u32, eps: f32 };
 @group(0) @binding(4) var<storage, read_write> R: array<f32>;
 @group(0) @binding(5) var<uniform> p: P;
 ${rowKernelPrelude(W)}
-@compute @workgroup_size(${W})
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wg.y * nwg.x + wg.x;
-  if (row >= p.rows) { return; }
-  let base = row * p.n; let nf = f32(p.n);
+${rowKernelMain(W)} let nf = f32(p.n);
   var q = 0.0; var c = 0.0;
   for (var i = lid; i < p.n; i += ${W}u) { let x = X[base + i]; q += x * x; c += Wt[i] * dY[base + i] * x; }
   let r = inverseSqrt(wgSum(q, lid) / nf + p.eps);

@@ -153,6 +153,28 @@ fn wgArgMax(v: f32, i: u32, lid: u32) -> u32 {
 `;
 }
 
+/**
+ * The entry point of a row kernel: one workgroup of W threads per row of length p.n (rows spread over
+ * a 2-D grid), defining `lid`, `row` and `base`; workgroups past p.rows return. Opens the function body.
+ */
+export function rowKernelMain(W: number): string {
+  return `@compute @workgroup_size(${W})
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = wg.y * nwg.x + wg.x;
+  if (row >= p.rows) { return; }
+  let base = row * p.n;`;
+}
+
+/** WGSL statements for a numerically stable softmax over row `base` of X: its max `m` and Σ exp(x − m) `s`. */
+export function rowMaxSumExp(W: number): string {
+  return `var m = -3.4e38;
+  for (var i = lid; i < p.n; i += ${W}u) { m = max(m, X[base + i]); }
+  m = wgMax(m, lid);
+  var s = 0.0;
+  for (var i = lid; i < p.n; i += ${W}u) { s += exp(X[base + i] - m); }
+  s = wgSum(s, lid);`;
+}
+
 /** Threads per row-kernel workgroup: fewer on CPUs (software Vulkan), more on GPUs. */
 export const rowThreads = (ctx: GpuContext, n: number) => (ctx.isSoftware ? 64 : n >= 2048 ? 256 : 128);
 

@@ -4,7 +4,7 @@
 import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
-import { dispatchRows, expectDtype, lastDim, params, rowKernelPrelude, rowThreads, rowsOf } from "./common.js";
+import { dispatchRows, expectDtype, lastDim, params, rowKernelMain, rowKernelPrelude, rowMaxSumExp, rowsOf, rowThreads } from "./common.js";
 
 function ceWgsl(W: number): string {
   return `
@@ -14,17 +14,8 @@ struct P { rows: u32, row0: u32, n: u32, ignore: u32 };
 @group(0) @binding(2) var<storage, read_write> L: array<f32>;
 @group(0) @binding(3) var<uniform> p: P;
 ${rowKernelPrelude(W)}
-@compute @workgroup_size(${W})
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wg.y * nwg.x + wg.x;
-  if (row >= p.rows) { return; }
-  let base = row * p.n;
-  var m = -3.4e38;
-  for (var i = lid; i < p.n; i += ${W}u) { m = max(m, X[base + i]); }
-  m = wgMax(m, lid);
-  var s = 0.0;
-  for (var i = lid; i < p.n; i += ${W}u) { s += exp(X[base + i] - m); }
-  s = wgSum(s, lid);
+${rowKernelMain(W)}
+  ${rowMaxSumExp(W)}
   if (lid == 0u) {
     let t = Tg[p.row0 + row];
     if (t == p.ignore || t >= p.n) { L[row] = select(bitcast<f32>(0x7fc00000u | (t & 1u)), 0.0, t == p.ignore); }

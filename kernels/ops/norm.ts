@@ -3,7 +3,7 @@
 //   layerNorm: y = (x - mean) / sqrt(var + eps) · w + b   (biased variance, as PyTorch)
 import type { GpuContext } from "../runtime/context.js";
 import type { Tensor } from "../runtime/tensor.js";
-import { dispatchRows, expectDtype, expectLastDim, expectRank, lastDim, params, rowKernelPrelude, rowThreads, rowsOf } from "./common.js";
+import { dispatchRows, expectDtype, expectLastDim, expectRank, lastDim, params, rowKernelMain, rowKernelPrelude, rowsOf, rowThreads } from "./common.js";
 
 function normWgsl(W: number, layer: boolean): string {
   return `
@@ -14,11 +14,7 @@ struct P { rows: u32, row0: u32, n: u32, eps: f32 };
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> p: P;
 ${rowKernelPrelude(W)}
-@compute @workgroup_size(${W})
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wg.y * nwg.x + wg.x;
-  if (row >= p.rows) { return; }
-  let base = row * p.n;
+${rowKernelMain(W)}
   let nf = f32(p.n);
   var mean = 0.0;
   ${layer ? `var s = 0.0; for (var i = lid; i < p.n; i += ${W}u) { s += X[base + i]; } mean = wgSum(s, lid) / nf;` : "_ = Bs[0];"}

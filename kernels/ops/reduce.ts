@@ -2,7 +2,7 @@
 import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
-import { dispatchRows, expectDtype, lastDim, params, rowKernelPrelude, rowThreads, rowsOf } from "./common.js";
+import { dispatchRows, expectDtype, lastDim, params, rowKernelMain, rowKernelPrelude, rowsOf, rowThreads } from "./common.js";
 
 export type Reduction = "sum" | "max" | "argmax";
 
@@ -22,11 +22,7 @@ struct P { rows: u32, row0: u32, n: u32 };
 @group(0) @binding(1) var<storage, read_write> Y: array<${outT}>;
 @group(0) @binding(2) var<uniform> p: P;
 ${rowKernelPrelude(W)}
-@compute @workgroup_size(${W})
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wg.y * nwg.x + wg.x;
-  if (row >= p.rows) { return; }
-  let base = row * p.n;
+${rowKernelMain(W)}
   ${body}
   if (lid == 0u) { Y[row] = r; }
 }`;

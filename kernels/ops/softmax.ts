@@ -1,7 +1,7 @@
 // Softmax and log-softmax over the last dim, numerically stable (max subtracted first).
 import type { GpuContext } from "../runtime/context.js";
 import type { Tensor } from "../runtime/tensor.js";
-import { dispatchRows, expectDtype, lastDim, params, rowKernelPrelude, rowThreads, rowsOf } from "./common.js";
+import { dispatchRows, expectDtype, lastDim, params, rowKernelMain, rowKernelPrelude, rowMaxSumExp, rowsOf, rowThreads } from "./common.js";
 
 function softmaxWgsl(W: number, log: boolean): string {
   return `
@@ -10,17 +10,8 @@ struct P { rows: u32, row0: u32, n: u32 };
 @group(0) @binding(1) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(2) var<uniform> p: P;
 ${rowKernelPrelude(W)}
-@compute @workgroup_size(${W})
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wg.y * nwg.x + wg.x;
-  if (row >= p.rows) { return; }
-  let base = row * p.n;
-  var m = -3.4e38;
-  for (var i = lid; i < p.n; i += ${W}u) { m = max(m, X[base + i]); }
-  m = wgMax(m, lid);
-  var s = 0.0;
-  for (var i = lid; i < p.n; i += ${W}u) { s += exp(X[base + i] - m); }
-  s = wgSum(s, lid);
+${rowKernelMain(W)}
+  ${rowMaxSumExp(W)}
   ${log ? "let lse = m + log(s);" : "let inv = 1.0 / s;"}
   for (var i = lid; i < p.n; i += ${W}u) { Y[base + i] = ${log ? "X[base + i] - lse" : "exp(X[base + i] - m) * inv"}; }
 }`;

@@ -6,7 +6,7 @@
 import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
-import { dispatchRows, expectDtype, lastDim, params, rowKernelPrelude, rowThreads, rowsOf } from "./common.js";
+import { dispatchRows, expectDtype, lastDim, params, rowKernelMain, rowKernelPrelude, rowsOf, rowThreads } from "./common.js";
 
 function topkWgsl(W: number): string {
   return `
@@ -16,11 +16,7 @@ struct P { rows: u32, row0: u32, n: u32, k: u32 };
 @group(0) @binding(2) var<storage, read_write> Idx: array<u32>;
 @group(0) @binding(3) var<uniform> p: P;
 ${rowKernelPrelude(W)}
-@compute @workgroup_size(${W})
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wg.y * nwg.x + wg.x;
-  if (row >= p.rows) { return; }
-  let base = row * p.n;
+${rowKernelMain(W)}
   var pv = 3.4e38; var pi = 0xffffffffu; var first = true;
   for (var j = 0u; j < p.k; j++) {
     var bv = -3.4e38; var bi = 0xffffffffu;
