@@ -8,10 +8,11 @@ import { loadReferenceModel } from "../model/load.js";
 import { saveModel, type SaveDtype } from "../model/save.js";
 import { calibrationStream, sampleWindows } from "../compress/calibration.js";
 import { checkModelForSpec, compressModel, type LayerReport } from "../compress/driver.js";
+import type { PackedQuantWeight } from "../compress/quant.js";
 import { compressionSpecId, parseCompressionSpec, type CompressionSpecInput } from "../compress/spec.js";
 import { intOption, modelOption, numOption, parse, UsageError } from "./args.js";
 
-export const summary = "prune a model (magnitude, Wanda, SparseGPT; unstructured or N:M; OWL) on the GPU";
+export const summary = "prune / quantize a model (magnitude, Wanda, SparseGPT, N:M, OWL; RTN, GPTQ, sparse+quantized) on the GPU";
 
 export const COMPRESS_HELP = `Usage: kick compress --model DIR --method METHOD --out DIR [options]
 
@@ -24,7 +25,7 @@ Nothing is written when anything fails. Progress per layer on stderr.
 Options:
   --model DIR          source checkpoint (config.json, *.safetensors, tokenizer.json)
   --out DIR            output checkpoint directory (must not exist)
-  --method M           magnitude | wanda | sparsegpt | dense
+  --method M           magnitude | wanda | sparsegpt | rtn | gptq | dense
   --sparsity S         fraction of weights set to zero, in [0, 1) (N:M patterns imply N/M)
   --pattern P          unstructured (default) or N:M, e.g. 2:4, 4:8
   --calib SRC          calibration text: "corpus" (kick's corpus, default) or a text file
@@ -35,6 +36,13 @@ Options:
   --block-size N       SparseGPT lazy-update block (default 128)
   --true-sequential    calibrate q/k/v, o, gate/up, down one after another inside a layer
   --owl                OWL layer-wise sparsity (Wanda or SparseGPT); --owl-lambda (0.08), --owl-m (5)
+  --bits B             quantize (rtn, gptq; with sparsegpt: joint sparse + quantized): 2 | 3 | 4 | 8
+  --group G            quantization group size along the input: -1 (per row, default) | 32 | 64 | 128
+  --sym                symmetric grid (default asymmetric, as the GPTQ reference)
+  --act-order          GPTQ: process columns by decreasing diag(H)
+  --static-groups      GPTQ: group params fixed on the original weights (act-order without g_idx)
+                       Quantized runs also write quantized.json + quantized.bin (packed levels,
+                       scales, zero points, g_idx; layout in docs/compress.md) and report bits/weight.
   --dtype T            float32 | float16 | bfloat16 | keep (default keep)
   --json               print the report as JSON on stdout
   -h, --help           this help`;
@@ -47,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
       model: { type: "string" }, out: { type: "string" }, method: { type: "string" }, sparsity: { type: "string" },
       pattern: { type: "string" }, calib: { type: "string" }, samples: { type: "string" }, "seq-len": { type: "string" },
       seed: { type: "string" }, damping: { type: "string" }, "block-size": { type: "string" }, "true-sequential": { type: "boolean" },
-      owl: { type: "boolean" }, "owl-lambda": { type: "string" }, "owl-m": { type: "string" }, dtype: { type: "string" }, json: { type: "boolean" },
+      owl: { type: "boolean" }, "owl-lambda": { type: "string" }, "owl-m": { type: "string" },
+      bits: { type: "string" }, group: { type: "string" }, sym: { type: "boolean" }, "act-order": { type: "boolean" }, "static-groups": { type: "boolean" }, dtype: { type: "string" }, json: { type: "boolean" },
     }).values;
     if (v.help) {
       console.log(COMPRESS_HELP);
@@ -69,7 +78,7 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
   if (existsSync(out)) throw new UsageError(c, `--out ${out} already exists (choose a new directory)`);
   const dtype = (v.dtype as string | undefined) ?? "keep";
   if (!["float32", "float16", "bfloat16", "keep"].includes(dtype)) throw new UsageError(c, `--dtype must be float32, float16, bfloat16 or keep, got "${dtype}"`);
-  if (!v.method) throw new UsageError(c, "--method is required (magnitude | wanda | sparsegpt | dense)");
+  if (!v.method) throw new UsageError(c, "--method is required (magnitude | wanda | sparsegpt | rtn | gptq | dense)");
   const num = (n: string) => numOption(c, n, v[n] as string | undefined, () => true, "a number");
   const input: CompressionSpecInput = {
     method: v.method as CompressionSpecInput["method"],
@@ -79,6 +88,11 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
     blockSize: intOption(c, "block-size", v["block-size"] as string | undefined, 1),
     trueSequential: !!v["true-sequential"],
     owl: v.owl ? { lambda: num("owl-lambda") ?? 0.08, m: num("owl-m") ?? 5 } : undefined,
+    bits: num("bits"),
+    groupSize: num("group"),
+    sym: v.sym ? true : undefined,
+    actOrder: v["act-order"] ? true : undefined,
+    staticGroups: v["static-groups"] ? true : undefined,
   };
   for (const k of Object.keys(input) as (keyof CompressionSpecInput)[]) if (input[k] === undefined) delete input[k];
   const { model: ref, opened } = await loadReferenceModel(model);
@@ -95,7 +109,7 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
   checkModelForSpec(spec, cspec);
   const cal = cspec.calibration;
   let samples: number[][] = [];
-  if (cspec.method === "wanda" || cspec.method === "sparsegpt") {
+  if (cspec.method === "wanda" || cspec.method === "sparsegpt" || cspec.method === "gptq") {
     const { tokens, what } = calibrationStream(cal.source, opened.tokenizer, spec.vocabSize, process.cwd(), Math.max(200_000, cal.samples * cal.seqLen * 16));
     samples = sampleWindows(tokens, cal.samples, cal.seqLen, cal.seed, what);
   }
@@ -105,10 +119,15 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
     const res = await compressModel({
       ctx, spec, weights: ref.weights, model: ref, cspec, samples,
       onLayer: (r: LayerReport, done, total) =>
-        console.error(`[compress] ${done}/${total} ${r.name} ${r.rows}×${r.cols}: sparsity ${r.sparsity.toFixed(4)}${r.relError === null ? "" : `, rel err ${r.relError.toExponential(3)}`}, ${(r.seconds * 1000).toFixed(0)} ms${r.damping !== undefined && r.damping !== cspec.damping ? ` (damping raised to ${r.damping})` : ""}`),
+        console.error(`[compress] ${done}/${total} ${r.name} ${r.rows}×${r.cols}: ${r.bits !== undefined ? `${r.bits}-bit g${r.groupSize} (${r.bitsPerWeight!.toFixed(3)} bits/weight), ` : ""}sparsity ${r.sparsity.toFixed(4)}${r.relError === null ? "" : `, rel err ${r.relError.toExponential(3)}`}, ${(r.seconds * 1000).toFixed(0)} ms${r.damping !== undefined && r.damping !== cspec.damping ? ` (damping raised to ${r.damping})` : ""}`),
     });
     const written = await saveModel(out, { sourceDir: model, spec, weights: ref.weights, dtype: dtype as SaveDtype | "keep", metadata: { kick_compression: compressionSpecId(cspec) } });
-    const doc = { spec: cspec, id: compressionSpecId(cspec), source: model, layerSparsity: res.layerSparsity, seconds: res.seconds, layers: res.report };
+    const doc: Record<string, unknown> = { spec: cspec, id: compressionSpecId(cspec), source: model, layerSparsity: res.layerSparsity, seconds: res.seconds, layers: res.report };
+    if (res.packed) {
+      const q = writePacked(out, res.packed);
+      doc.quantized = { file: "quantized.json", bitsPerWeight: q.bitsPerWeight, bytes: q.bytes };
+      console.error(`[compress] packed ${res.packed.size} linears: ${q.bitsPerWeight.toFixed(4)} bits/weight incl. scales and zeros (${q.bytes} bytes)`);
+    }
     writeFileSync(join(out, "compression.json"), JSON.stringify(doc, null, 1) + "\n");
     const total = res.report.reduce((a, r) => a + r.rows * r.cols, 0);
     const zeros = res.report.reduce((a, r) => a + r.sparsity * r.rows * r.cols, 0);
@@ -118,6 +137,30 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
   } finally {
     await ctx.destroy();
   }
+}
+
+/** quantized.bin (q, scales, zeros, gIdx of each linear, concatenated) + quantized.json (layout and offsets). */
+export function writePacked(out: string, packed: Map<string, PackedQuantWeight>): { bitsPerWeight: number; bytes: number } {
+  const parts: Uint8Array[] = [];
+  let off = 0, bitsTotal = 0, weights = 0;
+  const layers: Record<string, unknown>[] = [];
+  const put = (a: Uint8Array | Float32Array | Int32Array, dtype: string) => {
+    const b = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    parts.push(b);
+    const e = { dtype, offset: off, bytes: b.byteLength };
+    off += b.byteLength;
+    return e;
+  };
+  for (const [name, p] of packed) {
+    layers.push({ name, bits: p.bits, N: p.N, K: p.K, groupSize: p.groupSize, q: put(p.q, "u8"), scales: put(p.scales, "f32"), zeros: put(p.zeros, "u8"), gIdx: put(p.gIdx, "i32") });
+    bitsTotal += (p.q.byteLength + p.scales.byteLength + p.zeros.byteLength) * 8;
+    weights += p.N * p.K;
+  }
+  const buf = Buffer.concat(parts);
+  writeFileSync(join(out, "quantized.bin"), buf);
+  const bitsPerWeight = bitsTotal / Math.max(1, weights);
+  writeFileSync(join(out, "quantized.json"), JSON.stringify({ layout: "kick-packed-quant-v1 (docs/compress.md)", bitsPerWeight, layers }, null, 1) + "\n");
+  return { bitsPerWeight, bytes: buf.byteLength };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -17,7 +17,10 @@ import type { CausalLM, LinearSite } from "../model/causal-lm.js";
 import type { ModelSpec } from "../model/config.js";
 import type { LinearName } from "../model/weights.js";
 import { outlierRatio, owlSparsities, wandaScores } from "./owl.js";
-import { checkNMWidth, parseNM, type CompressionSpec } from "./spec.js";
+import { checkNMWidth, CompressionSpecError, parseNM, type CompressionSpec } from "./spec.js";
+import { gptqQuantize } from "../../kernels/ops/gptq.js";
+import { rtnQuantize, type Quantized } from "../../kernels/ops/quant.js";
+import { bitsPerWeight, packQuantized, type PackedQuantWeight } from "./quant.js";
 
 export class CompressionError extends Error {
   constructor(message: string) {
@@ -43,6 +46,10 @@ export interface LayerReport {
   seconds: number;
   damping?: number;
   deadColumns?: number;
+  /** quantized layers: weight bits, group size (−1 = per row) and storage bits per weight incl. scales + zeros (f32 scales, 8-bit zeros) */
+  bits?: number;
+  groupSize?: number;
+  bitsPerWeight?: number;
 }
 
 export interface CompressResult {
@@ -50,6 +57,8 @@ export interface CompressResult {
   /** per decoder layer (OWL, else uniform) */
   layerSparsity: number[];
   seconds: number;
+  /** quantized methods: packed integer weights per linear (loaders/compress/quant.ts layout) */
+  packed?: Map<string, PackedQuantWeight>;
 }
 
 export interface CompressOptions {
@@ -81,7 +90,12 @@ interface Stats { H: Tensor | null; S: Tensor; n: number; cols: number }
 /** Checks the pattern against every linear layer's width (throws naming the layer). */
 export function checkModelForSpec(spec: ModelSpec, cspec: CompressionSpec): void {
   for (let l = 0; l < spec.numLayers; l++)
-    for (const lin of linearsOf(spec)) checkNMWidth(cspec.pattern, inFeaturesOf(spec, lin), `layers.${l}.${lin}.weight`);
+    for (const lin of linearsOf(spec)) {
+      const cols = inFeaturesOf(spec, lin);
+      checkNMWidth(cspec.pattern, cols, `layers.${l}.${lin}.weight`);
+      if (cspec.bits !== undefined && cspec.groupSize !== undefined && cspec.groupSize !== -1 && cols % cspec.groupSize !== 0)
+        throw new CompressionSpecError(`layers.${l}.${lin}.weight: groupSize ${cspec.groupSize} does not divide the input width ${cols} (use -1 or a divisor of ${cols})`);
+    }
 }
 
 function inFeaturesOf(spec: ModelSpec, lin: LinearName): number {
@@ -105,11 +119,13 @@ export async function compressModel(o: CompressOptions): Promise<CompressResult>
       for (let i = 0; i < W.length; i++)
         if (!Number.isFinite(W[i]!)) throw new CompressionError(`${name(l, lin)}: weight [${Math.floor(i / cols)}, ${i % cols}] is ${W[i]} (a NaN/Inf weight cannot be compressed)`);
     }
-  const needsData = cspec.method === "wanda" || cspec.method === "sparsegpt";
+  const needsData = cspec.method === "wanda" || cspec.method === "sparsegpt" || cspec.method === "gptq";
   if (needsData && o.samples.length === 0) throw new CompressionError(`method ${cspec.method} needs calibration samples (got none)`);
   for (const s of o.samples) for (const id of s) if (!(id >= 0 && id < spec.vocabSize)) throw new CompressionError(`calibration token id ${id} outside the vocabulary of ${spec.vocabSize}`);
 
   const report: LayerReport[] = [];
+  const quant = cspec.bits !== undefined && (cspec.method === "rtn" || cspec.method === "gptq" || cspec.method === "sparsegpt");
+  const packed = quant ? new Map<string, PackedQuantWeight>() : undefined;
   const total = L * linears.length;
   let layerSparsity = Array.from({ length: L }, () => cspec.sparsity);
   if (cspec.method === "dense") return { report, layerSparsity, seconds: 0 };
@@ -149,9 +165,26 @@ export async function compressModel(o: CompressOptions): Promise<CompressResult>
         const s = layerSparsity[l]!;
         const opts = { sparsity: s, nm: nm ?? undefined };
         const extra: Partial<LayerReport> = {};
+        let qr: Quantized | undefined;
         if (cspec.method === "magnitude") magnitudePrune(ctx, Wt, opts);
         else if (cspec.method === "wanda") wandaPrune(ctx, Wt, st!.S, opts);
-        else {
+        else if (cspec.method === "rtn") {
+          try { qr = rtnQuantize(ctx, Wt, { bits: cspec.bits!, groupSize: cspec.groupSize ?? -1, sym: cspec.sym, layer: wname }); }
+          catch (e) { Wt.release(); throw new CompressionError((e as Error).message); }
+        } else if (quant) {
+          try {
+            const r = await gptqQuantize(ctx, Wt, st!.H!, {
+              bits: cspec.bits!, groupSize: cspec.groupSize ?? -1, sym: cspec.sym, actOrder: cspec.actOrder, staticGroups: cspec.staticGroups,
+              sparsity: cspec.method === "sparsegpt" ? s : undefined, damping: cspec.damping, blockSize: Math.min(cspec.blockSize, 128), layer: wname,
+            });
+            qr = r;
+            extra.damping = r.damping;
+            extra.deadColumns = r.deadColumns;
+          } catch (e) {
+            Wt.release();
+            throw new CompressionError((e as Error).message);
+          }
+        } else {
           try {
             const r = await sparsegptPrune(ctx, Wt, st!.H!, { ...opts, damping: cspec.damping, blockSize: Math.min(cspec.blockSize, 128), layer: wname });
             extra.damping = r.damping;
@@ -163,6 +196,15 @@ export async function compressModel(o: CompressOptions): Promise<CompressResult>
           }
         }
         const Wh = await ctx.readF32(Wt);
+        if (qr) {
+          const lv = new Uint32Array((await ctx.read(qr.levels)).buffer);
+          const pr = await ctx.readF32(qr.params);
+          qr.levels.release(); qr.params.release();
+          const G = cspec.groupSize ?? -1;
+          try { packed!.set(wname, packQuantized(lv, pr, qr.gIdx, rows, cols, cspec.bits!, G, wname)); }
+          catch (e) { Wt.release(); throw new CompressionError((e as Error).message); }
+          extra.bits = cspec.bits; extra.groupSize = G; extra.bitsPerWeight = bitsPerWeight(cspec.bits!, cols, G);
+        }
         let zeros = 0;
         for (let i = 0; i < Wh.length; i++) {
           if (Wh[i] === 0) zeros++;
@@ -183,7 +225,7 @@ export async function compressModel(o: CompressOptions): Promise<CompressResult>
       for (const st of stats.values()) { st.H?.release(); st.S.release(); }
     }
   }
-  return { report, layerSparsity, seconds: (performance.now() - t0) / 1000 };
+  return { report, layerSparsity, seconds: (performance.now() - t0) / 1000, ...(packed ? { packed } : {}) };
 }
 
 function rowsOf(spec: ModelSpec, lin: LinearName): number {

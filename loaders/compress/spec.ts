@@ -2,7 +2,11 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 
-export const METHODS = ["dense", "magnitude", "wanda", "sparsegpt"] as const;
+export const METHODS = ["dense", "magnitude", "wanda", "sparsegpt", "rtn", "gptq"] as const;
+/** Quantization: supported weight bits and group sizes (−1 = one group per output row). */
+export const QUANT_BITS = [2, 3, 4, 8] as const;
+export const QUANT_GROUP_SIZES = [-1, 32, 64, 128] as const;
+export const isQuantMethod = (m: Method) => m === "rtn" || m === "gptq";
 export type Method = (typeof METHODS)[number];
 
 /** "unstructured" or "N:M" (N < M, both positive integers). */
@@ -42,9 +46,16 @@ export const compressionSpecSchema = z
     trueSequential: z.boolean().default(false),
     calibration: calibrationSchema.default({ source: "corpus", samples: 128, seqLen: 2048, seed: 0 }),
     owl: owlSchema.optional(),
-    /** Room for quantization (issue 8): weight bits and group size (-1 = per row). */
-    bits: z.number().int().min(2).max(16).optional(),
-    groupSize: z.number().int().min(-1).optional(),
+    /** Quantization (rtn, gptq; with sparsegpt = joint sparse + quantized): weight bits 2/3/4/8. */
+    bits: z.number().int().refine((b) => (QUANT_BITS as readonly number[]).includes(b), { message: `bits must be one of ${QUANT_BITS.join(", ")}` }).optional(),
+    /** Group size along the input: −1 = one group per output row (default), 32, 64 or 128. */
+    groupSize: z.number().int().refine((g) => (QUANT_GROUP_SIZES as readonly number[]).includes(g), { message: `groupSize must be one of ${QUANT_GROUP_SIZES.join(", ")}` }).optional(),
+    /** Symmetric grid (zero point 2^(bits−1)); default asymmetric, as the GPTQ reference. */
+    sym: z.boolean().default(false),
+    /** GPTQ act-order: columns by decreasing diag(H) (needs g_idx unless staticGroups). */
+    actOrder: z.boolean().default(false),
+    /** GPTQ static groups: group params fixed on the original weights before the solve. */
+    staticGroups: z.boolean().default(false),
   })
   .superRefine((s, c) => {
     const nm = parseNM(s.pattern);
@@ -55,10 +66,31 @@ export const compressionSpecSchema = z
       if (s.method === "sparsegpt" && s.blockSize % nm.m !== 0)
         c.addIssue({ code: "custom", path: ["blockSize"], message: `blockSize ${s.blockSize} is not a multiple of M=${nm.m} (pattern ${s.pattern})` });
       if (s.owl) c.addIssue({ code: "custom", path: ["owl"], message: `OWL with pattern ${s.pattern} is not supported (uniform N:M)` });
-    } else if (s.method !== "dense" && s.sparsity === undefined)
+    } else if (s.method !== "dense" && !isQuantMethod(s.method) && s.sparsity === undefined)
       c.addIssue({ code: "custom", path: ["sparsity"], message: `method ${s.method} needs a sparsity in [0, 1)` });
     if (s.owl && s.method !== "wanda" && s.method !== "sparsegpt")
       c.addIssue({ code: "custom", path: ["owl"], message: `OWL applies to wanda or sparsegpt, not ${s.method}` });
+    if (isQuantMethod(s.method)) {
+      if (s.bits === undefined) c.addIssue({ code: "custom", path: ["bits"], message: `method ${s.method} needs bits (${QUANT_BITS.join(", ")})` });
+      if (s.sparsity !== undefined && s.sparsity !== 0) c.addIssue({ code: "custom", path: ["sparsity"], message: `method ${s.method} does not prune (for sparse + quantized use method sparsegpt with bits)` });
+      if (s.pattern !== "unstructured") c.addIssue({ code: "custom", path: ["pattern"], message: `method ${s.method} takes no pattern (got ${s.pattern})` });
+      if (s.owl) c.addIssue({ code: "custom", path: ["owl"], message: `OWL applies to wanda or sparsegpt, not ${s.method}` });
+    }
+    if (s.method === "rtn" && (s.actOrder || s.staticGroups))
+      c.addIssue({ code: "custom", path: [s.actOrder ? "actOrder" : "staticGroups"], message: "actOrder/staticGroups are GPTQ options (rtn has no column order)" });
+    if (s.staticGroups && (s.groupSize ?? -1) === -1)
+      c.addIssue({ code: "custom", path: ["staticGroups"], message: "staticGroups needs a groupSize (32, 64 or 128)" });
+    if (s.method === "sparsegpt" && s.bits !== undefined) {
+      // joint sparse + quantized: the sparsegpt.py wbits path (per-row asymmetric-or-symmetric quantizer)
+      if ((s.groupSize ?? -1) !== -1) c.addIssue({ code: "custom", path: ["groupSize"], message: "sparsegpt with bits quantizes per row as the reference's wbits path (groupSize must be -1)" });
+      if (s.actOrder || s.staticGroups) c.addIssue({ code: "custom", path: [s.actOrder ? "actOrder" : "staticGroups"], message: "sparsegpt with bits supports neither actOrder nor staticGroups" });
+      if (nm) c.addIssue({ code: "custom", path: ["pattern"], message: `sparsegpt with bits supports unstructured sparsity only (got ${s.pattern})` });
+      if (s.owl) c.addIssue({ code: "custom", path: ["owl"], message: "OWL with bits is not supported" });
+    }
+    if ((s.method === "magnitude" || s.method === "wanda" || s.method === "dense") && (s.bits !== undefined || s.groupSize !== undefined || s.sym || s.actOrder || s.staticGroups))
+      c.addIssue({ code: "custom", path: ["bits"], message: `method ${s.method} does not quantize (use rtn, gptq, or sparsegpt with bits)` });
+    if (s.bits === undefined && (s.groupSize !== undefined || s.sym || s.actOrder || s.staticGroups) && !isQuantMethod(s.method) && s.method === "sparsegpt")
+      c.addIssue({ code: "custom", path: ["bits"], message: "quantization options given without bits" });
     if (s.method === "dense" && s.pattern !== "unstructured")
       c.addIssue({ code: "custom", path: ["pattern"], message: `method dense takes no pattern (got ${s.pattern})` });
   });
@@ -111,14 +143,16 @@ export function checkNMWidth(pattern: string, cols: number, layer: string): void
     throw new CompressionSpecError(`layer ${layer}: input width ${cols} is not divisible by M=${nm.m} (pattern ${pattern})`);
 }
 
-/** Canonical id, e.g. "sparsegpt-2:4-s0.5-d0.01-b128-calib(corpus,128x2048,seed0)". */
+/** Canonical id, e.g. "sparsegpt-2:4-s0.5-d0.01-b128-calib(corpus,128x2048,seed0)", "gptq-d0.01-b128-w4g128-calib(...)", "rtn-w4g-1". */
 export function compressionSpecId(s: CompressionSpec): string {
   if (s.method === "dense") return "dense";
   const parts = [s.method, s.pattern === "unstructured" ? "unstr" : s.pattern, `s${round(s.sparsity)}`];
   if (s.method === "sparsegpt") parts.push(`d${round(s.damping)}`, `b${s.blockSize}`);
   if (s.owl) parts.push(`owl(l${round(s.owl.lambda)},m${round(s.owl.m)})`);
-  if (s.bits !== undefined) parts.push(`w${s.bits}${s.groupSize !== undefined ? `g${s.groupSize}` : ""}`);
-  if (s.method !== "magnitude") {
+  if (isQuantMethod(s.method)) parts.splice(1, 2);
+  if (s.method === "gptq") parts.push(`d${round(s.damping)}`, `b${s.blockSize}`);
+  if (s.bits !== undefined) parts.push(`w${s.bits}${s.groupSize !== undefined ? `g${s.groupSize}` : ""}${s.sym ? "-sym" : ""}${s.actOrder ? "-act" : ""}${s.staticGroups ? "-static" : ""}`);
+  if (s.method !== "magnitude" && s.method !== "rtn") {
     const c = s.calibration;
     parts.push(`calib(${c.source},${c.samples}x${c.seqLen},seed${c.seed})${s.trueSequential ? "-ts" : ""}`);
   }

@@ -1,0 +1,76 @@
+// GPTQ per-layer solve timing (Hessian given), kick's WGSL side.
+//   npx tsx bench/compress-gptq.ts DIR [--out FILE]   DIR from `test/reference/sparsegpt_prune_fixtures.py bench DIR`
+//                                                   (H_*.bin, W_*.bin); with DIR/gptq_torch.json from
+//                                                   `test/reference/gptq_quant_fixtures.py --bench DIR` the
+//                                                   official fasterquant times and level agreement are added
+//   npx tsx bench/compress-gptq.ts --small           synthetic small layers (lavapipe smoke run)
+// Configs: 4-bit per row, 4-bit g128, 4-bit g128 act-order (all asymmetric, damping 0.01, block 128).
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { createContext } from "../kernels/index.js";
+import type { Tensor } from "../kernels/runtime/tensor.js";
+import { gptqQuantize } from "../kernels/ops/gptq.js";
+import { hessianAccumulate } from "../kernels/ops/prune.js";
+
+const args = process.argv.slice(2);
+const small = args.includes("--small");
+const dir = args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--out");
+const outJson = args.includes("--out") ? args[args.indexOf("--out") + 1]! : null;
+const shapes: Array<[number, number]> = small ? [[256, 256], [512, 256], [256, 384]] : [[4096, 4096], [11008, 4096], [4096, 11008]];
+const CONFIGS = [
+  { name: "w4", bits: 4, groupSize: -1, actOrder: false },
+  { name: "w4g128", bits: 4, groupSize: 128, actOrder: false },
+  { name: "w4g128_act", bits: 4, groupSize: 128, actOrder: true },
+];
+const readBin = (p: string) => { const b = readFileSync(p); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
+const readU8 = (p: string) => new Uint8Array(readFileSync(p));
+let seed = 11;
+const randn = (n: number) => Float32Array.from({ length: n }, () => {
+  seed = (seed * 1664525 + 1013904223) >>> 0; const u = (seed + 1) / 4294967297;
+  seed = (seed * 1664525 + 1013904223) >>> 0;
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos((2 * Math.PI * seed) / 4294967296);
+});
+
+const ctx = await createContext();
+console.error(`[bench:gptq] adapter: ${ctx.adapterDescription}`);
+const torch = dir && existsSync(join(dir, "gptq_torch.json")) ? JSON.parse(readFileSync(join(dir, "gptq_torch.json"), "utf8")) : null;
+const rowsOut: Record<string, unknown>[] = [];
+for (const [rows, cols] of shapes) {
+  let Hd: Float32Array, Wd: Float32Array;
+  if (dir && !small) { Hd = readBin(join(dir, `H_${cols}.bin`)); Wd = readBin(join(dir, `W_${rows}x${cols}.bin`)); }
+  else {
+    const T = 2 * cols, Ht = ctx.zeros([cols, cols]);
+    hessianAccumulate(ctx, Ht, ctx.upload(randn(T * cols), [T, cols]), 0, 1);
+    Hd = await ctx.readF32(Ht); Ht.release();
+    Wd = randn(rows * cols).map((v) => v * 0.02);
+  }
+  const H = ctx.upload(Hd, [cols, cols]);
+  for (const c of CONFIGS) {
+    let best = Infinity, lv: Uint32Array | null = null;
+    for (let rep = 0; rep < 3; rep++) { // first = warm-up
+      const W: Tensor = ctx.upload(Wd, [rows, cols]);
+      await ctx.readF32(ctx.zeros([1]));
+      const t = performance.now();
+      const r = await gptqQuantize(ctx, W, H, { bits: c.bits, groupSize: c.groupSize, sym: false, actOrder: c.actOrder, layer: "bench" });
+      const l = await ctx.read(r.levels);
+      const ms = performance.now() - t;
+      if (rep) best = Math.min(best, ms);
+      lv = new Uint32Array(l.buffer);
+      W.release(); r.levels.release(); r.params.release();
+    }
+    const row: Record<string, unknown> = { rows, cols, config: c.name, kickMs: best };
+    const tl = torch?.layers.find((x: { rows: number; cols: number; config: string }) => x.rows === rows && x.cols === cols && x.config === c.name);
+    if (tl) {
+      row.torchMs = tl.ms; row.ratio = best / tl.ms;
+      const f = join(dir!, `L_${c.name}_${rows}x${cols}.u8`);
+      if (existsSync(f)) { const ref = readU8(f); let same = 0; for (let i = 0; i < ref.length; i++) if (ref[i] === lv![i]) same++; row.levelAgree = same / ref.length; }
+    }
+    rowsOut.push(row);
+    console.log(JSON.stringify(row));
+  }
+  H.release();
+  ctx.trimPool();
+}
+if (outJson) writeFileSync(outJson, JSON.stringify({ adapter: ctx.adapterDescription, torch, rows: rowsOut }, null, 1));
+await ctx.destroy();

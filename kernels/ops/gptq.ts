@@ -1,0 +1,253 @@
+// GPTQ (IST-DASLab/gptq@2d65066 gptq.py fasterquant) and joint SparseGPT + quantization
+// (IST-DASLab/sparsegpt@147d215 fasterprune with the wbits quantizer), fused like kick's SparseGPT
+// solve (kernels/ops/prune.ts): per block of B columns, group params (find_params on the current W),
+// the optional adaptive mask, one in-block sweep dispatch that quantizes, writes levels, Err and
+// applies the rank-1 updates, then the lazy update W[:, i2:] −= Err·Hinv[i1:i2, i2:] as one GEMM.
+// Plain-TypeScript twin: ../reference/quant.ts gptqRef.
+import type { GpuContext } from "../runtime/context.js";
+import { fail, shapeStr } from "../runtime/errors.js";
+import type { Tensor } from "../runtime/tensor.js";
+import { expectBindable, expectDtype, grid1d, params } from "./common.js";
+import { gemmUpdate, hessianInverseFactor, view } from "./linalg.js";
+import { kthSmallest } from "./prune.js";
+import { checkQuantOptions, findParams, type QuantOptions, type Quantized } from "./quant.js";
+
+const deadWgsl = `
+struct P { rows: u32, cols: u32 };
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> H: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  if (g.y >= p.rows || g.x >= p.cols) { return; }
+  if (H[g.x * p.cols + g.x] == 0.0) { W[g.y * p.cols + g.x] = 0.0; }
+}`;
+
+const diagWgsl = `
+struct P { n: u32 };
+@group(0) @binding(0) var<storage, read> H: array<f32>;
+@group(0) @binding(1) var<storage, read_write> D: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) { if (g.x < p.n) { D[g.x] = H[g.x * p.n + g.x]; } }`;
+
+/** D[r, j] = S[r, IDX[j]] (column gather; rows × cols with row stride cols). */
+const gatherColsWgsl = (T: string) => `
+struct P { rows: u32, cols: u32 };
+@group(0) @binding(0) var<storage, read> S: array<${T}>;
+@group(0) @binding(1) var<storage, read> IDX: array<u32>;
+@group(0) @binding(2) var<storage, read_write> D: array<${T}>;
+@group(0) @binding(3) var<uniform> p: P;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  if (g.y >= p.rows || g.x >= p.cols) { return; }
+  D[g.y * p.cols + g.x] = S[g.y * p.cols + IDX[g.x]];
+}`;
+
+/** Hp[i, j] = H[perm[i], perm[j]]. */
+const permSymWgsl = `
+struct P { n: u32 };
+@group(0) @binding(0) var<storage, read> H: array<f32>;
+@group(0) @binding(1) var<storage, read> IDX: array<u32>;
+@group(0) @binding(2) var<storage, read_write> D: array<f32>;
+@group(0) @binding(3) var<uniform> p: P;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  if (g.y >= p.n || g.x >= p.n) { return; }
+  D[g.y * p.n + g.x] = H[IDX[g.y] * p.n + IDX[g.x]];
+}`;
+
+const scoreWgsl = `
+struct P { rows: u32, cols: u32, i1: u32, bw: u32 };
+@group(0) @binding(0) var<storage, read> W: array<f32>;
+@group(0) @binding(1) var<storage, read> Hinv: array<f32>;
+@group(0) @binding(2) var<storage, read_write> T: array<f32>;
+@group(0) @binding(3) var<uniform> p: P;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let r = g.y; let j = g.x;
+  if (r >= p.rows || j >= p.bw) { return; }
+  let w = W[r * p.cols + p.i1 + j];
+  let d = Hinv[(p.i1 + j) * p.cols + p.i1 + j];
+  T[r * p.bw + j] = (w * w) / (d * d);
+}`;
+
+const SOLVE_ROWS = 8;
+/** The fused in-block sweep: SparseGPT's solve with q = quantize(mask ? 0 : w) (levels written). */
+const solveWgsl = (B: number, masked: boolean) => {
+  const R = SOLVE_ROWS;
+  return `
+struct P { rows: u32, cols: u32, i1: u32, bw: u32, maxq: f32 };
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> Hinv: array<f32>;
+@group(0) @binding(2) var<storage, read> T: array<f32>;
+@group(0) @binding(3) var<storage, read> state: array<u32>;
+@group(0) @binding(4) var<storage, read_write> E: array<f32>;
+@group(0) @binding(5) var<storage, read> PR: array<f32>;
+@group(0) @binding(6) var<storage, read> SLOT: array<u32>;
+@group(0) @binding(7) var<storage, read_write> LV: array<u32>;
+@group(0) @binding(8) var<uniform> p: P;
+var<workgroup> ws: array<array<f32, ${B}>, ${R}>;
+var<workgroup> mk: array<array<u32, ${B}>, ${R}>;
+var<workgroup> es: array<f32, ${R}>;
+@compute @workgroup_size(${B})
+fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r0 = (wg.y * nwg.x + wg.x) * ${R}u;
+  let thresh = state[0];
+  for (var r = 0u; r < ${R}u; r++) {
+    let row = r0 + r;
+    var w = 0.0; var m = 0u;
+    if (row < p.rows && j < p.bw) {
+      w = W[row * p.cols + p.i1 + j];
+      ${masked ? "m = select(0u, 1u, bitcast<u32>(T[row * p.bw + j]) <= thresh);" : "m = 0u * u32(T[0]);"}
+    }
+    ws[r][j] = w; mk[r][j] = m;
+  }
+  workgroupBarrier();
+  for (var i = 0u; i < p.bw; i++) {
+    let hrow = (p.i1 + i) * p.cols + p.i1;
+    if (j < ${R}u) {
+      let row = r0 + j;
+      let wi = ws[j][i];
+      let o = (SLOT[p.i1 + i] * p.rows + min(row, p.rows - 1u)) * 2u;
+      let sc = PR[o]; let zr = PR[o + 1u];
+      let x = select(wi, 0.0, mk[j][i] == 1u);
+      let lv = clamp(round(x / sc) + zr, 0.0, p.maxq);
+      let q = sc * (lv - zr);
+      let err = (wi - q) / Hinv[hrow + i];
+      es[j] = err;
+      if (row < p.rows) { W[row * p.cols + p.i1 + i] = q; E[row * ${B}u + i] = err; LV[row * p.cols + p.i1 + i] = u32(lv); }
+    }
+    workgroupBarrier();
+    if (j > i && j < p.bw) {
+      let h = Hinv[hrow + j];
+      for (var r = 0u; r < ${R}u; r++) { ws[r][j] = fma(-es[r], h, ws[r][j]); }
+    }
+    workgroupBarrier();
+  }
+}`;
+};
+
+export interface GptqOptions extends QuantOptions {
+  /** act-order: columns processed by decreasing diag(H) */
+  actOrder?: boolean;
+  /** static groups: params of every group fixed on the original (dead-zeroed) W before the solve */
+  staticGroups?: boolean;
+  /** joint SparseGPT + quantization (sparsegpt.py wbits path): unstructured sparsity; needs groupSize −1 */
+  sparsity?: number;
+  damping?: number;
+  blockSize?: number;
+  layer?: string;
+}
+
+export interface GptqResult extends Quantized {
+  damping: number;
+  deadColumns: number;
+  /** act-order permutation (position → original column), when actOrder */
+  perm?: Int32Array;
+}
+
+/**
+ * GPTQ in place on W [rows, cols] (W ← dequantized weights, original column order) given the
+ * Hessian H [cols, cols] (unchanged). Returns levels, params [slots, rows, 2] and g_idx.
+ */
+export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: GptqOptions): Promise<GptqResult> {
+  const op = "gptqQuantize";
+  const layer = o.layer ?? "layer";
+  expectDtype(op, "W", W, "f32");
+  expectDtype(op, "H", H, "f32");
+  if (W.shape.length !== 2) fail(op, `${layer}: W ${shapeStr(W.shape)} is not [out, in]`, "pass a 2-D weight");
+  const [rows, cols] = [W.shape[0]!, W.shape[1]!];
+  if (H.shape.length !== 2 || H.shape[0] !== cols || H.shape[1] !== cols)
+    fail(op, `${layer}: H ${shapeStr(H.shape)} does not match W ${shapeStr(W.shape)}`, `pass the [${cols}, ${cols}] Hessian of this layer's input`);
+  expectBindable(ctx, op, "W", W, "quantize smaller matrices");
+  checkQuantOptions(op, cols, o, layer);
+  const B = o.blockSize ?? 128;
+  if (!(Number.isInteger(B) && B >= 1 && B <= 128)) fail(op, `${layer}: blockSize ${B}`, "use 1..128");
+  const joint = o.sparsity !== undefined;
+  if (joint && !(o.sparsity! >= 0 && o.sparsity! < 1)) fail(op, `${layer}: sparsity ${o.sparsity} outside [0, 1)`, "pass a sparsity in [0, 1)");
+  if (joint && (o.groupSize !== -1 || o.actOrder || o.staticGroups))
+    fail(op, `${layer}: joint sparsity + quantization uses the per-row quantizer (sparsegpt.py wbits path)`, "use groupSize −1 without actOrder/staticGroups");
+  if (o.staticGroups && o.groupSize === -1) fail(op, `${layer}: staticGroups needs a group size`, "pass a group size (e.g. 128) or drop staticGroups");
+  const G = o.groupSize, ng = G === -1 ? 1 : cols / G;
+  const { bits, sym } = o;
+  const PR = ctx.zeros([ng, rows, 2]);
+  // per-row params on the original W, before dead columns are zeroed (fasterquant / fasterprune order)
+  if (G === -1) findParams(ctx, W, PR, { rows, cols, c0: 0, G: cols, ngroups: 1, slot0: 0, bits, sym });
+  ctx.dispatch({ pipeline: ctx.pipeline("gptq:dead", () => deadWgsl), bindings: [W, H], uniforms: params([rows, cols]), workgroups: [Math.ceil(cols / 16), Math.ceil(rows / 16)] });
+  if (G !== -1 && o.staticGroups) findParams(ctx, W, PR, { rows, cols, c0: 0, G, ngroups: ng, slot0: 0, bits, sym });
+
+  let perm: Int32Array | undefined;
+  let Wp = W, Hp = H, permT: Tensor | undefined;
+  if (o.actOrder) {
+    const D = ctx.empty([cols]);
+    ctx.dispatch({ pipeline: ctx.pipeline("gptq:diag", () => diagWgsl), bindings: [H, D], uniforms: params([cols]), workgroups: [Math.ceil(cols / 64)] });
+    const d = await ctx.readF32(D);
+    D.release();
+    const dd = Array.from(d, (v) => (v === 0 ? 1 : v)); // H[dead, dead] = 1 before argsort
+    perm = Int32Array.from({ length: cols }, (_, i) => i).sort((a, b) => dd[b]! - dd[a]! || a - b);
+    permT = ctx.upload(Uint32Array.from(perm), [cols], "u32");
+    Wp = ctx.empty([rows, cols]);
+    ctx.dispatch({ pipeline: ctx.pipeline("gptq:gather:f32", () => gatherColsWgsl("f32")), bindings: [W, permT, Wp], uniforms: params([rows, cols]), workgroups: [Math.ceil(cols / 16), Math.ceil(rows / 16)] });
+    Hp = ctx.empty([cols, cols]);
+    ctx.dispatch({ pipeline: ctx.pipeline("gptq:permSym", () => permSymWgsl), bindings: [H, permT, Hp], uniforms: params([cols]), workgroups: [Math.ceil(cols / 16), Math.ceil(cols / 16)] });
+  }
+  // slot of each (permuted) position
+  const slotOfPos = Int32Array.from({ length: cols }, (_, c) => (G === -1 ? 0 : o.staticGroups ? Math.floor((perm ? perm[c]! : c) / G) : Math.floor(c / G)));
+  let hinv: Tensor, damping: number, deadColumns: number;
+  try {
+    ({ hinv, damping, deadColumns } = await hessianInverseFactor(ctx, Hp, o.damping ?? 0.01, layer));
+  } catch (e) {
+    PR.release();
+    if (perm) { Wp.release(); Hp.release(); permT!.release(); }
+    throw e;
+  }
+  if (perm) Hp.release();
+  const T = ctx.empty([rows * B]), E = ctx.empty([rows, B]);
+  const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
+  const slotT = ctx.upload(Uint32Array.from(slotOfPos), [cols], "u32");
+  const LVp = ctx.zeros([rows, cols], "u32");
+  if (B * SOLVE_ROWS * 8 > ctx.limits.maxComputeWorkgroupStorageSize || B > ctx.limits.maxComputeInvocationsPerWorkgroup)
+    fail(op, `${layer}: blockSize ${B} needs more workgroup memory/threads than ${ctx.adapterDescription} offers`, "use a smaller blockSize");
+  const solve = ctx.pipeline(`gptq:solve:${B}:${joint}`, () => solveWgsl(B, joint));
+  const score = ctx.pipeline("gptq:score", () => scoreWgsl);
+  const rowGroups = grid1d(ctx, Math.ceil(rows / SOLVE_ROWS));
+  for (let i1 = 0; i1 < cols; i1 += B) {
+    const i2 = Math.min(i1 + B, cols), bw = i2 - i1;
+    if (G !== -1 && !o.staticGroups) {
+      // find_params on W[:, c:c+G] for every group starting in this block, on the values as they
+      // stand at the block start (the official code reads W, not the in-block copy W1)
+      const first = Math.ceil(i1 / G) * G;
+      const n = first < i2 ? Math.floor((i2 - 1 - first) / G) + 1 : 0;
+      if (n) findParams(ctx, Wp, PR, { rows, cols, c0: first, G, ngroups: n, slot0: first / G, bits, sym });
+    }
+    if (joint) {
+      ctx.dispatch({ pipeline: score, bindings: [Wp, hinv, T], uniforms: params([rows, cols, i1, bw]), workgroups: [Math.ceil(bw / 16), Math.ceil(rows / 16)] });
+      const n = rows * bw;
+      kthSmallest(ctx, T, n, Math.floor(n * o.sparsity!), state, hist);
+    }
+    ctx.dispatch({ pipeline: solve, bindings: [Wp, hinv, T, state, E, PR, slotT, LVp], uniforms: params([rows, cols, i1, bw, { f: 2 ** bits - 1 }]), workgroups: rowGroups });
+    if (i2 < cols) gemmUpdate(ctx, rows, cols - i2, bw, view(E, 0, B), view(hinv, i1 * cols + i2, cols), view(Wp, i2, cols), { alpha: -1, beta: 1 });
+    if ((i1 / B) % 8 === 7) ctx.flush();
+  }
+  T.release(); E.release(); state.release(); hist.release(); hinv.release(); slotT.release();
+  let levels = LVp;
+  const gIdx = new Int32Array(cols);
+  if (perm) {
+    const inv = new Uint32Array(cols);
+    perm.forEach((c, j) => { inv[c] = j; gIdx[c] = slotOfPos[j]!; });
+    const invT = ctx.upload(inv, [cols], "u32");
+    ctx.dispatch({ pipeline: ctx.pipeline("gptq:gather:f32", () => gatherColsWgsl("f32")), bindings: [Wp, invT, W], uniforms: params([rows, cols]), workgroups: [Math.ceil(cols / 16), Math.ceil(rows / 16)] });
+    levels = ctx.empty([rows, cols], "u32");
+    ctx.dispatch({ pipeline: ctx.pipeline("gptq:gather:u32", () => gatherColsWgsl("u32")), bindings: [LVp, invT, levels], uniforms: params([rows, cols]), workgroups: [Math.ceil(cols / 16), Math.ceil(rows / 16)] });
+    invT.release(); LVp.release(); Wp.release(); permT!.release();
+  } else gIdx.set(slotOfPos);
+  // NaN / zero scales cannot be stored
+  const pr = await ctx.readF32(PR);
+  for (let i = 0; i < pr.length; i += 2)
+    if (!Number.isFinite(pr[i]!) || !(pr[i]! > 0) || !Number.isFinite(pr[i + 1]!)) {
+      PR.release(); levels.release();
+      fail(op, `${layer}: quantizer scale ${pr[i]} / zero ${pr[i + 1]} (group ${Math.floor(i / 2 / rows)}, row ${(i / 2) % rows}) is not finite and positive`, "check the weights and Hessian for NaN/Inf");
+    }
+  return { levels, params: PR, gIdx, damping, deadColumns, perm };
+}
