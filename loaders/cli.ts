@@ -21,6 +21,7 @@ const MODULE_COMMANDS: Record<string, () => Promise<ModuleCommand>> = {
   merge: () => import("./cli/merge.js"),
   compress: () => import("./cli/compress.js"),
   train: () => import("./cli/train.js"),
+  prompt: () => import("./cli/prompt.js"),
   "export-onnx": () => import("./cli/export-onnx.js"),
 };
 

@@ -22,6 +22,10 @@ export interface EvalContext {
   batchSize?: number;
   /** data/tasks folder (default: this checkout's) */
   tasksDir?: string;
+  /** folder of soft prompts (loaders/prompt): `prompt: soft:<id>` loads <promptsDir>/<id>/ */
+  promptsDir?: string;
+  /** sha256 of the model's tokenizer.json (prompt-file.ts tokenizerHash), to refuse prompts of another tokenizer */
+  modelTokenizerHash?: string | null;
   /** examples done of total, for progress bars */
   onProgress?: (done: number, total: number) => void;
 }

@@ -7,6 +7,8 @@ import { evaluateLongContext } from "./long-context.js";
 import { evaluateMcq } from "./mcq.js";
 import { evaluatePerplexity } from "./perplexity.js";
 import { evaluateSummarization } from "./summarization.js";
+import { loadSoftPrompt } from "../prompt/prompt-file.js";
+import { SoftPromptLM } from "../prompt/soft-lm.js";
 import { hardPromptPrefix, type TaskName, type TaskSpec } from "./task-spec.js";
 
 export const EVALUATORS: Record<TaskName, Evaluator> = {
@@ -19,11 +21,20 @@ export const EVALUATORS: Record<TaskName, Evaluator> = {
   instruction: evaluateInstruction,
 };
 
-/** Runs one task spec on a model. Unsupported requests (a soft prompt) fail before any work. */
+/**
+ * Runs one task spec on a model. `soft:<id>` loads the prompt from ctx.promptsDir, checks that it fits the
+ * model (width, vocabulary, tokenizer, context) and runs the evaluator on the model with the prompt in front
+ * of every sequence (SoftPromptLM); without ctx.promptsDir a soft prompt fails before any work.
+ */
 export async function evaluateTask(spec: TaskSpec, ctx: EvalContext): Promise<TaskResult> {
-  hardPromptPrefix(spec); // throws for soft prompts, before anything runs
   const evaluator = EVALUATORS[spec.task];
   if (!evaluator) throw new Error(`unknown task "${spec.task}"`);
+  if (spec.prompt.startsWith("soft:") && ctx.promptsDir) {
+    const prompt = await loadSoftPrompt(ctx.promptsDir, spec.prompt.slice("soft:".length));
+    const model = new SoftPromptLM(ctx.model, prompt, ctx.modelTokenizerHash ?? null);
+    return evaluator({ ...spec, prompt: "none" }, { ...ctx, model });
+  }
+  hardPromptPrefix(spec); // throws for soft prompts without a prompts folder, before anything runs
   return evaluator(spec, ctx);
 }
 

@@ -106,12 +106,12 @@ export function taskSpecId(spec: TaskSpec): string {
 /** The results table's prompt column: none | hard | soft:<id>. */
 export const promptColumn = (spec: TaskSpec): string => (spec.prompt.startsWith("hard:") ? "hard" : spec.prompt);
 
-/** The text prepended to every prompt ("" for none). Soft prompts need the prompt module, which does not exist yet. */
+/** The text prepended to every prompt ("" for none). Soft prompts are applied by evaluateTask when given a prompts folder. */
 export function hardPromptPrefix(spec: TaskSpec): string {
   if (spec.prompt === "none") return "";
   if (spec.prompt.startsWith("hard:")) return spec.prompt.slice("hard:".length);
   throw new Error(
     `task spec field "prompt": soft prompt "${spec.prompt}" requested, but soft prompts are not supported yet ` +
-      `(they need the prompt-tuning module, loaders/prompt/, which is not built); use "none" or "hard:<text>"`,
+      `by this caller (evaluateTask applies them only when given EvalContext.promptsDir, the folder of loaders/prompt's prompts); use "none" or "hard:<text>"`,
   );
 }

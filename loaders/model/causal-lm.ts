@@ -35,6 +35,29 @@ export interface ForwardOptions {
    * row-major [rows, inFeatures]. q, k and v see the same array. The array may be reused after the call.
    */
   onLinearInput?: (site: LinearSite, input: Float32Array, rows: number) => void;
+  /**
+   * Soft prompts: [P, hidden] input embeddings that replace the token embeddings of the first P positions of
+   * every row (the caller puts P placeholder ids there; loaders/prompt/soft-lm.ts does). Learned position
+   * embeddings, where the model has them, are still added.
+   */
+  prefixEmbeds?: Float32Array;
+}
+
+/** Checks opts.prefixEmbeds against a batch: returns P (0 without a prefix). */
+export function prefixLength(opts: ForwardOptions, hidden: number, T: number, mask: number[][]): number {
+  const e = opts.prefixEmbeds;
+  if (!e) return 0;
+  const P = e.length / hidden;
+  if (!Number.isInteger(P) || P < 1) throw new Error(`prefixEmbeds: ${e.length} values are not [P, ${hidden}]`);
+  if (P > T) throw new Error(`prefixEmbeds: ${P} prefix rows for sequences of ${T} positions`);
+  for (const row of mask) for (let t = 0; t < P; t++) if (!row[t]) throw new Error("prefixEmbeds: the first P positions of every row must be real (mask 1), not padding");
+  return P;
+}
+
+/** Options of a decoding session. */
+export interface DecodeOptions {
+  /** [P, hidden]: replaces the embeddings of the first P tokens fed (the first feed must hold at least P) */
+  prefixEmbeds?: Float32Array;
 }
 
 /** Incremental decoding of one sequence with a KV cache: each call runs only the tokens fed. */
@@ -48,7 +71,9 @@ export interface CausalLM {
   readonly spec: ModelSpec;
   forward(batch: TokenBatch, opts?: ForwardOptions): Promise<Logits>;
   /** Optional fast path (KV cache) that generate.ts uses when present; capacity = most tokens in the sequence. */
-  startDecode?(capacity: number): DecodeSession;
+  startDecode?(capacity: number, opts?: DecodeOptions): DecodeSession;
+  /** true when startDecode honours DecodeOptions.prefixEmbeds (soft prompts with a KV cache) */
+  readonly decodePrefix?: boolean;
   /**
    * Optional fast path for perplexity: mean NLL of tokens[max(from,1)..] each predicted from the tokens
    * before it, in one forward over `tokens` (as generate.ts's windowNll).

@@ -11,8 +11,8 @@ import {
 } from "../../kernels/index.js";
 import { attentionWindow } from "../../kernels/ops/attention_window.js";
 import { copyRange } from "../../kernels/ops/copy_range.js";
-import { checkBatch, positionIds } from "./causal-lm.js";
-import type { CausalLM, DecodeSession, ForwardOptions, Logits, TokenBatch } from "./causal-lm.js";
+import { checkBatch, positionIds, prefixLength } from "./causal-lm.js";
+import type { CausalLM, DecodeOptions, DecodeSession, ForwardOptions, Logits, TokenBatch } from "./causal-lm.js";
 import type { ModelSpec } from "./config.js";
 import { GpuWeights, planResidency } from "./gpu-weights.js";
 import { openModel } from "./load.js";
@@ -106,9 +106,11 @@ export class GpuCausalLM implements CausalLM {
   // ---- CausalLM ---------------------------------------------------------------------------------
   async forward(batch: TokenBatch, opts: ForwardOptions = {}): Promise<Logits> {
     const { B, T, mask } = checkBatch(batch, this.spec.vocabSize);
+    const P = prefixLength(opts, this.spec.hiddenSize, T, mask);
     const step = this.prepare(batch.ids, mask, opts.onLinearInput);
     try {
-      const logits = this.head(await this.hidden(batch.ids, step));
+      const prefix = P ? { embeds: opts.prefixEmbeds!, P, B, T } : undefined;
+      const logits = this.head(await this.hidden(batch.ids, step, prefix));
       const data = await this.ctx.readF32(logits);
       logits.release();
       return { data, batch: B, length: T, vocab: this.spec.vocabSize };
@@ -146,8 +148,13 @@ export class GpuCausalLM implements CausalLM {
   }
 
   /** A KV-cached decoding session for one sequence of at most `capacity` tokens. */
-  startDecode(capacity: number): DecodeSession {
+  readonly decodePrefix = true;
+
+  startDecode(capacity: number, opts: DecodeOptions = {}): DecodeSession {
     const s = this.spec;
+    const pre = opts.prefixEmbeds;
+    const P = pre ? pre.length / s.hiddenSize : 0;
+    if (pre && (!Number.isInteger(P) || P < 1)) throw new Error(`prefixEmbeds: ${pre.length} values are not [P, ${s.hiddenSize}]`);
     const shape = [1, capacity, s.numKvHeads, s.headDim];
     const cache: KvCache = {
       k: Array.from({ length: s.numLayers }, () => this.ctx.empty(shape)),
@@ -164,9 +171,11 @@ export class GpuCausalLM implements CausalLM {
         const ids = [tokens];
         const mask = [tokens.map(() => 1)];
         checkBatch({ ids }, s.vocabSize);
+        const first = cache.length === 0;
+        if (first && P > tokens.length) throw new Error(`decode: the first feed has ${tokens.length} tokens, fewer than the ${P} prefix positions`);
         const step = this.prepare(ids, mask, undefined, cache);
         try {
-          const x = await this.hidden(ids, step);
+          const x = await this.hidden(ids, step, first && P ? { embeds: pre!, P, B: 1, T: tokens.length } : undefined);
           // only the last token's logits are needed
           const last = this.ctx.empty([1, s.hiddenSize]);
           copyRange(this.ctx, x, (tokens.length - 1) * s.hiddenSize, last, 0, s.hiddenSize);
@@ -235,11 +244,17 @@ export class GpuCausalLM implements CausalLM {
   }
 
   /** Hidden states after the final norm, [N, hidden]. */
-  private async hidden(ids: number[][], step: Step): Promise<Tensor> {
+  private async hidden(ids: number[][], step: Step, prefix?: { embeds: Float32Array; P: number; B: number; T: number }): Promise<Tensor> {
     const s = this.spec, ctx = this.ctx;
     const idT = ctx.upload(Uint32Array.from(ids.flat()), [step.N]);
     let x = embedding(ctx, this.weights.get("embed"), idT);
     idT.release();
+    if (prefix) {
+      // soft prompt: the first P rows of every sequence take the prefix embeddings
+      const h = s.hiddenSize, pT = ctx.upload(prefix.embeds, [prefix.P, h]);
+      for (let b = 0; b < prefix.B; b++) copyRange(ctx, pT, 0, x, b * prefix.T * h, prefix.P * h);
+      pT.release();
+    }
     if (s.positions.type === "learned") {
       const pe = embedding(ctx, this.weights.get("pos_embed"), step.positions!);
       x = this.replace(x, add(ctx, x, pe));

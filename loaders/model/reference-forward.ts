@@ -6,7 +6,7 @@
  * LayerNorm, ReLU) and GPT-2 (learned positions, GELU).
  */
 import type { ModelSpec } from "./config.js";
-import { checkBatch, positionIds } from "./causal-lm.js";
+import { checkBatch, positionIds, prefixLength } from "./causal-lm.js";
 import type { CausalLM, ForwardOptions, Logits, TokenBatch } from "./causal-lm.js";
 import type { LinearName } from "./weights.js";
 
@@ -42,11 +42,13 @@ export class ReferenceModel implements CausalLM {
     // embeddings (+ learned positions)
     let x: Float64Array = new Float64Array(N * h);
     const embed = this.w("embed");
+    const P = prefixLength(opts, h, T, mask), pre = opts.prefixEmbeds;
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
         const r = b * T + t;
         const id = batch.ids[b][t];
-        for (let i = 0; i < h; i++) x[r * h + i] = embed[id * h + i];
+        if (t < P) for (let i = 0; i < h; i++) x[r * h + i] = pre![t * h + i];
+        else for (let i = 0; i < h; i++) x[r * h + i] = embed[id * h + i];
         if (s.positions.type === "learned") {
           const pe = this.w("pos_embed");
           const row = pos[b][t] + s.positions.offset;
