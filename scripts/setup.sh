@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 log() { printf '[setup] %s\n' "$*" >&2; }
 SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO="sudo"
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
+# (No `cmd | grep -q` here: with pipefail, grep's early exit can SIGPIPE the writer and fail the test.)
+installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == *"ok installed"* ]]; }
 need_apt=0
 command -v chromium >/dev/null || need_apt=1
 installed fonts-dejavu-core || need_apt=1
@@ -19,12 +20,12 @@ lavapipe_ok() {
   local v; v=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
   [ -n "$v" ] && dpkg --compare-versions "$v" ge 23
 }
-have_gpu_icd() { ls /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json >/dev/null 2>&1; }
+have_gpu_icd() { [ -e /usr/share/vulkan/icd.d/nvidia_icd.json ] || [ -e /etc/vulkan/icd.d/nvidia_icd.json ]; }
 if ! have_gpu_icd && ! lavapipe_ok; then need_apt=1; fi
 installed libvulkan1 || need_apt=1
 
 # `npm run data` fetches pinned Debian packages with `apt-get download`, which needs current lists.
-command -v apt-get >/dev/null && ! apt-cache policy sword-text-web 2>/dev/null | grep -q Candidate && need_apt=1
+command -v apt-get >/dev/null && [[ "$(apt-cache policy sword-text-web 2>/dev/null)" != *"Candidate: "[0-9]* ]] && need_apt=1
 
 if [ "${KICK_SKIP_APT:-0}" != 1 ] && [ "$need_apt" = 1 ]; then
   if ! command -v apt-get >/dev/null; then
