@@ -9,7 +9,7 @@ import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { expectBindable, expectDtype, grid1d, params } from "./common.js";
 import { gemmUpdate, hessianInverseFactor, view } from "./linalg.js";
-import { kthSmallest } from "./prune.js";
+import { checkSolveBlock, kthSmallest, obsScoreWgsl, obsSolveWgsl, SOLVE_ROWS } from "./prune.js";
 import { checkQuantOptions, findParams, type QuantOptions, type Quantized } from "./quant.js";
 
 const deadWgsl = `
@@ -56,77 +56,6 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   if (g.y >= p.n || g.x >= p.n) { return; }
   D[g.y * p.n + g.x] = H[IDX[g.y] * p.n + IDX[g.x]];
 }`;
-
-const scoreWgsl = `
-struct P { rows: u32, cols: u32, i1: u32, bw: u32 };
-@group(0) @binding(0) var<storage, read> W: array<f32>;
-@group(0) @binding(1) var<storage, read> Hinv: array<f32>;
-@group(0) @binding(2) var<storage, read_write> T: array<f32>;
-@group(0) @binding(3) var<uniform> p: P;
-@compute @workgroup_size(16, 16)
-fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let r = g.y; let j = g.x;
-  if (r >= p.rows || j >= p.bw) { return; }
-  let w = W[r * p.cols + p.i1 + j];
-  let d = Hinv[(p.i1 + j) * p.cols + p.i1 + j];
-  T[r * p.bw + j] = (w * w) / (d * d);
-}`;
-
-const SOLVE_ROWS = 8;
-/** The fused in-block sweep: SparseGPT's solve with q = quantize(mask ? 0 : w) (levels written). */
-const solveWgsl = (B: number, masked: boolean) => {
-  const R = SOLVE_ROWS;
-  return `
-struct P { rows: u32, cols: u32, i1: u32, bw: u32, maxq: f32 };
-@group(0) @binding(0) var<storage, read_write> W: array<f32>;
-@group(0) @binding(1) var<storage, read> Hinv: array<f32>;
-@group(0) @binding(2) var<storage, read> T: array<f32>;
-@group(0) @binding(3) var<storage, read> state: array<u32>;
-@group(0) @binding(4) var<storage, read_write> E: array<f32>;
-@group(0) @binding(5) var<storage, read> PR: array<f32>;
-@group(0) @binding(6) var<storage, read> SLOT: array<u32>;
-@group(0) @binding(7) var<storage, read_write> LV: array<u32>;
-@group(0) @binding(8) var<uniform> p: P;
-var<workgroup> ws: array<array<f32, ${B}>, ${R}>;
-var<workgroup> mk: array<array<u32, ${B}>, ${R}>;
-var<workgroup> es: array<f32, ${R}>;
-@compute @workgroup_size(${B})
-fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r0 = (wg.y * nwg.x + wg.x) * ${R}u;
-  let thresh = state[0];
-  for (var r = 0u; r < ${R}u; r++) {
-    let row = r0 + r;
-    var w = 0.0; var m = 0u;
-    if (row < p.rows && j < p.bw) {
-      w = W[row * p.cols + p.i1 + j];
-      ${masked ? "m = select(0u, 1u, bitcast<u32>(T[row * p.bw + j]) <= thresh);" : "m = 0u * u32(T[0]);"}
-    }
-    ws[r][j] = w; mk[r][j] = m;
-  }
-  workgroupBarrier();
-  for (var i = 0u; i < p.bw; i++) {
-    let hrow = (p.i1 + i) * p.cols + p.i1;
-    if (j < ${R}u) {
-      let row = r0 + j;
-      let wi = ws[j][i];
-      let o = (SLOT[p.i1 + i] * p.rows + min(row, p.rows - 1u)) * 2u;
-      let sc = PR[o]; let zr = PR[o + 1u];
-      let x = select(wi, 0.0, mk[j][i] == 1u);
-      let lv = clamp(round(x / sc) + zr, 0.0, p.maxq);
-      let q = sc * (lv - zr);
-      let err = (wi - q) / Hinv[hrow + i];
-      es[j] = err;
-      if (row < p.rows) { W[row * p.cols + p.i1 + i] = q; E[row * ${B}u + i] = err; LV[row * p.cols + p.i1 + i] = u32(lv); }
-    }
-    workgroupBarrier();
-    if (j > i && j < p.bw) {
-      let h = Hinv[hrow + j];
-      for (var r = 0u; r < ${R}u; r++) { ws[r][j] = fma(-es[r], h, ws[r][j]); }
-    }
-    workgroupBarrier();
-  }
-}`;
-};
 
 export interface GptqOptions extends QuantOptions {
   /** act-order: columns processed by decreasing diag(H) */
@@ -207,10 +136,10 @@ export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: Gpt
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
   const slotT = ctx.upload(Uint32Array.from(slotOfPos), [cols], "u32");
   const LVp = ctx.zeros([rows, cols], "u32");
-  if (B * SOLVE_ROWS * 8 > ctx.limits.maxComputeWorkgroupStorageSize || B > ctx.limits.maxComputeInvocationsPerWorkgroup)
-    fail(op, `${layer}: blockSize ${B} needs more workgroup memory/threads than ${ctx.adapterDescription} offers`, "use a smaller blockSize");
-  const solve = ctx.pipeline(`gptq:solve:${B}:${joint}`, () => solveWgsl(B, joint));
-  const score = ctx.pipeline("gptq:score", () => scoreWgsl);
+  checkSolveBlock(ctx, op, B, `${layer}: `);
+  // GPTQ is SparseGPT's solve with quantization: q = quantize(mask ? 0 : w)
+  const solve = ctx.pipeline(`obs:solve:${B}:${joint}:false:true`, () => obsSolveWgsl(B, { threshold: joint, quantize: true }));
+  const score = ctx.pipeline("obs:score", () => obsScoreWgsl);
   const rowGroups = grid1d(ctx, Math.ceil(rows / SOLVE_ROWS));
   for (let i1 = 0; i1 < cols; i1 += B) {
     const i2 = Math.min(i1 + B, cols), bw = i2 - i1;

@@ -256,7 +256,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
 }`;
 
 /** T[r, j] = W[r, i1+j]² / Hinv[i1+j, i1+j]² for the block (SparseGPT's adaptive-mask score). */
-const scoreWgsl = `
+export const obsScoreWgsl = `
 struct P { rows: u32, cols: u32, i1: u32, bw: u32 };
 @group(0) @binding(0) var<storage, read> W: array<f32>;
 @group(0) @binding(1) var<storage, read> Hinv: array<f32>;
@@ -276,18 +276,31 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
  * kept in workgroup memory; for each column i in turn it fixes q (mask or N:M choice on the
  * updated weights), writes Q into W and err into E, and applies the rank-1 update to the
  * columns after i. Rows are independent once the mask is known, so the block is one dispatch.
+ * One builder serves SparseGPT and GPTQ (`quantize`: q = quantize(mask ? 0 : w), with the
+ * per-column group params PR/SLOT and the levels written to LV).
  */
-const SOLVE_ROWS = 8;
-const solveWgsl = (B: number, nmMode: boolean) => {
+export const SOLVE_ROWS = 8;
+export interface ObsSolveOptions {
+  /** mask from the block's score threshold (state[0]); otherwise nothing is masked up front */
+  threshold: boolean;
+  /** choose N of every M columns on the updated weights (SparseGPT N:M) */
+  nm?: boolean;
+  quantize?: boolean;
+}
+export const obsSolveWgsl = (B: number, o: ObsSolveOptions) => {
   const R = SOLVE_ROWS;
+  const quant = !!o.quantize;
   return `
-struct P { rows: u32, cols: u32, i1: u32, bw: u32, N: u32, M: u32 };
+struct P { rows: u32, cols: u32, i1: u32, bw: u32, ${quant ? "maxq: f32" : "N: u32, M: u32"} };
 @group(0) @binding(0) var<storage, read_write> W: array<f32>;
 @group(0) @binding(1) var<storage, read> Hinv: array<f32>;
 @group(0) @binding(2) var<storage, read> T: array<f32>;
 @group(0) @binding(3) var<storage, read> state: array<u32>;
 @group(0) @binding(4) var<storage, read_write> E: array<f32>;
-@group(0) @binding(5) var<uniform> p: P;
+${quant ? `@group(0) @binding(5) var<storage, read> PR: array<f32>;
+@group(0) @binding(6) var<storage, read> SLOT: array<u32>;
+@group(0) @binding(7) var<storage, read_write> LV: array<u32>;
+@group(0) @binding(8) var<uniform> p: P;` : "@group(0) @binding(5) var<uniform> p: P;"}
 var<workgroup> ws: array<array<f32, ${B}>, ${R}>;
 var<workgroup> mk: array<array<u32, ${B}>, ${R}>;
 var<workgroup> es: array<f32, ${R}>;
@@ -300,14 +313,14 @@ fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3
     var w = 0.0; var m = 0u;
     if (row < p.rows && j < p.bw) {
       w = W[row * p.cols + p.i1 + j];
-      ${nmMode ? "m = 0u * u32(T[0]);" : "m = select(0u, 1u, bitcast<u32>(T[row * p.bw + j]) <= thresh);"}
+      ${o.threshold ? "m = select(0u, 1u, bitcast<u32>(T[row * p.bw + j]) <= thresh);" : "m = 0u * u32(T[0]);"}
     }
     ws[r][j] = w; mk[r][j] = m;
   }
   workgroupBarrier();
   for (var i = 0u; i < p.bw; i++) {
     let hrow = (p.i1 + i) * p.cols + p.i1;
-    ${nmMode ? `
+    ${o.nm ? `
     if (i % p.M == 0u) {
       for (var t = j; t < ${R}u * p.M; t += ${B}u) {
         let r = t / p.M; let jj = t % p.M;
@@ -326,10 +339,14 @@ fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3
     if (j < ${R}u) {
       let row = r0 + j;
       let wi = ws[j][i];
-      let q = select(wi, 0.0, mk[j][i] == 1u);
+      ${quant ? `let o = (SLOT[p.i1 + i] * p.rows + min(row, p.rows - 1u)) * 2u;
+      let sc = PR[o]; let zr = PR[o + 1u];
+      let x = select(wi, 0.0, mk[j][i] == 1u);
+      let lv = clamp(round(x / sc) + zr, 0.0, p.maxq);
+      let q = sc * (lv - zr);` : "let q = select(wi, 0.0, mk[j][i] == 1u);"}
       let err = (wi - q) / Hinv[hrow + i];
       es[j] = err;
-      if (row < p.rows) { W[row * p.cols + p.i1 + i] = q; E[row * ${B}u + i] = err; }
+      if (row < p.rows) { W[row * p.cols + p.i1 + i] = q; E[row * ${B}u + i] = err;${quant ? " LV[row * p.cols + p.i1 + i] = u32(lv);" : ""} }
     }
     workgroupBarrier();
     if (j > i && j < p.bw) {
@@ -340,6 +357,12 @@ fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3
   }
 }`;
 };
+
+/** The fused solve keeps R rows × B columns (values + mask) in workgroup memory and B threads. */
+export function checkSolveBlock(ctx: GpuContext, op: string, B: number, what: string): void {
+  if (B * SOLVE_ROWS * 8 > ctx.limits.maxComputeWorkgroupStorageSize || B > ctx.limits.maxComputeInvocationsPerWorkgroup)
+    fail(op, `${what}blockSize ${B} needs more workgroup memory/threads than ${ctx.adapterDescription} offers`, "use a smaller blockSize");
+}
 
 export interface SparseGptOptions extends PruneMaskOptions {
   /** Damping as a fraction of mean(diag H) (percdamp). Default 0.01. */
@@ -378,10 +401,9 @@ export async function sparsegptPrune(ctx: GpuContext, W: Tensor, H: Tensor, o: S
   const T = ctx.empty([rows * B]), E = ctx.empty([rows, B]);
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
   const nmMode = !!o.nm;
-  const solve = ctx.pipeline(`prune:sgpt:solve:${B}:${nmMode}`, () => solveWgsl(B, nmMode));
-  if (B * SOLVE_ROWS * 8 > ctx.limits.maxComputeWorkgroupStorageSize || B > ctx.limits.maxComputeInvocationsPerWorkgroup)
-    fail(op, `blockSize ${B} needs more workgroup memory/threads than ${ctx.adapterDescription} offers`, "use a smaller blockSize");
-  const score = ctx.pipeline("prune:sgpt:score", () => scoreWgsl);
+  const solve = ctx.pipeline(`obs:solve:${B}:${!nmMode}:${nmMode}:false`, () => obsSolveWgsl(B, { threshold: !nmMode, nm: nmMode }));
+  checkSolveBlock(ctx, op, B, "");
+  const score = ctx.pipeline("obs:score", () => obsScoreWgsl);
   const rowGroups = grid1d(ctx, Math.ceil(rows / SOLVE_ROWS));
   for (let i1 = 0; i1 < cols; i1 += B) {
     const i2 = Math.min(i1 + B, cols), bw = i2 - i1;
