@@ -7,7 +7,7 @@ import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { ceilDiv, expectDtype, expectRank, params } from "./common.js";
-import { TILED_BQ, tiledAttentionBytes, tiledAttentionWgsl, type TiledAttnConfig } from "./attention_tiled.js";
+import { ATTENTION_BINDINGS, TILED_BQ, tiledAttentionBytes, tiledAttentionWgsl, type TiledAttnConfig } from "./attention_tiled.js";
 
 export interface AttentionOptions {
   causal?: boolean; // default true
@@ -31,14 +31,7 @@ function attentionWgsl(D: number, c: AttnConfig): string {
   const KPT = BKEY / TPR; // keys each thread scores
   const WG = BQ * TPR;
   return `
-struct P { T: u32, S: u32, Hq: u32, Hkv: u32, scale: f32, qOffset: u32, causal: u32, masked: u32 };
-@group(0) @binding(0) var<storage, read> Q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> K: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> V: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> O: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> Mask: array<u32>;
-@group(0) @binding(5) var<uniform> p: P;
-const NEG: f32 = -3.0e38;
+${ATTENTION_BINDINGS}
 var<workgroup> Qs: array<vec4<f32>, ${BQ * ST}>;
 var<workgroup> Ks: array<vec4<f32>, ${BKEY * ST}>;
 var<workgroup> Vs: array<vec4<f32>, ${BKEY * D4}>;

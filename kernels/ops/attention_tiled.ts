@@ -7,6 +7,16 @@
 // The Q/K chunks and the V chunk share one workgroup array (they are never live together).
 export interface TiledAttnConfig { DK: number }
 
+/** Parameters and bindings shared by both attention kernels (the dispatch code binds them once). */
+export const ATTENTION_BINDINGS = `struct P { T: u32, S: u32, Hq: u32, Hkv: u32, scale: f32, qOffset: u32, causal: u32, masked: u32 };
+@group(0) @binding(0) var<storage, read> Q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> K: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> V: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> O: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> Mask: array<u32>;
+@group(0) @binding(5) var<uniform> p: P;
+const NEG: f32 = -3.0e38;`;
+
 export const TILED_BQ = 64, TILED_BKEY = 64;
 
 /** vec4 slots of the shared Q/K/V scratch, and the V chunk (keys) it holds for head dim D. */
@@ -27,14 +37,7 @@ export function tiledAttentionWgsl(D: number, c: TiledAttnConfig): string {
   const rows = [0, 1, 2, 3];
   const oc = Array.from({ length: OC }, (_, j) => j);
   return `
-struct P { T: u32, S: u32, Hq: u32, Hkv: u32, scale: f32, qOffset: u32, causal: u32, masked: u32 };
-@group(0) @binding(0) var<storage, read> Q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> K: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> V: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> O: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> Mask: array<u32>;
-@group(0) @binding(5) var<uniform> p: P;
-const NEG: f32 = -3.0e38;
+${ATTENTION_BINDINGS}
 var<workgroup> QKV: array<vec4<f32>, ${SQ}>; // Qᵀ chunk [d][query quad] + Kᵀ chunk [d][key quad], or a V chunk
 var<workgroup> Ps: array<f32, ${64 * PS}>;    // [query][key], padded rows
 var<workgroup> Red: array<f32, 1024>;        // [query][tx]
