@@ -15,12 +15,42 @@ export interface Parsed {
   positionals: string[];
 }
 
-export function parse(command: string, argv: string[], options: NonNullable<ParseArgsConfig["options"]>): Parsed {
+export function parse(
+  command: string,
+  argv: string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+  { positionals = true } = {},
+): Parsed {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: positionals, strict: true });
   } catch (e) {
     throw new UsageError(command, (e as Error).message.replace(/\. To specify a positional.*$/s, ""));
   }
+}
+
+/**
+ * For commands whose `main` returns an exit code: the parsed arguments, or the code to return
+ * after printing a usage error (2) or the help text (0).
+ */
+export function parseCommand(
+  command: string,
+  argv: string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+  help: string,
+  opts: { positionals?: boolean } = {},
+): Parsed | number {
+  let parsed: Parsed;
+  try {
+    parsed = parse(command, argv, options, opts);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${help}\n`);
+    return 0;
+  }
+  return parsed;
 }
 
 export function intOption(command: string, name: string, v: string | undefined, min: number): number | undefined {

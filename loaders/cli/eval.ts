@@ -2,13 +2,13 @@
 // stored as a run. Standalone meanwhile: npx tsx loaders/cli/eval.ts --model DIR --task mcq
 import { basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { hardPromptPrefix, parseTaskSpec, TASK_NAMES, taskSpecId } from "../evaluate/task-spec.js";
 import { parseCompression } from "../sweep/compression.js";
 import { BACKENDS, type Backend, checkModelDir, loadModel, modelWeightsHash } from "../sweep/models.js";
 import { runIdFor } from "../sweep/plan.js";
 import { codeVersion } from "../sweep/provenance.js";
 import { executeRun } from "../sweep/runner.js";
+import { parseCommand } from "./args.js";
 
 export const summary = "evaluate one model on one task (LLM-KICK scoring), print the metrics, optionally store the run";
 
@@ -36,40 +36,26 @@ Options:
   -h, --help             this help`;
 
 export async function main(argv: string[]): Promise<number> {
-  let v: Record<string, string | boolean | undefined>;
-  try {
-    ({ values: v } = parseArgs({
-      args: argv,
-      options: {
-        model: { type: "string" },
-        task: { type: "string" },
-        items: { type: "string" },
-        limit: { type: "string" },
-        "k-shot": { type: "string" },
-        scoring: { type: "string" },
-        "max-new-tokens": { type: "string" },
-        "seq-len": { type: "string" },
-        temperature: { type: "string" },
-        prompt: { type: "string" },
-        seed: { type: "string" },
-        compression: { type: "string" },
-        backend: { type: "string" },
-        "batch-size": { type: "string" },
-        store: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    process.stderr.write(`kick eval: ${(e as Error).message} (see kick eval --help)\n`);
-    return 2;
-  }
-  if (v.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommand("eval", argv, {
+    model: { type: "string" },
+    task: { type: "string" },
+    items: { type: "string" },
+    limit: { type: "string" },
+    "k-shot": { type: "string" },
+    scoring: { type: "string" },
+    "max-new-tokens": { type: "string" },
+    "seq-len": { type: "string" },
+    temperature: { type: "string" },
+    prompt: { type: "string" },
+    seed: { type: "string" },
+    compression: { type: "string" },
+    backend: { type: "string" },
+    "batch-size": { type: "string" },
+    store: { type: "string" },
+    json: { type: "boolean" },
+  }, HELP, { positionals: false });
+  if (typeof parsed === "number") return parsed;
+  const v = parsed.values;
   const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
   const num = (k: string, integer: boolean) => {
     const s = str(k);

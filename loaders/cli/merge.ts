@@ -2,8 +2,8 @@
 // Standalone meanwhile: npx tsx loaders/cli/merge.ts --out DIR SRC...
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { ResultsStore } from "../sweep/store.js";
+import { parseCommand } from "./args.js";
 
 export const summary = "combine shard results stores into one and export its Parquet tables";
 
@@ -20,23 +20,9 @@ Options:
   -h, --help      this help`;
 
 export async function main(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: { out: { type: "string" }, export: { type: "string" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (e) {
-    process.stderr.write(`kick merge: ${(e as Error).message} (see kick merge --help)\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommand("merge", argv, { out: { type: "string" }, export: { type: "string" } }, HELP);
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   if (typeof values.out !== "string") {
     process.stderr.write("kick merge: --out DIR is required (see kick merge --help)\n");
     return 2;

@@ -2,10 +2,10 @@
 // Standalone meanwhile: npx tsx loaders/cli/sweep.ts --plan FILE ...
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { loadPlan, parseShard, shardRuns, describeRun } from "../sweep/plan.js";
 import { runSweep } from "../sweep/runner.js";
 import { ResultsStore } from "../sweep/store.js";
+import { parseCommand } from "./args.js";
 
 export const summary = "run a sweep plan (models × compression × tasks × seeds) into a results store; resumable, shardable";
 
@@ -28,30 +28,16 @@ Options:
   -h, --help         this help`;
 
 export async function main(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        plan: { type: "string" },
-        shard: { type: "string" },
-        store: { type: "string" },
-        export: { type: "string" },
-        "models-dir": { type: "string" },
-        "dry-run": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    process.stderr.write(`kick sweep: ${(e as Error).message} (see kick sweep --help)\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommand("sweep", argv, {
+    plan: { type: "string" },
+    shard: { type: "string" },
+    store: { type: "string" },
+    export: { type: "string" },
+    "models-dir": { type: "string" },
+    "dry-run": { type: "boolean" },
+  }, HELP, { positionals: false });
+  if (typeof parsed === "number") return parsed;
+  const values = parsed.values;
   let plan;
   let shard;
   try {

@@ -2,11 +2,11 @@
 // Standalone meanwhile: npx tsx loaders/cli/train.ts --plan FILE ...
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { PlanError, readPlan, type TrainPlan } from "../train/plan.js";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TrainDivergedError, train, writeLog } from "../train/trainer.js";
+import { parseCommand } from "./args.js";
 
 export const summary = "train a Llama from a plan (data/plans/*.json) on the GPU; checkpointed and resumable";
 
@@ -34,33 +34,19 @@ Options:
   -h, --help           this help`;
 
 export async function main(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        plan: { type: "string" },
-        resume: { type: "boolean" },
-        "run-dir": { type: "string" },
-        "model-dir": { type: "string" },
-        "max-minutes": { type: "string" },
-        "stop-after": { type: "string" },
-        "export-log": { type: "boolean" },
-        "save-dtype": { type: "string" },
-        "shard-mib": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    process.stderr.write(`kick train: ${(e as Error).message} (see kick train --help)\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommand("train", argv, {
+    plan: { type: "string" },
+    resume: { type: "boolean" },
+    "run-dir": { type: "string" },
+    "model-dir": { type: "string" },
+    "max-minutes": { type: "string" },
+    "stop-after": { type: "string" },
+    "export-log": { type: "boolean" },
+    "save-dtype": { type: "string" },
+    "shard-mib": { type: "string" },
+  }, HELP, { positionals: false });
+  if (typeof parsed === "number") return parsed;
+  const values = parsed.values;
   let plan: TrainPlan;
   let maxSeconds: number | undefined, stopAfter: number | undefined;
   try {
