@@ -6,6 +6,10 @@ import { instructPrompt, inventedPassage, kvPrompt, kvRecords, LETTERS, makeInst
 import type { ManPage } from "./sources/manpages.js";
 import { Rng } from "./util.js";
 
+/** Question→answer demonstrations per demo fact, and MCQ demonstration documents (4 items each). */
+const QA_PER_FACT = 8;
+const MCQ_DOCS = 3000;
+
 export interface DemoDoc {
   kind: string;
   text: string;
@@ -29,12 +33,19 @@ export function buildDemos(inp: DemoInputs, seed: string): { docs: DemoDoc[]; me
     for (let i = 0; i < n; i++) docs.push({ kind, text: Array.from({ length: per }, make).join("\n\n") });
   };
 
-  group("qa", 300, 5, () => {
-    const f = rng.pick(demo);
-    mention(f);
-    return `${qaPrompt(fill(rng.pick(TEMPLATES[f.relation].ask), f.subject))} ${f.object}`;
-  });
-  for (let i = 0; i < 300; i++) {
+  // Mixed training (Allen-Zhu & Li, "Physics of Language Models 3.1"): a small model only learns to
+  // answer questions about facts it read as statements when it also sees question→answer pairs for
+  // a good share of facts, asked in several wordings. Every demo fact is asked QA_PER_FACT times.
+  const qa = rng.shuffle(demo.flatMap((f) => Array.from({ length: QA_PER_FACT }, () => f)));
+  for (let i = 0; i < qa.length; i += 5)
+    docs.push({
+      kind: "qa",
+      text: qa.slice(i, i + 5).map((f) => {
+        mention(f);
+        return `${qaPrompt(fill(rng.pick(TEMPLATES[f.relation].ask), f.subject))} ${f.object}`;
+      }).join("\n\n"),
+    });
+  for (let i = 0; i < MCQ_DOCS; i++) {
     const f0 = rng.pick(demo);
     const same = demo.filter((f) => TEMPLATES[f.relation].subject === TEMPLATES[f0.relation].subject);
     const items = Array.from({ length: 4 }, () => {

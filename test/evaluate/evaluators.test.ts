@@ -1,6 +1,7 @@
 // Evaluators on a scripted model whose right and wrong answers are chosen by the test, so every expected
 // score is known by construction; and on the CPU reference model for determinism, batching and the
 // perplexity recipe (checked against generate.ts's independent implementation).
+import { TASK_VERSION } from "../../loaders/data/tasks/schema.js";
 import { describe, expect, it } from "vitest";
 import type { EvalContext, MetricRow } from "../../loaders/evaluate/common.js";
 import { evaluateTask } from "../../loaders/evaluate/index.js";
@@ -52,7 +53,7 @@ describe("factoid QA", () => {
 
 describe("multiple choice", () => {
   it("builds the Hendrycks prompt with k solved examples", () => {
-    const base = { id: "x", task: "mcq" as const, version: "1" as const, split: "test" as const, ci: false, subject: "world capitals", fact_id: "f", relation: "r", exposure: 1 as const };
+    const base = { id: "x", task: "mcq" as const, version: TASK_VERSION as typeof TASK_VERSION, split: "test" as const, ci: false, subject: "world capitals", fact_id: "f", relation: "r", exposure: 1 as const };
     const shot = { ...base, question: "Which city is the capital of Chad?", options: ["Bern", "N'Djamena", "Lima", "Accra"], answer: "B" as const };
     const item = { ...base, question: "Which city is the capital of Peru?", options: ["Lima", "Quito", "Oslo", "Rome"], answer: "A" as const };
     expect(mcqPrompt(item, [shot])).toBe(

@@ -1,4 +1,5 @@
 // TaskSpec validation, defaults, canonical id and hash, and clear errors.
+import { TASK_VERSION } from "../../loaders/data/tasks/schema.js";
 import { describe, expect, it } from "vitest";
 import { evaluateTask } from "../../loaders/evaluate/index.js";
 import { hardPromptPrefix, parseTaskSpec, taskSpecHash, taskSpecId, taskSpecJson } from "../../loaders/evaluate/task-spec.js";
@@ -8,7 +9,7 @@ describe("TaskSpec", () => {
   it("fills defaults; the canonical JSON and hash do not depend on key order or spelled-out defaults", () => {
     const a = parseTaskSpec({ task: "mcq", k_shot: 5, items: "ci" });
     const b = parseTaskSpec({ items: "ci", scoring: ["loglik", "generate"], k_shot: 5, task: "mcq", split: "test", prompt: "none" });
-    expect(a).toMatchObject({ task: "mcq", version: "1", split: "test", k_shot: 5, max_new_tokens: 1, temperature: 0, prompt: "none", scoring: ["generate", "loglik"] });
+    expect(a).toMatchObject({ task: "mcq", version: TASK_VERSION, split: "test", k_shot: 5, max_new_tokens: 1, temperature: 0, prompt: "none", scoring: ["generate", "loglik"] });
     expect(taskSpecJson(a)).toBe(taskSpecJson(b));
     expect(taskSpecHash(a)).toMatch(/^[0-9a-f]{16}$/);
     expect(taskSpecHash(a)).toBe(taskSpecHash(b));

@@ -1,7 +1,7 @@
 // Schemas of every task suite (JSONL, one item per line). Documented in docs/data.md.
 import { z } from "zod";
 
-export const TASK_VERSION = "1";
+export const TASK_VERSION = "2";
 
 const base = {
   id: z.string().min(1),
