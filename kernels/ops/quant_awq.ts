@@ -2,12 +2,17 @@
 // G inputs, NOT forced to contain 0), the activation-aware scale search for a linear-only group
 // (up→down, v→o: the output compared is the linear's own) over the 20-point grid, and the clipping
 // search (10 shrink steps of 1/20, per output row and group, error on sampled tokens).
+// Model-level pieces for the AWQ driver (loaders/compress/awq-driver.ts): the scale search over any
+// group of linears whose loss is measured on an arbitrary block output (q/k/v → attention, gate/up →
+// MLP), per-input |x| sums over chunks of tokens, the clip-token sampling with the scaled inputs, and
+// the final quantizer with levels + (scale, zero) for packing (AWQ's params, kick's apply kernel).
 // Plain-TypeScript twins: ../reference/awq.ts.
 import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { expectDtype, grid1d, params } from "./common.js";
 import { matmul } from "./matmul.js";
+import { consecutiveGIdx, quantizeWith, type Quantized } from "./quant.js";
 
 const scaledQuantWgsl = `
 struct P { rows: u32, cols: u32, G: u32, maxq: f32 };
@@ -32,7 +37,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
 }`;
 
-const absMeanWgsl = `
+const absSumWgsl = `
 struct P { T: u32, cols: u32 };
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> M: array<f32>;
@@ -42,7 +47,41 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   if (g.x >= p.cols) { return; }
   var acc = 0.0;
   for (var t = 0u; t < p.T; t++) { acc += abs(X[t * p.cols + g.x]); }
-  M[g.x] = acc / f32(p.T);
+  M[g.x] = M[g.x] + acc;
+}`;
+
+const paramsWgsl = `
+struct P { rows: u32, cols: u32, G: u32, maxq: f32 };
+@group(0) @binding(0) var<storage, read> W: array<f32>;
+@group(0) @binding(1) var<storage, read_write> PR: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.y * nwg.x * 64u + gid.x;
+  let ng = p.cols / p.G;
+  if (idx >= p.rows * ng) { return; }
+  let r = idx / ng; let g = idx % ng;
+  let base = r * p.cols + g * p.G;
+  var mn = 3.4e38; var mx = -3.4e38;
+  for (var k = 0u; k < p.G; k++) { let v = W[base + k]; mn = min(mn, v); mx = max(mx, v); }
+  let scale = max(mx - mn, 1e-5) / p.maxq;
+  let zero = clamp(-round(mn / scale), 0.0, p.maxq);
+  let o = (g * p.rows + r) * 2u;
+  PR[o] = scale; PR[o + 1u] = zero;
+}`;
+
+const sampleWgsl = `
+struct P { n: u32, cols: u32, r0: u32, step: u32, o0: u32 };
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read> S: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(3) var<uniform> p: P;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.y * nwg.x * 64u + gid.x;
+  if (idx >= p.n * p.cols) { return; }
+  let i = idx / p.cols; let c = idx % p.cols;
+  Y[(p.o0 + i) * p.cols + c] = X[(p.r0 + i * p.step) * p.cols + c] / S[c];
 }`;
 
 const sqDiffWgsl = `
@@ -156,34 +195,131 @@ export function awqScales(xMean: ArrayLike<number>, ratio: number): Float32Array
  * (first minimum), the scales to fold (prev op /= s, W *= s) and the losses.
  */
 export async function awqScaleSearch(ctx: GpuContext, X: Tensor, W: Tensor, o: AwqOptions): Promise<{ best: number; scales: Float32Array; losses: number[] }> {
-  const [rows, cols] = check("awqScaleSearch", W, o);
-  const T = X.shape[0]!;
+  check("awqScaleSearch", W, o);
+  const cols = W.shape[1]!;
   if (X.shape.length !== 2 || X.shape[1] !== cols) fail("awqScaleSearch", `${o.layer ?? "layer"}: X ${shapeStr(X.shape)} does not match W ${shapeStr(W.shape)}`, `pass the [tokens, ${cols}] input`);
-  const n = o.nGrid ?? 20;
-  const M = ctx.empty([cols]);
-  ctx.dispatch({ pipeline: ctx.pipeline("awq:absMean", () => absMeanWgsl), bindings: [X, M], uniforms: params([T, cols]), workgroups: [Math.ceil(cols / 64)] });
-  const xMean = await ctx.readF32(M);
-  M.release();
+  const xMean = await awqActMean(ctx, [X]);
   const org = matmul(ctx, X, W, { transB: true });
-  const part = ctx.empty([rows]);
+  try {
+    return await awqGroupScaleSearch(ctx, { xMean, weights: [W], org: [org], block: (Q) => matmul(ctx, X, Q[0]!, { transB: true }) }, o);
+  } finally {
+    org.release();
+  }
+}
+
+/** get_act_scale over chunks of tokens: mean over all rows of |x| per input channel. */
+export async function awqActMean(ctx: GpuContext, Xs: Tensor[]): Promise<Float32Array> {
+  const cols = Xs[0]!.shape[1]!;
+  const M = ctx.zeros([cols]);
+  let T = 0;
+  for (const X of Xs) {
+    if (X.shape.length !== 2 || X.shape[1] !== cols) fail("awqActMean", `X ${shapeStr(X.shape)} is not [tokens, ${cols}]`, "pass 2-D inputs of one width");
+    ctx.dispatch({ pipeline: ctx.pipeline("awq:absSum", () => absSumWgsl), bindings: [X, M], uniforms: params([X.shape[0]!, cols]), workgroups: [Math.ceil(cols / 64)] });
+    T += X.shape[0]!;
+  }
+  const m = await ctx.readF32(M);
+  M.release();
+  return m.map((v) => v / T);
+}
+
+/** Σ (A − B)² over all elements (per-column partial sums on the GPU, added in float64). */
+export async function awqSqDiff(ctx: GpuContext, A: Tensor, B: Tensor): Promise<number> {
+  const n = A.shape[A.shape.length - 1]!, T = A.size / n;
+  if (A.size !== B.size) fail("awqSqDiff", `A ${shapeStr(A.shape)} and B ${shapeStr(B.shape)} differ`, "pass outputs of one shape");
+  const part = ctx.empty([n]);
+  ctx.dispatch({ pipeline: ctx.pipeline("awq:sqDiff", () => sqDiffWgsl), bindings: [A, B, part], uniforms: params([T, n]), workgroups: [Math.ceil(n / 64)] });
+  const p = await ctx.readF32(part);
+  part.release();
+  let l = 0;
+  for (const v of p) l += v;
+  return l;
+}
+
+/** A group of linears sharing one input, and the block whose output the scale search compares. */
+export interface AwqGroup {
+  /** get_act_scale of the shared input (f32, per input channel) */
+  xMean: Float32Array;
+  /** the group's weights [rows_i, cols] (unchanged) */
+  weights: Tensor[];
+  /** the block's original output, one tensor per chunk of tokens */
+  org: Tensor[];
+  /** runs the block on chunk i with the group's weights replaced by Q (same order); returns a new tensor */
+  block: (Q: Tensor[], chunk: number) => Tensor;
+}
+
+/**
+ * auto_scale.py _search_module_scale for any group: for r in {0, 1/n, …, (n−1)/n}, s = awqScales(xMean, r),
+ * every weight of the group becomes Q(W·s)/s, the block runs on every chunk and
+ * loss = mean over all elements of (out − org)²; the first minimum (strict <) wins. Fails naming the
+ * layer when the activation means or every loss are NaN/Inf (no scales to fold).
+ */
+export async function awqGroupScaleSearch(ctx: GpuContext, g: AwqGroup, o: AwqOptions): Promise<{ best: number; ratio: number; scales: Float32Array; losses: number[] }> {
+  const n = o.nGrid ?? 20;
+  const cols = g.weights[0]!.shape[1]!;
+  for (const W of g.weights) check("awqGroupScaleSearch", W, o);
+  if (g.xMean.length !== cols) fail("awqGroupScaleSearch", `${o.layer ?? "layer"}: ${g.xMean.length} activation means for width ${cols}`, "pass the group's shared input");
+  for (let c = 0; c < cols; c++)
+    if (!Number.isFinite(g.xMean[c]!)) fail("awqGroupScaleSearch", `${o.layer ?? "layer"}: activation mean of input ${c} is ${g.xMean[c]}, so the AWQ scales would be NaN`, "check the model's activations for NaN/Inf (calibration data, weights)");
+  let numel = 0;
+  for (const t of g.org) numel += t.size;
   const losses: number[] = [];
   let best = -1, bestLoss = Infinity;
   for (let i = 0; i < n; i++) {
-    const s = ctx.upload(awqScales(xMean, i / n), [cols]);
-    const Q = awqScaledQuant(ctx, W, s, o);
-    const out = matmul(ctx, X, Q, { transB: true });
-    ctx.dispatch({ pipeline: ctx.pipeline("awq:sqDiff", () => sqDiffWgsl), bindings: [out, org, part], uniforms: params([T, rows]), workgroups: [Math.ceil(rows / 64)] });
-    const p = await ctx.readF32(part);
+    const sc = awqScales(g.xMean, i / n);
+    const s = ctx.upload(sc, [cols]);
+    const Q = g.weights.map((W) => awqScaledQuant(ctx, W, s, o));
     let l = 0;
-    for (const v of p) l += v;
-    l /= T * rows;
+    for (let c = 0; c < g.org.length; c++) {
+      const out = g.block(Q, c);
+      l += await awqSqDiff(ctx, out, g.org[c]!);
+      out.release();
+    }
+    l /= numel;
     losses.push(l);
     if (l < bestLoss) { bestLoss = l; best = i; }
-    s.release(); Q.release(); out.release();
+    s.release(); Q.forEach((q) => q.release());
   }
-  org.release(); part.release();
-  if (best < 0) fail("awqScaleSearch", `${o.layer ?? "layer"}: every grid point gave a NaN loss`, "check the weights and activations for NaN/Inf");
-  return { best, scales: awqScales(xMean, best / n), losses };
+  if (best < 0) fail("awqGroupScaleSearch", `${o.layer ?? "layer"}: every grid point gave a NaN loss, no AWQ scales`, "check the weights and activations for NaN/Inf");
+  const scales = awqScales(g.xMean, best / n);
+  for (let c = 0; c < cols; c++)
+    if (!(Number.isFinite(scales[c]!) && scales[c]! > 0)) fail("awqGroupScaleSearch", `${o.layer ?? "layer"}: AWQ scale of input ${c} is ${scales[c]} (ratio ${best}/${n})`, "check the activations for NaN/Inf or all-zero inputs");
+  return { best, ratio: best / n, scales, losses };
+}
+
+/**
+ * The clip search's inputs: rows 0, step, 2·step, … (step = max(1, floor(T_total / n)), as
+ * input_feat[0::n_tok // n]) of the chunks Xs taken together, each divided by s (apply_scale divides
+ * the cached inputs). Returns a new [count, cols] tensor.
+ */
+export function awqSampleScaled(ctx: GpuContext, Xs: Tensor[], s: Tensor, n = 512): Tensor {
+  const cols = Xs[0]!.shape[1]!;
+  const Ttot = Xs.reduce((a, X) => a + X.shape[0]!, 0);
+  const step = Math.max(1, Math.floor(Ttot / n));
+  const count = Math.ceil(Ttot / step);
+  const Y = ctx.empty([count, cols]);
+  let start = 0, o0 = 0;
+  for (const X of Xs) {
+    const T = X.shape[0]!;
+    const r0 = (step - (start % step)) % step;
+    const k = r0 < T ? Math.ceil((T - r0) / step) : 0;
+    if (k > 0) ctx.dispatch({ pipeline: ctx.pipeline("awq:sample", () => sampleWgsl), bindings: [X, s, Y], uniforms: params([k, cols, r0, step, o0]), workgroups: grid1d(ctx, Math.ceil((k * cols) / 64)) });
+    o0 += k; start += T;
+  }
+  return Y;
+}
+
+/**
+ * pseudo_quantize_tensor in place (W ← dequantized), with the integer levels and the (scale, zero) of
+ * each row and group in quant.ts's layout ([groups, rows, 2]) for packing: min/max per group NOT
+ * forced to contain 0, scale = max(max − min, 1e-5)/maxq, zero = clamp(−round(min/scale), 0, maxq).
+ */
+export function awqQuantize(ctx: GpuContext, W: Tensor, o: AwqOptions): Quantized {
+  const [rows, cols] = check("awqQuantize", W, o);
+  const ng = cols / o.groupSize;
+  const PR = ctx.empty([ng, rows, 2]);
+  ctx.dispatch({ pipeline: ctx.pipeline("awq:params", () => paramsWgsl), bindings: [W, PR], uniforms: params([rows, cols, o.groupSize, { f: 2 ** o.bits - 1 }]), workgroups: grid1d(ctx, Math.ceil((rows * ng) / 64)) });
+  const gIdx = consecutiveGIdx(cols, o.groupSize);
+  return { levels: quantizeWith(ctx, W, PR, gIdx, o.bits), params: PR, gIdx };
 }
 
 /**

@@ -11,6 +11,9 @@ import { checkModelForSpec, compressModel, type LayerReport } from "../compress/
 import type { PackedQuantWeight } from "../compress/quant.js";
 import { compressionSpecId, parseCompressionSpec, type CompressionSpecInput } from "../compress/spec.js";
 import { intOption, modelOption, numOption, parse, UsageError } from "./args.js";
+import { awqCompress, checkAwqModel, type AwqLinearReport } from "../compress/awq-driver.js";
+import { awqCalibrationSamples } from "../compress/awq-method.js";
+import { awqSpecId, parseAwqSpec } from "../compress/awq-spec.js";
 
 export const summary = "prune / quantize a model (magnitude, Wanda, SparseGPT, N:M, OWL; RTN, GPTQ, sparse+quantized) on the GPU";
 
@@ -25,7 +28,7 @@ Nothing is written when anything fails. Progress per layer on stderr.
 Options:
   --model DIR          source checkpoint (config.json, *.safetensors, tokenizer.json)
   --out DIR            output checkpoint directory (must not exist)
-  --method M           magnitude | wanda | sparsegpt | rtn | gptq | dense
+  --method M           magnitude | wanda | sparsegpt | rtn | gptq | awq | dense
   --sparsity S         fraction of weights set to zero, in [0, 1) (N:M patterns imply N/M)
   --pattern P          unstructured (default) or N:M, e.g. 2:4, 4:8
   --calib SRC          calibration text: "corpus" (kick's corpus, default) or a text file
@@ -43,6 +46,8 @@ Options:
   --static-groups      GPTQ: group params fixed on the original weights (act-order without g_idx)
                        Quantized runs also write quantized.json + quantized.bin (packed levels,
                        scales, zero points, g_idx; layout in docs/compress.md) and report bits/weight.
+                       awq: activation-aware scales + clipping (llm-awq), then 4-bit g128 asymmetric by
+                       default (--bits 2|3|4|8, --group 32|64|128); calibration 128 x 512 tokens by default.
   --dtype T            float32 | float16 | bfloat16 | keep (default keep)
   --json               print the report as JSON on stdout
   -h, --help           this help`;
@@ -78,7 +83,8 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
   if (existsSync(out)) throw new UsageError(c, `--out ${out} already exists (choose a new directory)`);
   const dtype = (v.dtype as string | undefined) ?? "keep";
   if (!["float32", "float16", "bfloat16", "keep"].includes(dtype)) throw new UsageError(c, `--dtype must be float32, float16, bfloat16 or keep, got "${dtype}"`);
-  if (!v.method) throw new UsageError(c, "--method is required (magnitude | wanda | sparsegpt | rtn | gptq | dense)");
+  if (!v.method) throw new UsageError(c, "--method is required (magnitude | wanda | sparsegpt | rtn | gptq | awq | dense)");
+  if (v.method === "awq") return await runAwq(v, model, out, dtype);
   const num = (n: string) => numOption(c, n, v[n] as string | undefined, () => true, "a number");
   const input: CompressionSpecInput = {
     method: v.method as CompressionSpecInput["method"],
@@ -132,6 +138,45 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
     const total = res.report.reduce((a, r) => a + r.rows * r.cols, 0);
     const zeros = res.report.reduce((a, r) => a + r.sparsity * r.rows * r.cols, 0);
     console.error(`[compress] wrote ${out} (${written.length + 1} files); linear sparsity ${(zeros / Math.max(1, total)).toFixed(4)} in ${res.seconds.toFixed(1)} s`);
+    if (v.json) console.log(JSON.stringify(doc));
+    return 0;
+  } finally {
+    await ctx.destroy();
+  }
+}
+
+/** kick compress --method awq: the AWQ driver (loaders/compress/awq-driver.ts); nothing is written on failure. */
+async function runAwq(v: Record<string, string | boolean | string[] | undefined>, model: string, out: string, dtype: string): Promise<number> {
+  const c = "compress";
+  for (const k of ["sparsity", "pattern", "damping", "block-size", "true-sequential", "owl", "sym", "act-order", "static-groups"])
+    if (v[k] !== undefined && v[k] !== false) throw new UsageError(c, `--${k} does not apply to --method awq (AWQ takes --bits, --group and the calibration options)`);
+  const num = (n: string) => numOption(c, n, v[n] as string | undefined, () => true, "a number");
+  const { model: ref, opened } = await loadReferenceModel(model);
+  const spec = opened.spec;
+  const seqLen = intOption(c, "seq-len", v["seq-len"] as string | undefined, 1) ?? Math.min(512, spec.maxPositions);
+  if (seqLen > spec.maxPositions) throw new UsageError(c, `--seq-len ${seqLen} exceeds the model's ${spec.maxPositions} positions`);
+  const a = parseAwqSpec({
+    method: "awq", ...(v.bits !== undefined ? { bits: num("bits") } : {}), ...(v.group !== undefined ? { groupSize: num("group") } : {}),
+    calibration: { source: (v.calib as string | undefined) ?? "corpus", samples: intOption(c, "samples", v.samples as string | undefined, 1) ?? 128, seqLen, seed: intOption(c, "seed", v.seed as string | undefined, 0) ?? 0 },
+  });
+  checkAwqModel(spec, a);
+  const samples = awqCalibrationSamples(a, model, spec);
+  const id = awqSpecId(a);
+  console.error(`[compress] ${id} on ${model} (${spec.numLayers} layers, ${samples.length}×${a.calibration.seqLen} calibration tokens)`);
+  const ctx = await createContext();
+  try {
+    const res = await awqCompress({ spec, weights: ref.weights }, a, {
+      ctx, samples,
+      onProgress: (m) => console.error(`[compress] ${m}`),
+      onLayer: (r: AwqLinearReport, done, total) =>
+        console.error(`[compress] ${done}/${total} ${r.name} ${r.rows}×${r.cols}: ${r.bits}-bit g${r.groupSize} (${r.bitsPerWeight.toFixed(3)} bits/weight), scale ratio ${r.scaleRatio === null ? "—" : r.scaleRatio.toFixed(2)}, ${r.clippedFraction === null ? "not clipped" : `clipped ${(100 * r.clippedFraction).toFixed(1)}% of groups`}, rel err ${r.relError!.toExponential(3)}, ${(r.seconds * 1000).toFixed(0)} ms`),
+    });
+    const written = await saveModel(out, { sourceDir: model, spec, weights: res.weights, dtype: dtype as SaveDtype | "keep", metadata: { kick_compression: id } });
+    const q = writePacked(out, res.packed);
+    const doc = { spec: a, id, source: model, seconds: res.seconds, groups: res.groups, layers: res.report, quantized: { file: "quantized.json", bitsPerWeight: q.bitsPerWeight, bytes: q.bytes } };
+    writeFileSync(join(out, "compression.json"), JSON.stringify(doc, null, 1) + "\n");
+    console.error(`[compress] packed ${res.packed.size} linears: ${q.bitsPerWeight.toFixed(4)} bits/weight incl. scales and zeros (${q.bytes} bytes)`);
+    console.error(`[compress] wrote ${out} (${written.length + 3} files) in ${res.seconds.toFixed(1)} s`);
     if (v.json) console.log(JSON.stringify(doc));
     return 0;
   } finally {

@@ -6,6 +6,7 @@ import { hardPromptPrefix, parseTaskSpec, TASK_NAMES, taskSpecId } from "../eval
 import { parseCompression } from "../sweep/compression.js";
 import { BACKENDS, type Backend, checkModelDir, loadModel, modelWeightsHash } from "../sweep/models.js";
 import { runIdFor } from "../sweep/plan.js";
+import { checkSoftPrompt, expandPromptAlias, isSoft, minTextTokens } from "../prompt/resolve.js";
 import { codeVersion } from "../sweep/provenance.js";
 import { executeRun } from "../sweep/runner.js";
 import { parseCommand } from "./args.js";
@@ -26,11 +27,15 @@ Options:
   --max-new-tokens N     generation budget (default per task)
   --seq-len N            perplexity window (default: the model's context, at most 2048)
   --temperature T        0 = greedy (default); > 0 seeded sampling
-  --prompt P             none | hard:<text> | soft:<id> (soft prompts are not supported yet)
+  --prompt P             none | hard:<text> | paper-b (Paper B's hard prompt, "The weight matrix inside
+                         the language model contains errors. ...") | soft:<id> (needs --prompts-dir)
+  --prompts-dir DIR      folder of soft prompts (kick prompt --out): soft:<id> is DIR/<id>/; checked to
+                         exist, be sound and fit the model (width, tokenizer, context) before loading it
   --seed N               sampling and bootstrap seed (default 0)
   --compression JSON     compression spec (default {"method":"dense"})
   --backend cpu|gpu      cpu: the f64 reference forward (small models); gpu: WebGPU (default cpu)
-  --batch-size N         rows per forward without a KV cache (default 8)
+  --batch-size N         sequences generated or scored together (default: by the model's memory needs);
+                         results do not depend on it
   --store DIR            also write the run to this results store
   --json                 print the result rows as JSON lines
   -h, --help             this help`;
@@ -47,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     "seq-len": { type: "string" },
     temperature: { type: "string" },
     prompt: { type: "string" },
+    "prompts-dir": { type: "string" },
     seed: { type: "string" },
     compression: { type: "string" },
     backend: { type: "string" },
@@ -82,20 +88,30 @@ export async function main(argv: string[]): Promise<number> {
       max_new_tokens: num("max-new-tokens", true),
       seq_len: num("seq-len", true),
       temperature: num("temperature", false),
-      prompt: str("prompt"),
+      prompt: str("prompt") === undefined ? undefined : expandPromptAlias(str("prompt")!),
     };
+    if (typeof base.prompt === "string") base.prompt = expandPromptAlias(base.prompt);
     for (const [k, x] of Object.entries(overrides)) if (x !== undefined) base[k] = x;
     const task = parseTaskSpec(base, "--task");
-    hardPromptPrefix(task); // a soft prompt fails here, before the model is loaded
+    const promptsDir = str("prompts-dir");
+    let promptSha: string | undefined;
+    if (isSoft(task.prompt) && promptsDir) promptSha = (await checkSoftPrompt(promptsDir, task.prompt, modelDir, "--prompt", minTextTokens(task))).sha256; // before the model is loaded
+    else {
+      try {
+        hardPromptPrefix(task);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}; kick eval: pass --prompts-dir DIR (the folder of kick prompt --out)`);
+      }
+    }
     const compression = parseCompression(str("compression") ? JSON.parse(str("compression")!) : { method: "dense" }, "--compression");
     const b = str("backend") ?? "cpu";
     if (!(BACKENDS as readonly string[]).includes(b)) throw new Error(`--backend must be one of ${BACKENDS.join(", ")}, got "${b}"`);
     backend = b as Backend;
-    batchSize = num("batch-size", true) ?? 8;
-    if (batchSize < 1) throw new Error(`--batch-size must be ≥ 1, got ${batchSize}`);
+    batchSize = num("batch-size", true) ?? 0; // 0: the evaluators choose (loaders/model/generate.ts defaultBatchRows)
+    if (batchSize < 0 || (str("batch-size") !== undefined && batchSize < 1)) throw new Error(`--batch-size must be ≥ 1, got ${batchSize}`);
     const seed = num("seed", true) ?? 0;
     const model = { name: basename(resolve(modelDir)), dir: modelDir, hash: await modelWeightsHash(modelDir) };
-    const planned = { model, compression, task, seed, backend, code_version: codeVersion() };
+    const planned = { model, compression, task, seed, backend, code_version: codeVersion(), ...(promptSha ? { prompt_sha256: promptSha } : {}) };
     run = { run_id: runIdFor(planned), ...planned };
   } catch (e) {
     process.stderr.write(`kick eval: ${(e as Error).message}\n`);
@@ -109,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
       const t0 = performance.now();
       const finished = await executeRun(run, loaded, {
         batchSize,
+        promptsDir: str("prompts-dir"),
         onProgress: (done, total) => {
           const now = performance.now();
           if (now - last < 1000 && done < total) return;

@@ -8,6 +8,8 @@ import { readModelSpec } from "../model/config.js";
 import { ModelTokenizer } from "../model/tokenizer.js";
 import { PROMPT_ID, SoftPromptError, tokenizerHash } from "../prompt/prompt-file.js";
 import { trainSoftPrompt, type PromptInit } from "../prompt/train.js";
+import { LORA_TARGETS, type LoraTargetName } from "../train/lora.js";
+import { trainLora } from "../train/lora-train.js";
 import { intOption, modelOption, numOption, parse, UsageError } from "./args.js";
 
 export const summary = "learn a soft prompt (Compress-Then-Prompt) on a frozen, possibly compressed model";
@@ -47,7 +49,16 @@ Options:
   --resume             continue from --run-dir's checkpoint
   --stop-after N       checkpoint and stop after step N (resume later)
   --json               print the card as JSON on stdout
-  -h, --help           this help`;
+  -h, --help           this help
+
+LoRA baseline (the cost comparison of Compress-Then-Prompt):
+  --lora RANK          train rank-RANK LoRA adapters instead of a soft prompt, on the same data, loss,
+                       optimiser, schedule and validation windows; the model stays frozen (pruned weights
+                       stay exactly zero; the adapter is a separate path). Writes OUT/ID/adapter.safetensors
+                       + card.json (trainableParameters, seconds, tokens/s, validation curve). --length and
+                       --init do not apply; --run-dir/--resume/--stop-after are not supported with --lora.
+  --lora-alpha A       scaling α (default RANK: α/r = 1; Paper B's lora_learning.py: r 32, α 32)
+  --lora-targets LIST  linears of every layer, comma-separated from ${LORA_TARGETS.join(",")} (default q,v)`;
 
 function readText(file: string): string {
   const raw = readFileSync(file, "utf8");
@@ -64,6 +75,7 @@ function readText(file: string): string {
 export async function main(argv: string[]): Promise<number> {
   let opts: Parameters<typeof trainSoftPrompt>[0];
   let json = false;
+  let lora: { rank: number; alpha?: number; targets: LoraTargetName[]; seqLen?: number } | undefined;
   try {
     const { values: v } = parse("prompt", argv, {
       model: { type: "string" }, compressed: { type: "string" }, data: { type: "string" }, valid: { type: "string" }, out: { type: "string" },
@@ -71,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
       warmup: { type: "string" }, batch: { type: "string" }, "grad-accum": { type: "string" }, "seq-len": { type: "string" },
       "eval-every": { type: "string" }, "eval-windows": { type: "string" }, seed: { type: "string" }, "run-dir": { type: "string" },
       resume: { type: "boolean" }, "stop-after": { type: "string" }, json: { type: "boolean" },
+      lora: { type: "string" }, "lora-alpha": { type: "string" }, "lora-targets": { type: "string" },
     });
     if (v.help) { process.stdout.write(`${PROMPT_HELP}\n`); return 0; }
     const s = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
@@ -91,7 +104,13 @@ export async function main(argv: string[]): Promise<number> {
     const out = s("out");
     if (!out) throw new UsageError("prompt", "--out DIR is required");
     const length = intOption("prompt", "length", s("length"), 1) ?? 100;
-    const id = s("id") ?? `${basename(resolve(modelDir))}-p${length}`;
+    const loraRank = intOption("prompt", "lora", s("lora"), 1);
+    if (loraRank === undefined && (s("lora-alpha") !== undefined || s("lora-targets") !== undefined)) throw new UsageError("prompt", "--lora-alpha / --lora-targets need --lora RANK");
+    if (loraRank !== undefined) {
+      for (const k of ["length", "init", "run-dir", "stop-after"]) if (s(k) !== undefined) throw new UsageError("prompt", `--${k} does not apply to --lora`);
+      if (v.resume) throw new UsageError("prompt", "--resume does not apply to --lora");
+    }
+    const id = s("id") ?? (loraRank !== undefined ? `${basename(resolve(modelDir))}-lora${loraRank}` : `${basename(resolve(modelDir))}-p${length}`);
     if (!PROMPT_ID.test(id)) throw new UsageError("prompt", `--id ${id}: use letters, digits, ".", "_" and "-"`);
     const tok = ModelTokenizer.load(modelDir);
     const trainText = readText(data);
@@ -128,9 +147,31 @@ export async function main(argv: string[]): Promise<number> {
     };
     if (opts.resume && !opts.runDir) throw new UsageError("prompt", "--resume needs --run-dir");
     json = v.json === true;
+    if (loraRank !== undefined) {
+      const targets = (s("lora-targets") ?? "q,v").split(",").map((x) => x.trim()) as LoraTargetName[];
+      for (const t of targets) if (!(LORA_TARGETS as readonly string[]).includes(t)) throw new UsageError("prompt", `--lora-targets: "${t}" is not one of ${LORA_TARGETS.join(", ")}`);
+      const alpha = numOption("prompt", "lora-alpha", s("lora-alpha"), (x) => x > 0, "a positive number");
+      lora = { rank: loraRank, alpha, targets, seqLen: intOption("prompt", "seq-len", s("seq-len"), 2) };
+    }
   } catch (e) {
     process.stderr.write(`${e instanceof UsageError ? e.message : `kick prompt: ${(e as Error).message}`}\n`);
     return 2;
+  }
+  if (lora) {
+    try {
+      const o = opts;
+      const r = await trainLora({
+        modelDir: o.modelDir, train: o.train, valid: o.valid, data: o.data, id: o.id, lora: { rank: lora.rank, alpha: lora.alpha, targets: lora.targets },
+        seqLen: lora.seqLen, batchSize: o.batchSize, gradAccum: o.gradAccum, steps: o.steps, lr: o.lr, warmup: o.warmup, evalEvery: o.evalEvery,
+        evalWindows: o.evalWindows, seed: o.seed, outDir: o.promptsDir, onProgress: o.onProgress,
+      });
+      process.stderr.write(`saved ${join(opts.promptsDir!, opts.id)}: LoRA r ${r.card.rank} (${r.card.targets.join(",")}), ${r.card.trainableParameters} trainable parameters; validation ppl ${r.card.baselineValidPpl.toFixed(3)} without → ${r.card.bestValidPpl.toFixed(3)} (step ${r.card.bestStep}); ${r.card.seconds.toFixed(1)} s, ${r.card.tokensPerS.toFixed(0)} tokens/s\n`);
+      if (json) process.stdout.write(`${JSON.stringify(r.card)}\n`);
+      return 0;
+    } catch (e) {
+      process.stderr.write(`kick prompt: ${(e as Error).message}\n`);
+      return 1;
+    }
   }
   try {
     const r = await trainSoftPrompt(opts);

@@ -24,6 +24,8 @@ Options:
   --store DIR        results store (default: data/results/store); created if missing
   --export DIR       afterwards, write results/examples/runs.parquet of the whole store to DIR
   --models-dir DIR   where bare model names live (default: data/models)
+  --prompts-dir DIR  folder of soft prompts (kick prompt --out) for soft:<id> prompts; overrides the
+                     plan's "prompts_dir". Prompts are checked (exist, sound, fit each model) before any run
   --dry-run          list the shard's runs (id, stored or not) and exit
   -h, --help         this help`;
 
@@ -34,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     store: { type: "string" },
     export: { type: "string" },
     "models-dir": { type: "string" },
+    "prompts-dir": { type: "string" },
     "dry-run": { type: "boolean" },
   }, HELP, { positionals: false });
   if (typeof parsed === "number") return parsed;
@@ -43,7 +46,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (typeof values.plan !== "string") throw new Error("--plan FILE is required");
     shard = typeof values.shard === "string" ? parseShard(values.shard) : undefined;
-    plan = await loadPlan(values.plan, typeof values["models-dir"] === "string" ? { modelsDir: values["models-dir"] } : {});
+    plan = await loadPlan(values.plan, {
+      ...(typeof values["models-dir"] === "string" ? { modelsDir: values["models-dir"] } : {}),
+      ...(typeof values["prompts-dir"] === "string" ? { promptsDir: values["prompts-dir"] } : {}),
+    });
   } catch (e) {
     process.stderr.write(`kick sweep: ${(e as Error).message}\n`);
     return 2;

@@ -5,9 +5,11 @@
 // splits a layer into [q,k,v], [o], [gate,up], [down], each gathered after the previous group
 // was compressed. OWL first runs the dense model once to set per-layer sparsities.
 //
-// The forward is any CausalLM with per-linear input hooks that reads its weights from `weights`
-// (ReferenceModel does). A forward pass is stopped as soon as it reaches a layer past the one
-// being calibrated (the "Catcher" trick), so layer l costs l+1 layers of compute.
+// Two forwards: a `CalibrationModel` (GpuCausalLM: activations stay on the GPU, the pass runs layers
+// 0..l only, each compressed linear is written back into the model with `replaceWeight`), or any
+// CausalLM with per-linear input hooks that reads its weights from `weights` (ReferenceModel, f64 on
+// the CPU: tests and oracles), whose forward is stopped by an exception once it passes layer l (the
+// "Catcher" trick). Either way layer l costs l+1 layers of compute.
 import { matmul, mul, sumRows } from "../../kernels/index.js";
 import type { GpuContext } from "../../kernels/runtime/context.js";
 import type { Tensor } from "../../kernels/runtime/tensor.js";
@@ -61,11 +63,26 @@ export interface CompressResult {
   packed?: Map<string, PackedQuantWeight>;
 }
 
+/** A forward that keeps calibration activations on the GPU and takes compressed weights back (GpuCausalLM). */
+export interface CalibrationModel {
+  readonly ctx: GpuContext;
+  /** runs layers 0..lastLayer; `hook` sees each linear's input [B·T, in] on the GPU */
+  calibrationPass(ids: number[][], lastLayer: number, hook: (site: LinearSite, input: Tensor) => void | Promise<void>): Promise<void>;
+  replaceWeight(name: string, data: Float32Array): void;
+}
+
+export const isCalibrationModel = (m: CausalLM): m is CausalLM & CalibrationModel =>
+  typeof (m as Partial<CalibrationModel>).calibrationPass === "function" && typeof (m as Partial<CalibrationModel>).replaceWeight === "function";
+
+/** Whether a spec's method gathers statistics from calibration samples. */
+export const needsCalibration = (cspec: CompressionSpec): boolean => cspec.method === "wanda" || cspec.method === "sparsegpt" || cspec.method === "gptq";
+
 export interface CompressOptions {
   ctx: GpuContext;
   spec: ModelSpec;
-  /** canonical weights; compressed linears are replaced in place (the model must read from here) */
+  /** canonical weights (at least every linear); compressed linears are replaced in place */
   weights: Map<string, Float32Array>;
+  /** a CalibrationModel on `ctx` gets each compressed linear via replaceWeight; any other model must read `weights` */
   model: CausalLM;
   cspec: CompressionSpec;
   /** calibration token windows (unused by magnitude) */
@@ -85,7 +102,7 @@ export function linearsOf(spec: ModelSpec): LinearName[] {
   return spec.mlp === "gated" ? ["q", "k", "v", "o", "gate", "up", "down"] : ["q", "k", "v", "o", "up", "down"];
 }
 
-interface Stats { H: Tensor | null; S: Tensor; n: number; cols: number }
+interface Stats { H: Tensor | null; S: Tensor; n: number; cols: number; site: string }
 
 /** Checks the pattern against every linear layer's width (throws naming the layer). */
 export function checkModelForSpec(spec: ModelSpec, cspec: CompressionSpec): void {
@@ -119,8 +136,8 @@ export async function compressModel(o: CompressOptions): Promise<CompressResult>
       for (let i = 0; i < W.length; i++)
         if (!Number.isFinite(W[i]!)) throw new CompressionError(`${name(l, lin)}: weight [${Math.floor(i / cols)}, ${i % cols}] is ${W[i]} (a NaN/Inf weight cannot be compressed)`);
     }
-  const needsData = cspec.method === "wanda" || cspec.method === "sparsegpt" || cspec.method === "gptq";
-  if (needsData && o.samples.length === 0) throw new CompressionError(`method ${cspec.method} needs calibration samples (got none)`);
+  if (isCalibrationModel(o.model) && o.model.ctx !== ctx) throw new CompressionError("the GPU model and the compression must share one GpuContext");
+  if (needsCalibration(cspec) && o.samples.length === 0) throw new CompressionError(`method ${cspec.method} needs calibration samples (got none)`);
   for (const s of o.samples) for (const id of s) if (!(id >= 0 && id < spec.vocabSize)) throw new CompressionError(`calibration token id ${id} outside the vocabulary of ${spec.vocabSize}`);
 
   const report: LayerReport[] = [];
@@ -133,7 +150,7 @@ export async function compressModel(o: CompressOptions): Promise<CompressResult>
   if (cspec.owl) {
     // Pass 1: dense propagation, Wanda statistics of every layer.
     const stats = new Map<string, Stats>();
-    await gather(o, (site) => site.layer >= 0, stats, () => false, false); // Wanda statistics only
+    await gather(o, (site) => site.layer >= 0, stats, () => false, L - 1, false); // Wanda statistics only
     const D: number[] = [];
     for (let l = 0; l < L; l++) {
       const scores: Float32Array[] = [];
@@ -154,7 +171,7 @@ export async function compressModel(o: CompressOptions): Promise<CompressResult>
       if (o.samples.length) {
         const last = gs[gs.length - 1]!;
         await gather(o, (site) => site.layer === l && gs.includes(GROUP[site.linear]), stats,
-          (site) => site.layer > l || (site.layer === l && GROUP_ORDER.indexOf(GROUP[site.linear]) > GROUP_ORDER.indexOf(last)));
+          (site) => site.layer > l || (site.layer === l && GROUP_ORDER.indexOf(GROUP[site.linear]) > GROUP_ORDER.indexOf(last)), l);
       }
       for (const lin of linears.filter((x) => gs.includes(GROUP[x]))) {
         const t = performance.now();
@@ -218,6 +235,7 @@ export async function compressModel(o: CompressOptions): Promise<CompressResult>
         }
         Wt.release();
         weights.set(wname, Wh);
+        if (isCalibrationModel(o.model)) o.model.replaceWeight(wname, Wh);
         const r: LayerReport = { name: wname, layer: l, linear: lin, rows, cols, targetSparsity: s, sparsity: zeros / Wh.length, relError, sqError, seconds: (performance.now() - t) / 1000, ...extra };
         report.push(r);
         o.onLayer?.(r, report.length, total);
@@ -238,36 +256,64 @@ function rowsOf(spec: ModelSpec, lin: LinearName): number {
   }
 }
 
-/** Runs the calibration samples; `want` selects the linear inputs to accumulate, `stop` ends a pass early. */
-async function gather(o: CompressOptions, want: (s: LinearSite) => boolean, stats: Map<string, Stats>, stop: (s: LinearSite) => boolean, withH = true): Promise<void> {
-  const { ctx } = o;
+/**
+ * Runs the calibration samples through layers 0..lastLayer; `want` selects the linear inputs to accumulate.
+ * The CPU reference forward is cut short by `stop` (an exception); a CalibrationModel stops by itself.
+ */
+async function gather(o: CompressOptions, want: (s: LinearSite) => boolean, stats: Map<string, Stats>, stop: (s: LinearSite) => boolean, lastLayer: number, withH = true): Promise<void> {
+  const { ctx, model } = o;
   const B = o.batch ?? 8;
   for (let b0 = 0; b0 < o.samples.length; b0 += B) {
     const ids = o.samples.slice(b0, b0 + B), nb = ids.length;
     const seen = new Set<string>();
+    /** the stats a site's input should go into, or null (unwanted, or q/k/v and gate/up: one shared input) */
+    const target = (site: LinearSite): Stats | null => {
+      if (!want(site)) return null;
+      const key = `${site.layer}:${GROUP[site.linear]}`;
+      if (seen.has(key)) return null;
+      seen.add(key);
+      let st = stats.get(key);
+      const cols = site.inFeatures;
+      if (!st) { st = { H: withH ? ctx.zeros([cols, cols]) : null, S: ctx.zeros([cols]), n: 0, cols, site: `layers.${site.layer}.${site.linear}` }; stats.set(key, st); }
+      return st;
+    };
+    const accumulate = (st: Stats, X: Tensor) => {
+      if (st.H) hessianAccumulate(ctx, st.H, X, st.n, nb);
+      columnSqAccumulate(ctx, st.S, X, st.n, nb);
+      st.n += nb;
+    };
+    if (isCalibrationModel(model)) {
+      await model.calibrationPass(ids, lastLayer, (site, X) => {
+        const st = target(site);
+        if (st) accumulate(st, X);
+      });
+      continue;
+    }
     try {
-      await o.model.forward({ ids }, {
+      await model.forward({ ids }, {
         onLinearInput: (site, input, rows) => {
           if (stop(site)) throw new StopForward();
-          if (!want(site)) return;
-          const key = `${site.layer}:${GROUP[site.linear]}`;
-          if (seen.has(key)) return; // q, k, v (gate, up) share one input
-          seen.add(key);
+          const st = target(site);
+          if (!st) return;
           const cols = site.inFeatures;
           for (let i = 0; i < rows * cols; i++)
             if (!Number.isFinite(input[i]!))
               throw new CompressionError(`layers.${site.layer}.${site.linear}: calibration activation [token ${Math.floor(i / cols)}, ${i % cols}] is ${input[i]} (NaN/Inf in the model's activations)`);
-          let st = stats.get(key);
-          if (!st) { st = { H: withH ? ctx.zeros([cols, cols]) : null, S: ctx.zeros([cols]), n: 0, cols }; stats.set(key, st); }
           const X = ctx.upload(input.subarray(0, rows * cols), [rows, cols]);
-          if (st.H) hessianAccumulate(ctx, st.H, X, st.n, nb);
-          columnSqAccumulate(ctx, st.S, X, st.n, nb);
-          st.n += nb;
+          accumulate(st, X);
           X.release();
         },
       });
     } catch (e) {
       if (!(e instanceof StopForward)) throw e;
+    }
+  }
+  if (isCalibrationModel(model)) {
+    // activations never came to the CPU: a NaN/Inf among them shows up in Σx²
+    for (const st of stats.values()) {
+      const S = await ctx.readF32(st.S);
+      const c = S.findIndex((x) => !Number.isFinite(x));
+      if (c >= 0) throw new CompressionError(`${st.site}: calibration activations of input feature ${c} contain NaN/Inf (Σx² = ${S[c]})`);
     }
   }
 }

@@ -2,7 +2,7 @@
 // left truncation to the model's context, batched deterministic generation and log-likelihood scoring,
 // and the result rows (accuracies with Wilson intervals, means with seeded bootstrap intervals).
 import type { CausalLM } from "../model/causal-lm.js";
-import { argmax, logProb, mulberry32, sampleToken } from "../model/generate.js";
+import { generateBatch, scoreContinuations } from "../model/generate.js";
 import { bootstrapMeanInterval, wilsonInterval } from "./scoring.js";
 import type { TaskName, TaskSpec } from "./task-spec.js";
 
@@ -18,7 +18,10 @@ export interface EvalContext {
   tokenizer: EvalTokenizer;
   /** seeds sampling (temperature > 0) and the bootstrap intervals */
   seed: number;
-  /** rows per forward when the model has no KV cache (default 8); results do not depend on it */
+  /**
+   * sequences per batch: generated together (batched KV cache) or scored in one forward. Absent or 0: chosen
+   * from the model's memory needs (generate.ts defaultBatchRows; 64 rows for scoring). Results do not depend on it.
+   */
   batchSize?: number;
   /** data/tasks folder (default: this checkout's) */
   tasksDir?: string;
@@ -152,9 +155,9 @@ export interface GeneratedText {
 }
 
 /**
- * Generates for many prompts. With a KV cache (`startDecode`, the GPU model) one sequence at a time; without
- * one (the CPU reference) `batchSize` left-padded rows per forward. The decision rule is the same either
- * way (argmax with ties to the lowest id, or a draw seeded by the request's key), so the outputs are too.
+ * Generates for many prompts through generate.ts's generateBatch (batched KV cache on the GPU, left-padded
+ * full forwards on the CPU reference). The decision rule is the same for every batch size (argmax with ties to
+ * the lowest id, or a draw seeded by the request's key), so the outputs are too.
  */
 export async function generateAll(
   ctx: EvalContext,
@@ -163,75 +166,24 @@ export async function generateAll(
   onDone?: (count: number) => void,
 ): Promise<GeneratedText[]> {
   const { model, tokenizer } = ctx;
-  const eos = new Set([...tokenizer.eosTokenIds, ...model.spec.eosTokenIds]);
-  const vocab = model.spec.vocabSize;
-  const out: GeneratedText[] = new Array(requests.length);
+  const eos = [...new Set([...tokenizer.eosTokenIds, ...model.spec.eosTokenIds])];
   let finished = 0;
-
-  const pick = (logits: ArrayLike<number>, offset: number, rand: (() => number) | null): number => {
-    if (!rand) return argmax(logits, offset, vocab);
-    const row = Array.prototype.slice.call(logits, offset, offset + vocab) as number[];
-    return sampleToken(row, { temperature: settings.temperature }, rand);
-  };
-  const stops = (tokens: number[]): boolean => {
-    if (eos.has(tokens[tokens.length - 1])) return true;
-    if (!settings.stopAtLineBreak) return false;
-    return tokenizer.decode(tokens).trimStart().includes("\n");
-  };
-  const finish = (i: number, tokens: number[]) => {
-    const body = eos.has(tokens[tokens.length - 1]) ? tokens.slice(0, -1) : tokens;
-    out[i] = { tokens, text: tokenizer.decode(body, { skipSpecialTokens: true }) };
-    finished += 1;
-    onDone?.(finished);
-  };
-  const rngFor = (r: GenerateRequest) => (settings.temperature > 0 ? mulberry32(subSeed(ctx.seed, r.key)) : null);
-
-  if (settings.maxNewTokens <= 0) {
-    requests.forEach((_, i) => finish(i, []));
-    return out;
-  }
-
-  if (model.startDecode) {
-    for (const [i, r] of requests.entries()) {
-      const rand = rngFor(r);
-      const session = model.startDecode(r.ids.length + settings.maxNewTokens);
-      try {
-        const tokens: number[] = [];
-        let logits = await session.feed(r.ids);
-        for (;;) {
-          tokens.push(pick(logits, 0, rand));
-          if (tokens.length >= settings.maxNewTokens || stops(tokens)) break;
-          logits = await session.feed([tokens[tokens.length - 1]]);
-        }
-        finish(i, tokens);
-      } finally {
-        session.close();
-      }
-    }
-    return out;
-  }
-
-  const batchSize = Math.max(1, ctx.batchSize ?? 8);
-  for (let start = 0; start < requests.length; start += batchSize) {
-    const rows = requests.slice(start, start + batchSize).map((r, j) => ({ index: start + j, seq: [...r.ids], tokens: [] as number[], rand: rngFor(r) }));
-    let active = rows;
-    while (active.length) {
-      const T = Math.max(...active.map((r) => r.seq.length));
-      const ids = active.map((r) => [...new Array(T - r.seq.length).fill(0), ...r.seq]);
-      const attentionMask = active.map((r) => [...new Array(T - r.seq.length).fill(0), ...new Array(r.seq.length).fill(1)]);
-      const lg = await model.forward({ ids, attentionMask });
-      const next: typeof active = [];
-      active.forEach((r, b) => {
-        const token = pick(lg.data, (b * lg.length + T - 1) * lg.vocab, r.rand);
-        r.tokens.push(token);
-        r.seq.push(token);
-        if (r.tokens.length >= settings.maxNewTokens || stops(r.tokens)) finish(r.index, r.tokens);
-        else next.push(r);
-      });
-      active = next;
-    }
-  }
-  return out;
+  const gens = await generateBatch(
+    model,
+    requests.map((r) => r.ids),
+    {
+      maxNewTokens: settings.maxNewTokens,
+      eosTokenIds: eos,
+      sampling: settings.temperature > 0 ? requests.map((r) => ({ temperature: settings.temperature, seed: subSeed(ctx.seed, r.key) })) : undefined,
+      stopWhen: settings.stopAtLineBreak ? (tokens) => tokenizer.decode(tokens).trimStart().includes("\n") : undefined,
+      batchSize: ctx.batchSize || undefined,
+      onDone: () => onDone?.(++finished),
+    },
+  );
+  return gens.map((g) => {
+    const body = g.stoppedBy === "eos" ? g.tokens.slice(0, -1) : g.tokens;
+    return { tokens: g.tokens, text: tokenizer.decode(body, { skipSpecialTokens: true }) };
+  });
 }
 
 // --------------------------------------------------------------------------------- log-likelihoods
@@ -249,34 +201,16 @@ export interface Loglik {
 }
 
 /**
- * Log-likelihood of each continuation after its context, `batchSize` right-padded rows per forward. Right
- * padding never changes a causal model's logits at real positions, so batching does not change the numbers.
+ * Log-likelihood of each continuation after its context, batched by generate.ts's scoreContinuations (rows
+ * shared by requests with the same context, right-padded; on the GPU only the scored log-probs come back).
+ * `tokens`: the tokens run through the model.
  */
-export async function logLikelihoods(ctx: EvalContext, requests: readonly LoglikRequest[]): Promise<Loglik[]> {
-  const batchSize = Math.max(1, ctx.batchSize ?? 8);
-  const out: Loglik[] = [];
-  for (let start = 0; start < requests.length; start += batchSize) {
-    const batch = requests.slice(start, start + batchSize);
-    const seqs = batch.map((r) => {
-      if (r.context.length === 0) throw new Error("log-likelihood: empty context");
-      return [...r.context, ...r.continuation];
-    });
-    const T = Math.max(...seqs.map((s) => s.length));
-    const ids = seqs.map((s) => [...s, ...new Array(T - s.length).fill(0)]);
-    const attentionMask = seqs.map((s) => [...new Array(s.length).fill(1), ...new Array(T - s.length).fill(0)]);
-    const lg = await ctx.model.forward({ ids, attentionMask });
-    batch.forEach((r, b) => {
-      let ll = 0;
-      let isGreedy = true;
-      for (let k = 0; k < r.continuation.length; k++) {
-        const off = (b * lg.length + r.context.length - 1 + k) * lg.vocab;
-        ll += logProb(lg.data, off, lg.vocab, r.continuation[k]);
-        if (argmax(lg.data, off, lg.vocab) !== r.continuation[k]) isGreedy = false;
-      }
-      out.push({ logLikelihood: ll, isGreedy });
-    });
-  }
-  return out;
+export async function logLikelihoods(
+  ctx: EvalContext,
+  requests: readonly LoglikRequest[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ scores: Loglik[]; tokens: number }> {
+  return scoreContinuations(ctx.model, requests, { batchSize: ctx.batchSize || undefined, onProgress });
 }
 
 // ------------------------------------------------------------------------------ prompt → answer runs

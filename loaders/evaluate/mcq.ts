@@ -53,26 +53,33 @@ export async function evaluateMcq(spec: TaskSpec, ctx: EvalContext): Promise<Tas
     offset = items.length;
   }
   if (scoring.includes("loglik")) {
-    const hits: boolean[] = [];
+    // as lm-eval: continuation tokens = encode(context + " X") minus the length of encode(context), so
+    // tokenizers that mark word starts (SentencePiece "▁") get the same tokens as in running text
     let t = 0;
-    for (const [i, x] of items.entries()) {
-      // as lm-eval: continuation tokens = encode(context + " X") minus the length of encode(context), so
-      // tokenizers that mark word starts (SentencePiece "▁") get the same tokens as in running text
+    const contexts = items.map((x, i) => {
       const text = prefix + prompts[i].text;
       const full = ctx.tokenizer.encode(text);
       const continuations = LETTERS.map((l) => ctx.tokenizer.encode(`${text} ${l}`).slice(full.length));
       if (continuations.some((c) => c.length === 0)) throw new Error(`mcq ${x.id}: an answer letter encodes to no tokens after the prompt`);
       const enc = truncateLeft(ctx, full, Math.max(...continuations.map((c) => c.length)));
       if (enc.truncated) t += 1;
-      const lls = await logLikelihoods(ctx, continuations.map((c) => ({ context: enc.ids, continuation: c })));
+      return { ids: enc.ids, continuations };
+    });
+    // all items in one batched call: the four letters of an item share its row when each is one token
+    const lls = await logLikelihoods(
+      ctx,
+      contexts.flatMap((c) => c.continuations.map((continuation) => ({ context: c.ids, continuation }))),
+      (done, all) => ctx.onProgress?.(offset + Math.floor((done / all) * items.length), total),
+    );
+    const hits = items.map((x, i) => {
+      const ll = lls.scores.slice(i * LETTERS.length, (i + 1) * LETTERS.length);
       let best = 0;
-      for (let k = 1; k < lls.length; k++) if (lls[k].logLikelihood > lls[best].logLikelihood) best = k;
+      for (let k = 1; k < ll.length; k++) if (ll[k].logLikelihood > ll[best].logLikelihood) best = k;
       const gold = LETTERS.indexOf(x.answer);
-      hits.push(best === gold);
-      examples.push({ example_id: `${x.id}#loglik`, prediction: LETTERS[best], reference: x.answer, correct: best === gold, logprob: lls[gold].logLikelihood });
-      tokens += 4 * enc.ids.length + continuations.reduce((a, c) => a + c.length, 0);
-      ctx.onProgress?.(offset + i + 1, total);
-    }
+      examples.push({ example_id: `${x.id}#loglik`, prediction: LETTERS[best], reference: x.answer, correct: best === gold, logprob: ll[gold].logLikelihood });
+      return best === gold;
+    });
+    tokens += lls.tokens;
     report("loglik_accuracy", hits);
     truncated = Math.max(truncated, t);
   }

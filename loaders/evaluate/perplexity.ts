@@ -4,31 +4,19 @@
 // perplexity = exp(mean over windows of the window's mean token NLL). Reported per held-out source and
 // for all windows together ("all"), with the window length recorded. The interval is a seeded bootstrap
 // over windows of the mean NLL, mapped through exp.
-import { logProb } from "../model/generate.js";
-import { type EvalContext, type ExampleOut, groupBy, infoRow, meanRow, type MetricRow, subSeed, type TaskResult } from "./common.js";
+import { type EvalContext, type ExampleOut, groupBy, infoRow, logLikelihoods, meanRow, type MetricRow, subSeed, type TaskResult } from "./common.js";
 import { selectItems } from "./suite.js";
 import { hardPromptPrefix, type TaskSpec } from "./task-spec.js";
 
-async function windowNlls(ctx: EvalContext, windows: number[][], prefix: number[]): Promise<number[]> {
-  const { model } = ctx;
+/** Mean NLL of each window after the prompt tokens (at least the first token is context), batched. */
+async function windowNlls(ctx: EvalContext, windows: number[][], prefix: number[], onProgress: (done: number) => void): Promise<number[]> {
   const from = Math.max(prefix.length, 1);
-  if (model.windowNll) {
-    const out: number[] = [];
-    for (const w of windows) out.push(await model.windowNll([...prefix, ...w], from));
-    return out;
-  }
-  const batchSize = Math.max(1, ctx.batchSize ?? 8);
-  const out: number[] = [];
-  for (let s = 0; s < windows.length; s += batchSize) {
-    const ids = windows.slice(s, s + batchSize).map((w) => [...prefix, ...w]);
-    const lg = await model.forward({ ids });
-    ids.forEach((seq, b) => {
-      let nll = 0;
-      for (let t = from; t < seq.length; t++) nll -= logProb(lg.data, (b * lg.length + t - 1) * lg.vocab, lg.vocab, seq[t]);
-      out.push(nll / (seq.length - from));
-    });
-  }
-  return out;
+  const requests = windows.map((w) => {
+    const seq = [...prefix, ...w];
+    return { context: seq.slice(0, from), continuation: seq.slice(from) };
+  });
+  const { scores } = await logLikelihoods(ctx, requests, onProgress);
+  return scores.map((s, i) => -s.logLikelihood / requests[i].continuation.length);
 }
 
 export async function evaluatePerplexity(spec: TaskSpec, ctx: EvalContext): Promise<TaskResult> {
@@ -64,12 +52,8 @@ export async function evaluatePerplexity(spec: TaskSpec, ctx: EvalContext): Prom
       results.push(infoRow(source, "windows", 0, 0));
       continue;
     }
-    const nlls: number[] = [];
-    for (let s = 0; s < windows.length; s += 16) {
-      nlls.push(...(await windowNlls(ctx, windows.slice(s, s + 16), prefix)));
-      done = Math.min(done + 16, done + windows.length - s);
-      ctx.onProgress?.(done, total);
-    }
+    const nlls = await windowNlls(ctx, windows, prefix, (n) => ctx.onProgress?.(done + n, total));
+    done += windows.length;
     nlls.forEach((nll, i) => examples.push({ example_id: `${source}/window/${i}`, prediction: "", reference: "", correct: null, logprob: -nll }));
     results.push(row(source, nlls), infoRow(source, "stream_tokens", streamTokens, streamTokens));
     all.push(...nlls);

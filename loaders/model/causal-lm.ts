@@ -67,11 +67,40 @@ export interface DecodeSession {
   close(): void;
 }
 
+/**
+ * Incremental decoding of several sequences in lockstep with one KV cache (batched generation): every feed
+ * appends one chunk of the same length to each row.
+ */
+export interface BatchDecodeSession {
+  readonly rows: number;
+  /**
+   * Appends tokens[b] to row b (all chunks equally long). `mask` (1 = token, 0 = padding) is allowed on the
+   * first feed only, e.g. to left-pad prompts of different lengths; later feeds are all tokens. Returns the
+   * logits [rows, vocab] after each row's last position.
+   */
+  feed(tokens: number[][], mask?: number[][]): Promise<Float32Array>;
+  close(): void;
+}
+
+/** A scored position: log p(target | the row's tokens up to `position`) (loglik fast path). */
+export interface TargetPick {
+  row: number;
+  position: number;
+  target: number;
+}
+
 export interface CausalLM {
   readonly spec: ModelSpec;
   forward(batch: TokenBatch, opts?: ForwardOptions): Promise<Logits>;
   /** Optional fast path (KV cache) that generate.ts uses when present; capacity = most tokens in the sequence. */
   startDecode?(capacity: number, opts?: DecodeOptions): DecodeSession;
+  /** Optional batched KV-cache decoding (generate.ts's generateBatch); capacity = most tokens per row. */
+  startBatchDecode?(rows: number, capacity: number, opts?: DecodeOptions): BatchDecodeSession;
+  /**
+   * Optional fast path for log-likelihood scoring: one forward over the batch, then the log-probability of
+   * each pick's target and whether it is the argmax (ties to the lowest id), without reading logits back.
+   */
+  scoreTargets?(batch: TokenBatch, picks: readonly TargetPick[]): Promise<{ logProb: number; isArgmax: boolean }[]>;
   /** true when startDecode honours DecodeOptions.prefixEmbeds (soft prompts with a KV cache) */
   readonly decodePrefix?: boolean;
   /**

@@ -2,17 +2,19 @@
  * The transformer on WebGPU: one implementation of the canonical layout (Llama, Mistral, Qwen2, OPT, GPT-2)
  * built from kernels/ ops, checked against ReferenceModel and HF's logits. Implements CausalLM (batched
  * forward with padding masks, per-linear input hooks) plus the GPU fast paths generate.ts uses when present:
- * `startDecode` (a KV cache: each step runs only the new tokens) and `windowNll` (perplexity with the
- * cross-entropy on the GPU, so the [T, vocab] logits are never read back).
+ * `startDecode` / `startBatchDecode` (a KV cache for one or many sequences: each step runs only the new
+ * tokens), `windowNll` and `scoreTargets` (perplexity and log-likelihoods with the cross-entropy on the GPU, so
+ * the [T, vocab] logits are never read back).
  */
 import {
-  add, attention, createContext, crossEntropy, embedding, layerNorm, matmul, mul, rmsNorm, rope, swiglu, geglu, unary,
+  add, argmaxRows, attention, createContext, crossEntropy, embedding, layerNorm, matmul, mul, rmsNorm, rope, swiglu, geglu, unary,
   Tensor, type GpuContext, type RopeTables,
 } from "../../kernels/index.js";
 import { attentionWindow } from "../../kernels/ops/attention_window.js";
 import { copyRange } from "../../kernels/ops/copy_range.js";
+import { copyBlock } from "../../kernels/ops/linalg.js";
 import { checkBatch, positionIds, prefixLength } from "./causal-lm.js";
-import type { CausalLM, DecodeOptions, DecodeSession, ForwardOptions, Logits, TokenBatch } from "./causal-lm.js";
+import type { BatchDecodeSession, CausalLM, DecodeOptions, DecodeSession, ForwardOptions, LinearSite, Logits, TargetPick, TokenBatch } from "./causal-lm.js";
 import type { ModelSpec } from "./config.js";
 import { GpuWeights, planResidency } from "./gpu-weights.js";
 import { openModel } from "./load.js";
@@ -38,21 +40,45 @@ interface Step {
   N: number;
   /** u32 [B·T] positions for rope (null for learned positions) */
   positions: Tensor | null;
-  /** u32 [B, S] key mask, absent when nothing is padded */
+  /** u32 [B, S] key mask (S: the keys attention reads, see KeySpan), absent when none is masked */
   keyMask?: Tensor;
+  /** with a cache: which keys attention reads */
+  keys?: KeySpan;
   /** rows of the real tokens in the flattened batch (for hooks) */
   realRows: number[];
   cache?: KvCache;
   hook?: ForwardOptions["onLinearInput"];
+  /** calibrationPass: linear inputs handed over as GPU tensors */
+  gpuHook?: GpuLinearHook;
 }
 
-/** Keys and values of every layer for one sequence, [1, capacity, Hkv, D] each, filled up to `length`. */
+/** Sees a linear layer's input [B·T, in] on the GPU; the tensor is valid during the call only. */
+export type GpuLinearHook = (site: LinearSite, input: Tensor) => void | Promise<void>;
+
+/**
+ * Keys and values of every layer for B sequences decoded in lockstep, [B, capacity, Hkv, D] each, slots
+ * [0, length) filled in every row. Padding slots (first feed only) are 0 in `mask`.
+ */
 interface KvCache {
   k: Tensor[];
   v: Tensor[];
+  B: number;
   capacity: number;
   length: number;
+  /** [B, capacity]: 1 = a token's slot */
+  mask: Uint32Array;
+  /** tokens per row so far: the next token's position */
+  real: number[];
 }
+
+/**
+ * The keys attention reads for a feed of T tokens per row (S = length + T):
+ * - "fresh": the first feed: this feed's own keys (nothing cached before);
+ * - "prefix": one row: the cache's first S slots (a contiguous view);
+ * - "capacity": one token per row: every slot, the unfilled ones masked (no copy; the query is last anyway);
+ * - "gather": otherwise (several rows and tokens, or a sliding window): the first S slots copied out.
+ */
+type KeySpan = "fresh" | "prefix" | "capacity" | "gather";
 
 const view = (t: Tensor, shape: number[]) => new Tensor({ releaseBuffer: () => {} }, t.buffer, shape, t.dtype);
 
@@ -89,6 +115,31 @@ export class GpuCausalLM implements CausalLM {
       if (!opts.ctx) await ctx.destroy();
       throw e;
     }
+  }
+
+  // ---- compression (loaders/compress/driver.ts) ----------------------------------------------
+  /**
+   * Calibration forward: layers 0..lastLayer of full-length sequences (no final norm, no logits), each
+   * linear input handed to `hook` on the GPU, so nothing is read back unless the hook asks.
+   */
+  async calibrationPass(ids: number[][], lastLayer: number, hook: GpuLinearHook): Promise<void> {
+    const { mask } = checkBatch({ ids }, this.spec.vocabSize);
+    const step = this.prepare(ids, mask);
+    step.gpuHook = hook;
+    try {
+      (await this.hidden(ids, step, undefined, lastLayer)).release();
+    } finally {
+      this.endStep(step);
+    }
+  }
+
+  /** Overwrites a resident weight (canonical name) in place: every later forward uses the new values. */
+  replaceWeight(name: string, data: Float32Array): void {
+    if (this.weights.residency !== "resident") throw new Error(`replaceWeight(${name}): the model streams its layers from disk; compression needs it resident`);
+    const t = this.weights.get(name);
+    if (t.size !== data.length) throw new Error(`replaceWeight(${name}): ${data.length} values for a tensor of shape [${t.shape.join(", ")}]`);
+    this.ctx.flush(); // recorded commands still read the old values
+    this.ctx.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
   get residency() {
@@ -147,43 +198,95 @@ export class GpuCausalLM implements CausalLM {
     return sum / (T - start);
   }
 
-  /** A KV-cached decoding session for one sequence of at most `capacity` tokens. */
+  /**
+   * For each pick, log p(target) after the row's tokens up to `position`, and whether target is the argmax:
+   * only the picked rows go through the LM head, and only two numbers per pick come back.
+   */
+  async scoreTargets(batch: TokenBatch, picks: readonly TargetPick[]): Promise<{ logProb: number; isArgmax: boolean }[]> {
+    const { T, mask } = checkBatch(batch, this.spec.vocabSize);
+    if (picks.length === 0) return [];
+    for (const p of picks)
+      if (!(p.row >= 0 && p.row < batch.ids.length && p.position >= 0 && p.position < T && mask[p.row][p.position]))
+        throw new Error(`scoreTargets: pick (row ${p.row}, position ${p.position}) is not a token of the batch`);
+    checkBatch({ ids: [picks.map((p) => p.target)] }, this.spec.vocabSize);
+    const step = this.prepare(batch.ids, mask);
+    try {
+      const x = await this.hidden(batch.ids, step);
+      const rows = this.ctx.upload(Uint32Array.from(picks, (p) => p.row * T + p.position), [picks.length]);
+      const picked = embedding(this.ctx, x, rows); // a row gather
+      [x, rows].forEach((t) => t.release());
+      const logits = this.head(picked);
+      const tg = this.ctx.upload(Uint32Array.from(picks, (p) => p.target), [picks.length]);
+      const nll = crossEntropy(this.ctx, logits, tg);
+      const am = argmaxRows(this.ctx, logits);
+      const l = await this.ctx.readF32(nll);
+      const a = (await this.ctx.read(am)) as Uint32Array;
+      [logits, tg, nll, am].forEach((t) => t.release());
+      return picks.map((p, i) => ({ logProb: -l[i], isArgmax: a[i] === p.target }));
+    } finally {
+      this.endStep(step);
+    }
+  }
+
+  /** A KV-cached decoding session for one sequence of at most `capacity` tokens (a batch of one row). */
   readonly decodePrefix = true;
 
   startDecode(capacity: number, opts: DecodeOptions = {}): DecodeSession {
+    const session = this.startBatchDecode(1, capacity, opts);
+    return { feed: (tokens: number[]) => session.feed([tokens]), close: () => session.close() };
+  }
+
+  /**
+   * KV-cached decoding of `rows` sequences in lockstep, each of at most `capacity` slots (padding included).
+   * The first feed may be padded (mask); with `prefixEmbeds` its first P positions take the soft prompt.
+   */
+  startBatchDecode(rows: number, capacity: number, opts: DecodeOptions = {}): BatchDecodeSession {
     const s = this.spec;
     const pre = opts.prefixEmbeds;
     const P = pre ? pre.length / s.hiddenSize : 0;
     if (pre && (!Number.isInteger(P) || P < 1)) throw new Error(`prefixEmbeds: ${pre.length} values are not [P, ${s.hiddenSize}]`);
-    const shape = [1, capacity, s.numKvHeads, s.headDim];
+    if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`decode: rows (${rows}) and capacity (${capacity}) must be positive integers`);
+    const shape = [rows, capacity, s.numKvHeads, s.headDim];
     const cache: KvCache = {
       k: Array.from({ length: s.numLayers }, () => this.ctx.empty(shape)),
       v: Array.from({ length: s.numLayers }, () => this.ctx.empty(shape)),
+      B: rows,
       capacity,
       length: 0,
+      mask: new Uint32Array(rows * capacity),
+      real: new Array<number>(rows).fill(0),
     };
     let closed = false;
     return {
-      feed: async (tokens: number[]) => {
+      rows,
+      feed: async (ids: number[][], mask?: number[][]) => {
         if (closed) throw new Error("decode session closed");
-        if (tokens.length === 0) throw new Error("decode: feed at least one token");
-        if (cache.length + tokens.length > capacity) throw new Error(`decode: ${cache.length + tokens.length} tokens exceed the session's capacity ${capacity}`);
-        const ids = [tokens];
-        const mask = [tokens.map(() => 1)];
-        checkBatch({ ids }, s.vocabSize);
+        if (ids.length !== rows) throw new Error(`decode: ${ids.length} rows fed to a session of ${rows}`);
+        const T = ids[0]?.length ?? 0;
+        if (T === 0) throw new Error("decode: feed at least one token");
+        if (cache.length + T > capacity) throw new Error(`decode: ${cache.length + T} tokens exceed the session's capacity ${capacity}`);
+        if (mask && cache.length > 0) throw new Error("decode: a mask (padding) is allowed on the first feed only");
+        const m = checkBatch({ ids, attentionMask: mask }, s.vocabSize).mask;
         const first = cache.length === 0;
-        if (first && P > tokens.length) throw new Error(`decode: the first feed has ${tokens.length} tokens, fewer than the ${P} prefix positions`);
-        const step = this.prepare(ids, mask, undefined, cache);
+        if (first && P > T) throw new Error(`decode: the first feed has ${T} tokens, fewer than the ${P} prefix positions`);
+        if (first && P) prefixLength({ prefixEmbeds: pre }, s.hiddenSize, T, m);
+        const step = this.prepare(ids, m, undefined, cache);
         try {
-          const x = await this.hidden(ids, step, first && P ? { embeds: pre!, P, B: 1, T: tokens.length } : undefined);
-          // only the last token's logits are needed
-          const last = this.ctx.empty([1, s.hiddenSize]);
-          copyRange(this.ctx, x, (tokens.length - 1) * s.hiddenSize, last, 0, s.hiddenSize);
-          x.release();
+          const x = await this.hidden(ids, step, first && P ? { embeds: pre!, P, B: rows, T } : undefined);
+          // only each row's last position goes through the LM head
+          let last = x;
+          if (T > 1) {
+            const h = s.hiddenSize;
+            last = this.ctx.empty([rows, h]);
+            copyBlock(this.ctx, 1, h, { t: x, off: (T - 1) * h, ld: h }, { t: last, off: 0, ld: h }, { count: rows, s: T * h, d: h });
+            x.release();
+          }
           const logits = this.head(last);
           const data = await this.ctx.readF32(logits);
           logits.release();
-          cache.length += tokens.length;
+          cache.length += T;
+          m.forEach((r, b) => (cache.real[b] += r.filter((v) => v).length));
           return data;
         } finally {
           this.endStep(step);
@@ -197,12 +300,22 @@ export class GpuCausalLM implements CausalLM {
     };
   }
 
+  /** Which keys a feed of T tokens per row reads (see KeySpan), and how many. */
+  private keySpan(cache: KvCache, T: number): { keys: KeySpan; S: number } {
+    const { B, length, capacity } = cache;
+    const window = this.spec.slidingWindow;
+    if (length === 0) return { keys: "fresh", S: T };
+    if (B === 1) return { keys: "prefix", S: length + T };
+    // the window kernel puts the query at slot S - 1, so the capacity view is only for windows that cover it
+    if (T === 1 && (window === null || window >= capacity)) return { keys: "capacity", S: capacity };
+    return { keys: "gather", S: length + T };
+  }
+
   // ---- the transformer ------------------------------------------------------------------------
   private prepare(ids: number[][], mask: number[][], hook?: ForwardOptions["onLinearInput"], cache?: KvCache): Step {
     const s = this.spec;
     const B = ids.length, T = ids[0].length, N = B * T;
-    const offset = cache?.length ?? 0;
-    const pos = mask.map(positionIds).map((row) => row.map((p) => p + offset));
+    const pos = mask.map(positionIds).map((row, b) => row.map((p) => p + (cache?.real[b] ?? 0)));
     const maxPos = Math.max(...pos.flat()) + 1;
     if (s.positions.type === "learned" && maxPos > s.maxPositions)
       throw new Error(`position ${maxPos - 1} is beyond the model's ${s.maxPositions} learned positions`);
@@ -213,10 +326,19 @@ export class GpuCausalLM implements CausalLM {
     } else {
       positions = this.ctx.upload(Uint32Array.from(pos.flat(), (p) => p + (s.positions.type === "learned" ? s.positions.offset : 0)), [N]);
     }
-    const padded = mask.some((r) => r.some((m) => !m));
-    const keyMask = padded ? this.ctx.upload(Uint32Array.from(mask.flat()), [B, T]) : undefined;
     const realRows = hook ? mask.flat().flatMap((m, i) => (m ? [i] : [])) : [];
-    return { B, T, N, positions, keyMask, realRows, cache, hook };
+    if (!cache) {
+      const padded = mask.some((r) => r.some((m) => !m));
+      const keyMask = padded ? this.ctx.upload(Uint32Array.from(mask.flat()), [B, T]) : undefined;
+      return { B, T, N, positions, keyMask, realRows, hook };
+    }
+    // record this feed's slots, then mask the keys attention will read
+    mask.forEach((r, b) => r.forEach((m, t) => (cache.mask[b * cache.capacity + cache.length + t] = m ? 1 : 0)));
+    const { keys, S } = this.keySpan(cache, T);
+    const km = new Uint32Array(B * S);
+    for (let b = 0; b < B; b++) km.set(cache.mask.subarray(b * cache.capacity, b * cache.capacity + S), b * S);
+    const keyMask = km.includes(0) ? this.ctx.upload(km, [B, S]) : undefined;
+    return { B, T, N, positions, keyMask, keys, realRows, cache, hook };
   }
 
   private endStep(step: Step): void {
@@ -244,7 +366,7 @@ export class GpuCausalLM implements CausalLM {
   }
 
   /** Hidden states after the final norm, [N, hidden]. */
-  private async hidden(ids: number[][], step: Step, prefix?: { embeds: Float32Array; P: number; B: number; T: number }): Promise<Tensor> {
+  private async hidden(ids: number[][], step: Step, prefix?: { embeds: Float32Array; P: number; B: number; T: number }, lastLayer = this.spec.numLayers - 1): Promise<Tensor> {
     const s = this.spec, ctx = this.ctx;
     const idT = ctx.upload(Uint32Array.from(ids.flat()), [step.N]);
     let x = embedding(ctx, this.weights.get("embed"), idT);
@@ -260,7 +382,7 @@ export class GpuCausalLM implements CausalLM {
       x = this.replace(x, add(ctx, x, pe));
       pe.release();
     }
-    for (let l = 0; l < s.numLayers; l++) {
+    for (let l = 0; l <= lastLayer; l++) {
       const lw = await this.weights.layer(l);
       try {
         x = await this.block(l, x, step, lw.w);
@@ -268,7 +390,7 @@ export class GpuCausalLM implements CausalLM {
         lw.done();
       }
     }
-    if (s.finalNorm) x = this.replace(x, this.norm(x, (n) => this.weights.get(`final_norm.${n}`)));
+    if (s.finalNorm && lastLayer === s.numLayers - 1) x = this.replace(x, this.norm(x, (n) => this.weights.get(`final_norm.${n}`)));
     return x;
   }
 
@@ -297,6 +419,7 @@ export class GpuCausalLM implements CausalLM {
     const linear = async (name: LinearName, input: Tensor): Promise<Tensor> => {
       const w = W(`${name}.weight`)!;
       if (step.hook) await this.callHook(l, name, input, w, step);
+      if (step.gpuHook) await step.gpuHook({ layer: l, linear: name, inFeatures: w.shape[1], outFeatures: w.shape[0] }, input);
       const y = matmul(ctx, input, w, { transB: true });
       const b = W(`${name}.bias`);
       return b ? this.replace(y, add(ctx, y, b)) : y;
@@ -363,12 +486,26 @@ export class GpuCausalLM implements CausalLM {
     }
     let v = view(v2, [B, T, KV, D]);
     if (step.cache) {
-      const c = step.cache, at = c.length * KV * D, n = T * KV * D;
-      copyRange(ctx, k, 0, c.k[l], at, n);
-      copyRange(ctx, v, 0, c.v[l], at, n);
-      const S = c.length + T;
-      k = view(c.k[l], [1, S, KV, D]);
-      v = view(c.v[l], [1, S, KV, D]);
+      // append this feed to every row at slot `length` (one strided copy per tensor), then pick the keys
+      const c = step.cache, w = KV * D, S = c.length + T;
+      const append = (src: Tensor, dst: Tensor) =>
+        copyBlock(ctx, T, w, { t: src, off: 0, ld: w }, { t: dst, off: c.length * w, ld: w }, { count: B, s: T * w, d: c.capacity * w });
+      append(k, c.k[l]);
+      append(v, c.v[l]);
+      if (step.keys === "prefix" || step.keys === "capacity") {
+        const rows = step.keys === "prefix" ? S : c.capacity;
+        k = view(c.k[l], [B, rows, KV, D]);
+        v = view(c.v[l], [B, rows, KV, D]);
+      } else if (step.keys === "gather") {
+        const gather = (src: Tensor) => {
+          const out = ctx.empty([B, S, KV, D]);
+          copyBlock(ctx, S, w, { t: src, off: 0, ld: w }, { t: out, off: 0, ld: w }, { count: B, s: c.capacity * w, d: S * w });
+          rot.push(out);
+          return out;
+        };
+        k = gather(c.k[l]);
+        v = gather(c.v[l]);
+      }
     }
     let scale = 1 / Math.sqrt(D);
     if (s.scaleAttnByInverseLayer) scale /= l + 1;

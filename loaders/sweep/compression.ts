@@ -1,8 +1,8 @@
 // The compression-method registry the sweep runner consults. A compression spec is an object with a
 // `method`; each registered method validates its spec, says which results-table columns it fills, and
-// (when available) turns a loaded model into a compressed CausalLM. Only "dense" is available now; the
-// pruning and quantization methods are known by name and fail with "not available yet" until their
-// modules register an implementation with `registerCompressionMethod`.
+// (when available) turns a loaded model into a compressed CausalLM. "dense" is registered here, the
+// pruning and quantization methods in compression-methods.ts (imported by plan.ts); a planned method
+// whose module is not imported yet (AWQ) fails with "not available yet".
 import { canonicalJson } from "../model/config.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import type { ModelSpec } from "../model/config.js";

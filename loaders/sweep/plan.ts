@@ -11,7 +11,9 @@
 //   "compression": [{"method": "dense"}],
 //   "tasks": [{"task": "mcq", "items": "ci", "limit": 8}, "factoid_qa"],
 //   "seeds": [0],
-//   "ablations": {"k_shot": [0, 1, 3], "calib_samples": [16, 128]}
+//   "ablations": {"k_shot": [0, 1, 3], "calib_samples": [16, 128]},
+//   "prompts_dir": "../prompts",                       // soft prompts (kick prompt --out), relative to the plan file
+//   "prompts": ["none", "paper-b", "soft:{model}-c4", "soft:*-c4"]   // an axis over every task whose prompt is none
 // }
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -21,8 +23,10 @@ import { z } from "zod";
 import { canonicalJson } from "../model/config.js";
 import { hardPromptPrefix, parseTaskSpec, taskSpecId, taskSpecJson, type TaskSpec } from "../evaluate/task-spec.js";
 import { compressionJson, compressionMethod, parseCompression, type CompressionSpecObject } from "./compression.js";
+import "./compression-methods.js"; // registers the pruning and quantization methods
 import { BACKENDS, type Backend, checkModelDir, modelWeightsHash } from "./models.js";
 import { codeVersion } from "./provenance.js";
+import { checkSoftPrompt, expandPromptAlias, expandPromptEntry, isSoft, minTextTokens } from "../prompt/resolve.js";
 
 export const DEFAULT_MODELS_DIR = resolve(fileURLToPath(new URL("../../data/models", import.meta.url)));
 
@@ -48,6 +52,10 @@ export const SweepPlanSchema = z
       })
       .strict()
       .default({}),
+    /** folder of soft prompts (kick prompt --out); relative to the plan file; --prompts-dir overrides */
+    prompts_dir: z.string().min(1).optional(),
+    /** prompt axis for every task whose prompt is "none": none | paper-b | hard:<text> | soft:<id> | soft:<glob> | soft:…{model}… */
+    prompts: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();
 
@@ -65,6 +73,8 @@ export interface PlannedRun {
   seed: number;
   backend: Backend;
   code_version: string;
+  /** sha256 of the soft prompt's prompt.safetensors (soft:<id> runs only): the id alone is not content */
+  prompt_sha256?: string;
 }
 
 export interface SweepPlan {
@@ -73,6 +83,8 @@ export interface SweepPlan {
   backend: Backend;
   batchSize: number;
   runs: PlannedRun[];
+  /** folder of soft prompts, when the plan uses any */
+  promptsDir?: string;
 }
 
 /** The key of a run: sha256 of everything its numbers depend on. */
@@ -84,6 +96,7 @@ export function runKey(r: Omit<PlannedRun, "run_id">): string {
     seed: r.seed,
     backend: r.backend,
     code_version: r.code_version,
+    ...(r.prompt_sha256 ? { prompt_sha256: r.prompt_sha256 } : {}),
   });
   return createHash("sha256").update(key).digest("hex").slice(0, 20);
 }
@@ -91,7 +104,7 @@ export function runKey(r: Omit<PlannedRun, "run_id">): string {
 export const runIdFor = (r: Omit<PlannedRun, "run_id">): string => `${r.task.task.replace(/_/g, "-")}-${runKey(r)}`;
 
 /** Reads, validates and expands a plan file. Every error names the file and the entry. */
-export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR } = {}): Promise<SweepPlan> {
+export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR, promptsDir }: { modelsDir?: string; promptsDir?: string } = {}): Promise<SweepPlan> {
   if (!existsSync(file)) throw new Error(`plan ${file}: no such file`);
   let json: unknown;
   try {
@@ -99,10 +112,10 @@ export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR } 
   } catch (e) {
     throw new Error(`plan ${file}: not valid JSON (${(e as Error).message})`);
   }
-  return expandPlan(json, file, { modelsDir });
+  return expandPlan(json, file, { modelsDir, promptsDir });
 }
 
-export async function expandPlan(json: unknown, file: string, { modelsDir = DEFAULT_MODELS_DIR } = {}): Promise<SweepPlan> {
+export async function expandPlan(json: unknown, file: string, { modelsDir = DEFAULT_MODELS_DIR, promptsDir: promptsDirOverride }: { modelsDir?: string; promptsDir?: string } = {}): Promise<SweepPlan> {
   const parsed = SweepPlanSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -132,13 +145,14 @@ export async function expandPlan(json: unknown, file: string, { modelsDir = DEFA
     });
   }
 
+  const promptsDir = promptsDirOverride ?? (p.prompts_dir ? (isAbsolute(p.prompts_dir) ? p.prompts_dir : join(base, p.prompts_dir)) : undefined);
+  const withAlias = (t: unknown) =>
+    t && typeof t === "object" && typeof (t as { prompt?: unknown }).prompt === "string" ? { ...t, prompt: expandPromptAlias((t as { prompt: string }).prompt) } : t;
   let tasks = p.tasks.map((t, i) => {
-    const spec = parseTaskSpec(t, `plan ${file}: tasks[${i}]`);
-    try {
-      hardPromptPrefix(spec); // soft prompts are refused here, before anything runs
-    } catch (e) {
-      throw new Error(`plan ${file}: tasks[${i}]: ${(e as Error).message}`);
-    }
+    const spec = parseTaskSpec(withAlias(t), `plan ${file}: tasks[${i}]`);
+    if (!isSoft(spec.prompt)) hardPromptPrefix(spec);
+    else if (!promptsDir)
+      throw new Error(`plan ${file}: tasks[${i}]: prompt "${spec.prompt}" needs a prompts folder (soft prompts are not supported yet without one): set the plan's "prompts_dir" or pass --prompts-dir DIR`);
     return spec;
   });
   if (p.ablations.k_shot) {
@@ -146,21 +160,50 @@ export async function expandPlan(json: unknown, file: string, { modelsDir = DEFA
     tasks = tasks.flatMap((t) => (t.task === "mcq" ? ks.map((k) => parseTaskSpec({ ...t, k_shot: k }, `plan ${file}: k_shot ablation`)) : [t]));
   }
 
+  // prompts: a task's own prompt, or (when it is "none") every entry of the plan's prompt axis, per model
+  const soft = new Map<string, string>(); // model dir + prompt → sha256
+  const patternHits = new Map<number, number>();
+  const promptsFor = async (model: PlannedModel, task: TaskSpec, i: number): Promise<{ task: TaskSpec; sha?: string }[]> => {
+    const entries: { prompt: string; where: string }[] = [];
+    if (task.prompt !== "none" || !p.prompts) entries.push({ prompt: task.prompt, where: `plan ${file}: tasks[${i}]` });
+    else
+      p.prompts.forEach((e, j) => {
+        const where = `plan ${file}: prompts[${j}] "${e}"`;
+        const got = expandPromptEntry(e, model.name, model.dir, promptsDir, where);
+        patternHits.set(j, (patternHits.get(j) ?? 0) + got.length);
+        for (const prompt of got) entries.push({ prompt, where });
+      });
+    const out: { task: TaskSpec; sha?: string }[] = [];
+    for (const { prompt, where } of entries) {
+      parseTaskSpec({ task: task.task, prompt }, where); // validates the prompt string
+      const spec: TaskSpec = { ...task, prompt };
+      if (!isSoft(prompt)) { hardPromptPrefix(spec); out.push({ task: spec }); continue; }
+      const key = `${model.dir}\n${prompt}\n${minTextTokens(task)}`;
+      if (!soft.has(key)) soft.set(key, (await checkSoftPrompt(promptsDir, prompt, model.dir, `${where}, model "${model.name}"`, minTextTokens(task))).sha256);
+      out.push({ task: spec, sha: soft.get(key) });
+    }
+    return out;
+  };
+
   const version = codeVersion();
   const runs = new Map<string, PlannedRun>();
   for (const model of models) {
     for (const compression of compressions) {
-      for (const task of tasks) {
-        for (const seed of p.seeds) {
-          const r = { model, compression, task, seed, backend: p.backend, code_version: version };
-          const run_id = runIdFor(r);
-          if (!runs.has(run_id)) runs.set(run_id, { run_id, ...r });
+      for (const [i, t] of tasks.entries()) {
+        for (const { task, sha } of await promptsFor(model, t, i)) {
+          for (const seed of p.seeds) {
+            const r = { model, compression, task, seed, backend: p.backend, code_version: version, ...(sha ? { prompt_sha256: sha } : {}) };
+            const run_id = runIdFor(r);
+            if (!runs.has(run_id)) runs.set(run_id, { run_id, ...r });
+          }
         }
       }
     }
   }
+  for (const [j, e] of (p.prompts ?? []).entries())
+    if (e.includes("*") && !patternHits.get(j)) throw new Error(`plan ${file}: prompts[${j}] "${e}" matches no prompt in ${promptsDir} that fits any model of the plan`);
   const sorted = [...runs.values()].sort((a, b) => (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
-  return { name: p.name, file, backend: p.backend, batchSize: p.batch_size, runs: sorted };
+  return { name: p.name, file, backend: p.backend, batchSize: p.batch_size, runs: sorted, ...(promptsDir ? { promptsDir } : {}) };
 }
 
 export interface Shard {

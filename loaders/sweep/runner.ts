@@ -10,6 +10,8 @@ import { compressionJson, compressionMethod } from "./compression.js";
 import { type LoadedModel, loadModel } from "./models.js";
 import { describeRun, type PlannedRun, type Shard, shardRuns, type SweepPlan } from "./plan.js";
 import { gitCommit } from "./provenance.js";
+import { tokenizerHash } from "../prompt/prompt-file.js";
+import { softPromptSha256 } from "../prompt/resolve.js";
 import type { ExampleRow, ResultRow } from "./schema.js";
 import type { FinishedRun, ResultsStore } from "./store.js";
 
@@ -78,6 +80,13 @@ export function finishedRun(
   };
 }
 
+/** The model a run evaluates: the loaded one with the run's compression applied (dense: itself). */
+async function compressFor(run: PlannedRun, loaded: LoadedModel): Promise<CausalLM> {
+  const method = compressionMethod(run.compression);
+  if (!method.apply) throw new Error(`compression method "${run.compression.method}" is not available yet`);
+  return method.apply(run.compression, { modelDir: run.model.dir, spec: loaded.spec, model: loaded.model, seed: run.seed });
+}
+
 /** Loads each (model, compression) once and keeps only the latest in memory. */
 class ModelCache {
   private key = "";
@@ -88,9 +97,7 @@ class ModelCache {
     if (this.current && key === this.key) return this.current;
     await this.dispose();
     const loaded = await loadModel(run.model.dir, run.backend);
-    const method = compressionMethod(run.compression);
-    if (!method.apply) throw new Error(`compression method "${run.compression.method}" is not available yet`);
-    const compressed = await method.apply(run.compression, { modelDir: run.model.dir, spec: loaded.spec, model: loaded.model, seed: run.seed });
+    const compressed = await compressFor(run, loaded);
     this.current = { ...loaded, compressed };
     this.key = key;
     return this.current;
@@ -107,11 +114,17 @@ class ModelCache {
 export async function executeRun(
   run: PlannedRun,
   loaded: LoadedModel & { compressed?: CausalLM },
-  { batchSize = 8, onProgress, log = stderrLog }: { batchSize?: number; onProgress?: (done: number, total: number) => void; log?: Log } = {},
+  { batchSize = 8, onProgress, log = stderrLog, promptsDir }: { batchSize?: number; onProgress?: (done: number, total: number) => void; log?: Log; promptsDir?: string } = {},
 ): Promise<FinishedRun & { tokens: number }> {
+  // a soft prompt must be the one the run was keyed on (its file may have been retrained since planning)
+  if (run.prompt_sha256 && promptsDir && softPromptSha256(promptsDir, run.task.prompt.slice("soft:".length)) !== run.prompt_sha256)
+    throw new Error(`soft prompt "${run.task.prompt}" in ${promptsDir} changed since the plan was expanded; expand the plan again`);
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
-  const result = await evaluateTask(run.task, { model: loaded.compressed ?? loaded.model, tokenizer: loaded.tokenizer, seed: run.seed, batchSize, onProgress });
+  const result = await evaluateTask(run.task, {
+    model: loaded.compressed ?? (await compressFor(run, loaded)), tokenizer: loaded.tokenizer, seed: run.seed, batchSize, onProgress,
+    ...(promptsDir ? { promptsDir, modelTokenizerHash: tokenizerHash(run.model.dir) } : {}),
+  });
   const seconds = (performance.now() - t0) / 1000;
   return { ...finishedRun(run, loaded, result, { seconds, startedAt, log }), tokens: result.tokens };
 }
@@ -160,7 +173,7 @@ export async function runSweep(plan: SweepPlan, store: ResultsStore, { shard, lo
       };
       try {
         const loaded = await cache.get(run);
-        const finished = await executeRun(run, loaded, { batchSize: plan.batchSize, onProgress, log });
+        const finished = await executeRun(run, loaded, { batchSize: plan.batchSize, onProgress, log, promptsDir: plan.promptsDir });
         const { tokens, ...rows } = finished;
         const written = await store.writeRun(rows);
         if (written) summary.done += 1;

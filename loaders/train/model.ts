@@ -41,6 +41,17 @@ export interface BackwardOptions {
   recompute?: boolean;
 }
 
+/**
+ * An additive path beside the frozen linears (LoRA, loaders/train/lora.ts): y = x Wᵀ + extra(x). W itself is
+ * never changed (a pruned weight stays exactly zero). `name` is the canonical linear, e.g. "layers.0.q".
+ */
+export interface LinearAdapter {
+  /** the extra output [N, out] for input x [N, in], or null when this linear has no adapter */
+  forward(name: string, x: Tensor): Tensor | null;
+  /** accumulates the adapter's own gradients from dy [N, out] and returns its part of dx [N, in] (or null) */
+  backward(name: string, x: Tensor, dy: Tensor): Tensor | null;
+}
+
 export interface LossResult {
   /** sum of the per-token losses of the scored targets (float64 on the CPU) */
   lossSum: number;
@@ -112,6 +123,8 @@ interface LayerActs { x: Tensor; a: Tensor; q: Tensor; k: Tensor; v: Tensor; o: 
 
 export class TrainableLlama {
   private readonly rope: RopeTables;
+  /** an additive path on the linears (LoRA); null: none */
+  adapter: LinearAdapter | null = null;
 
   private constructor(
     readonly ctx: GpuContext,
@@ -201,7 +214,14 @@ export class TrainableLlama {
   /** One block; returns its output and (when keep) the activations the backward needs. */
   private layer(l: number, x: Tensor, B: number, T: number, keep: boolean): { out: Tensor; acts?: LayerActs } {
     const s = this.spec, ctx = this.ctx, L = `layers.${l}.`;
-    const lin = (name: string, inp: Tensor) => matmul(ctx, inp, this.p(`${L}${name}.weight`), { transB: true });
+    const lin = (name: string, inp: Tensor) => {
+      const y = matmul(ctx, inp, this.p(`${L}${name}.weight`), { transB: true });
+      const e = this.adapter?.forward(`${L}${name}`, inp);
+      if (!e) return y;
+      const sum = add(ctx, y, e);
+      y.release(); e.release();
+      return sum;
+    };
     const H = s.numHeads, KV = s.numKvHeads, D = s.headDim;
     const a = rmsNorm(ctx, x, this.p(`${L}attn_norm.weight`), s.norm.eps);
     const q0 = lin("q", a), k0 = lin("k", a), v = lin("v", a);
@@ -323,7 +343,12 @@ export class TrainableLlama {
     // dInput of y = x Wᵀ is dy W; dW is dyᵀ x (skipped when frozen)
     const back = (name: string, dy: Tensor, x: Tensor): Tensor => {
       acc(`${L}${name}.weight`, dy, x);
-      return matmul(ctx, dy, W(name));
+      const dx = matmul(ctx, dy, W(name));
+      const e = this.adapter?.backward(`${L}${name}`, x, dy);
+      if (!e) return dx;
+      const r = add(ctx, dx, e);
+      dx.release(); e.release();
+      return r;
     };
     const sum = (p: Tensor, q: Tensor) => { const r = add(ctx, p, q); p.release(); q.release(); return r; };
     // MLP: out = x1 + down(swiglu(gate(m), up(m))), m = norm(x1)

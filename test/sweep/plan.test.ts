@@ -48,10 +48,10 @@ describe("sweep plans", () => {
   it("fails clearly on unknown tasks, methods and models", async () => {
     const ok = { models: [{ name: "m", path: LLAMA }], tasks: ["mcq"] };
     await expect(expandPlan({ ...ok, tasks: ["mcq", "triviaqa"] }, planFile)).rejects.toThrow(/plan .*plan\.json: tasks\[1\]: field "task": unknown task "triviaqa"/);
-    await expect(expandPlan({ ...ok, compression: [{ method: "dense" }, { method: "wanda", sparsity: 0.5 }] }, planFile)).rejects.toThrow(
-      /compression\[1\]: compression method "wanda" is not available yet/,
+    await expect(expandPlan({ ...ok, compression: [{ method: "dense" }, { method: "awq", bits: 4 }] }, planFile)).rejects.toThrow(
+      /compression\[1\]: compression method "awq" is not available yet/,
     );
-    await expect(expandPlan({ ...ok, compression: ["zip"] }, planFile)).rejects.toThrow(/compression\[0\]: unknown compression method "zip"; known: dense/);
+    await expect(expandPlan({ ...ok, compression: ["zip"] }, planFile)).rejects.toThrow(/compression\[0\]: unknown compression method "zip"; known: awq, dense, gptq, magnitude, rtn, sparsegpt/);
     await expect(expandPlan({ ...ok, compression: [{ method: "dense", sparsity: 0.5 }] }, planFile)).rejects.toThrow(/method "dense" takes no other fields \(got "sparsity"\)/);
     await expect(expandPlan({ ...ok, models: ["no-such-model"] }, planFile, { modelsDir: "/nonexistent" })).rejects.toThrow(
       /models\[0\] "no-such-model": model directory \/nonexistent\/no-such-model does not exist/,

@@ -1,0 +1,84 @@
+// The pruning and quantization methods of the sweep registry (compression.ts): a plan's compression
+// entry is a CompressionSpec (loaders/compress/spec.ts, the same fields as `kick compress`'s
+// compression.json) whose method is one of the names below. "sparsegpt+gptq" is the joint sparse +
+// quantized SparseGPT (spec method "sparsegpt" with bits). Validation is the spec's own; the stored
+// form keeps only the fields the method uses, so a spec spelled two ways is one run.
+import { awqCompressionMethod } from "../compress/awq-method.js";
+import { compressLoadedModel } from "../compress/loaded-model.js";
+import { parseCompressionSpec, type CompressionSpec } from "../compress/spec.js";
+import { type CompressionColumns, type CompressionMethod, type CompressionSpecObject, registerCompressionMethod } from "./compression.js";
+
+type Field = Exclude<keyof CompressionSpec, "method">;
+const PRUNE: Field[] = ["pattern", "sparsity"];
+const CALIBRATE: Field[] = ["calibration", "trueSequential"];
+const SOLVE: Field[] = ["damping", "blockSize"];
+const QUANT: Field[] = ["bits", "groupSize", "sym"];
+
+/** Sweep method → spec method and the spec fields that change its result. */
+const METHODS: Record<string, { spec: CompressionSpec["method"]; fields: Field[] }> = {
+  magnitude: { spec: "magnitude", fields: PRUNE },
+  wanda: { spec: "wanda", fields: [...PRUNE, ...CALIBRATE, "owl"] },
+  sparsegpt: { spec: "sparsegpt", fields: [...PRUNE, ...CALIBRATE, ...SOLVE, "owl"] },
+  rtn: { spec: "rtn", fields: QUANT },
+  gptq: { spec: "gptq", fields: [...QUANT, "actOrder", "staticGroups", ...CALIBRATE, ...SOLVE] },
+  "sparsegpt+gptq": { spec: "sparsegpt", fields: [...PRUNE, ...QUANT, ...CALIBRATE, ...SOLVE] },
+};
+
+/** The CompressionSpec of a plan entry; errors name the plan entry, the field and the value. */
+export function toCompressionSpec(entry: CompressionSpecObject, where: string): CompressionSpec {
+  const m = METHODS[entry.method];
+  if (!m) throw new Error(`${where}: "${entry.method}" is not a compression method of the spec`);
+  if (entry.method === "sparsegpt" && entry.bits !== undefined)
+    throw new Error(`${where}: field "bits": method "sparsegpt" does not quantize in a plan; joint sparse + quantized is method "sparsegpt+gptq"`);
+  if (entry.method === "sparsegpt+gptq" && entry.bits === undefined) throw new Error(`${where}: field "bits": method "sparsegpt+gptq" needs bits (2, 3, 4 or 8)`);
+  try {
+    return parseCompressionSpec({ ...entry, method: m.spec });
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message.replace(/\n\s*/g, " ")}`);
+  }
+}
+
+/** The results-table columns of a parsed plan entry (DESIGN.md): group_size −1 = one group per row. */
+export function compressionColumns(method: string, s: CompressionSpec): CompressionColumns {
+  const { fields } = METHODS[method]!;
+  const quant = fields.includes("bits");
+  return {
+    method,
+    pattern: fields.includes("pattern") ? s.pattern : "dense",
+    sparsity: s.sparsity,
+    bits: quant ? s.bits! : null,
+    group_size: quant ? (s.groupSize ?? -1) : null,
+    calib_samples: fields.includes("calibration") ? s.calibration.samples : null,
+  };
+}
+
+function normalise(method: string, s: CompressionSpec): CompressionSpecObject {
+  const out: CompressionSpecObject = { method };
+  for (const f of METHODS[method]!.fields) if (s[f] !== undefined) out[f] = s[f];
+  if (out.bits !== undefined) out.groupSize = s.groupSize ?? -1;
+  return out;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function specMethod(method: string): CompressionMethod {
+  return {
+    method,
+    parse: (entry, where) => normalise(method, toCompressionSpec(entry, where)),
+    columns: (entry) => compressionColumns(method, toCompressionSpec(entry, `compression ${entry.method}`)),
+    calibrated: () => METHODS[method]!.fields.includes("calibration"),
+    apply: async (entry, input) => {
+      const { model } = await compressLoadedModel(input, toCompressionSpec(entry, `compression ${entry.method}`), {
+        onLayer: (r, done, total) => {
+          if (done === total || r.linear === "down") log(`[compress ${method}] ${input.modelDir}: ${done}/${total} linears (layer ${r.layer} sparsity ${r.sparsity.toFixed(3)})`);
+        },
+      });
+      return model;
+    },
+  };
+}
+
+for (const method of Object.keys(METHODS)) registerCompressionMethod(specMethod(method));
+
+// AWQ has its own spec and layer driver (loaders/compress/awq-*.ts).
+registerCompressionMethod(awqCompressionMethod);
