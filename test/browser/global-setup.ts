@@ -1,8 +1,24 @@
 // Builds the site once before the browser tests (KICK_SKIP_BUILD=1 reuses an existing dist/).
+// The report pages are built from the synthetic fixture store (test/fixtures/results, made by its
+// make-fixture.ts) so the tests know what to expect: the results loaders' cached outputs are removed
+// before and after, so a later plain `npm run build` reads data/results/ again.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 
-export default function setup(): void {
+export const FIXTURE_STORE = "test/fixtures/results";
+const CACHE = "src/.observablehq/cache";
+
+/** Loader outputs that depend on the results store. */
+export function clearResultsCache(): void {
+  for (const file of ["results.parquet", "examples.parquet", "runs.parquet", "store.json"]) rmSync(join(CACHE, "data", file), { force: true });
+  const figures = join(CACHE, "figures");
+  if (existsSync(figures)) for (const file of readdirSync(figures)) if (file.startsWith("report-")) rmSync(join(figures, file), { force: true });
+}
+
+export default function setup(): (() => void) | void {
   if (process.env.KICK_SKIP_BUILD === "1" && existsSync("dist/index.html")) return;
-  execFileSync("npm", ["run", "build", "--silent"], { stdio: ["ignore", "inherit", "inherit"] });
+  clearResultsCache();
+  execFileSync("npm", ["run", "build", "--silent"], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, KICK_RESULTS_DIR: process.env.KICK_RESULTS_DIR ?? FIXTURE_STORE } });
+  return clearResultsCache;
 }

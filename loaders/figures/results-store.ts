@@ -1,0 +1,127 @@
+// The results store as the site sees it: the exported tables of a sweep (results.parquet,
+// examples.parquet, runs.parquet in data/results/, see loaders/sweep/store.ts exportTables).
+// Site loaders (src/data/*.parquet.ts, store.json.ts) and the server-side report figures read it
+// through here, so both see the same columns. KICK_RESULTS_DIR points elsewhere (the browser tests
+// use the synthetic fixture in test/fixtures/results/); the site build itself reads data/results/.
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath } from "node:url";
+import { EXAMPLES_SCHEMA, RESULTS_SCHEMA, RUNS_SCHEMA } from "../sweep/schema.js";
+import { sqlString, withDuckDB, type TableSchema } from "../store/parquet.js";
+
+export const STORE_TABLES = { results: RESULTS_SCHEMA, examples: EXAMPLES_SCHEMA, runs: RUNS_SCHEMA } as const satisfies Record<string, TableSchema>;
+export type StoreTable = keyof typeof STORE_TABLES;
+
+const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+/** How to produce the store, shown by every page and placeholder figure that lacks it. */
+export const PRODUCE_COMMAND = "npm run kick -- sweep --plan PLAN.json --export data/results";
+
+/** The folder of exported tables: $KICK_RESULTS_DIR, else data/results/. */
+export function resultsDir(): string {
+  return resolve(ROOT, process.env.KICK_RESULTS_DIR ?? "data/results");
+}
+
+export interface TableStatus {
+  present: boolean;
+  rows: number;
+  columns: string[];
+  /** Schema columns (loaders/sweep/schema.ts) that the file lacks. */
+  missing_columns: string[];
+  error?: string;
+}
+
+export interface StoreStatus {
+  /** The folder, relative to the repository root. */
+  source: string;
+  /** True when the folder holds a synthetic test fixture (it has a fixture.json), not measurements. */
+  fixture: boolean;
+  fixture_note?: string;
+  produce: string;
+  tables: Record<StoreTable, TableStatus>;
+}
+
+const tableFile = (table: StoreTable) => join(resultsDir(), `${table}.parquet`);
+
+/** What the store has: per table, presence, row count, columns and the schema columns it lacks. */
+export async function storeStatus(): Promise<StoreStatus> {
+  const dir = resultsDir();
+  const fixtureFile = join(dir, "fixture.json");
+  const fixture = existsSync(fixtureFile);
+  const status: StoreStatus = {
+    source: relative(ROOT, dir) || ".",
+    fixture,
+    ...(fixture ? { fixture_note: String(JSON.parse(await readFile(fixtureFile, "utf8")).note ?? "synthetic test fixture") } : {}),
+    produce: PRODUCE_COMMAND,
+    tables: {} as Record<StoreTable, TableStatus>,
+  };
+  for (const [table, schema] of Object.entries(STORE_TABLES) as [StoreTable, TableSchema][]) {
+    const file = tableFile(table);
+    if (!existsSync(file)) {
+      status.tables[table] = { present: false, rows: 0, columns: [], missing_columns: Object.keys(schema) };
+      continue;
+    }
+    try {
+      const { columns, rows } = await withDuckDB(async (run) => {
+        const cols = (await run(`SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(${sqlString(file)}))`)).map((r) => String(r.column_name));
+        const n = Number((await run(`SELECT count(*) AS n FROM read_parquet(${sqlString(file)})`))[0].n);
+        return { columns: cols, rows: n };
+      });
+      status.tables[table] = { present: true, rows, columns, missing_columns: Object.keys(schema).filter((c) => !columns.includes(c)) };
+    } catch (error) {
+      status.tables[table] = { present: false, rows: 0, columns: [], missing_columns: Object.keys(schema), error: `${file}: ${(error as Error).message}` };
+    }
+  }
+  return status;
+}
+
+/**
+ * SQL that selects a table with its schema's types (INT32/DOUBLE/VARCHAR/BOOLEAN): the columns the
+ * file has, cast; missing ones are left out so the page can name them. A missing file gives an
+ * empty table with every schema column.
+ */
+async function tableSelect(table: StoreTable, status: TableStatus): Promise<string> {
+  const schema: TableSchema = STORE_TABLES[table];
+  if (!status.present) return `SELECT ${Object.entries(schema).map(([c, t]) => `CAST(NULL AS ${t}) AS "${c}"`).join(", ")} WHERE false`;
+  const cols = Object.entries(schema).filter(([c]) => status.columns.includes(c));
+  return `SELECT ${cols.map(([c, t]) => `CAST("${c}" AS ${t}) AS "${c}"`).join(", ")} FROM read_parquet(${sqlString(tableFile(table))})`;
+}
+
+/** For a Framework loader: one store table as Parquet (Snappy) on stdout. */
+export async function writeStoreTableToStdout(table: StoreTable): Promise<void> {
+  const status = (await storeStatus()).tables[table];
+  if (!status.present) process.stderr.write(`[results] ${tableFile(table)} not found: writing an empty ${table} table (the pages explain how to produce it)\n`);
+  else if (status.missing_columns.length) process.stderr.write(`[results] ${tableFile(table)} lacks column(s) ${status.missing_columns.join(", ")}\n`);
+  const dir = await mkdtemp(join(tmpdir(), "kick-results-"));
+  try {
+    const out = join(dir, `${table}.parquet`);
+    const select = await tableSelect(table, status);
+    await withDuckDB((run) => run(`COPY (${select}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION snappy)`));
+    await pipeline(createReadStream(out), process.stdout, { end: false });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs queries against the store's tables on the server (node DuckDB), with `setup` statements first
+ * (the report's views, src/components/report-sql.ts), exactly as the page does in DuckDB-WASM.
+ */
+export async function withStore<T>(setup: readonly string[], work: (query: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
+  const status = await storeStatus();
+  return withDuckDB(async (run) => {
+    for (const table of Object.keys(STORE_TABLES) as StoreTable[]) {
+      await run(`CREATE VIEW "${table}" AS ${await tableSelect(table, status.tables[table])}`);
+    }
+    for (const statement of setup) await run(statement);
+    return work(async (sql) =>
+      (await run(sql)).map((row) => {
+        for (const key of Object.keys(row)) if (typeof row[key] === "bigint") row[key] = Number(row[key]);
+        return row;
+      }),
+    );
+  });
+}

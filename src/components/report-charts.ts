@@ -1,0 +1,277 @@
+// The report's chart functions. Each takes the rows of its SQL (src/components/report-figures.ts)
+// and explicit sizes, and returns an <svg> (legend "inline", for figure files and print) or a
+// <figure> with Plot's HTML legend (pages). Pages call them in the browser; loaders/figures/report.ts
+// calls the very same functions with a JSDOM document to write the SVG/PNG figure files.
+import * as Plot from "@observablehq/plot";
+
+export type Row = Record<string, unknown>;
+
+/** d3's schemeTableau10, written out so the chart module needs no d3 import. */
+const TABLEAU10 = ["#4e79a7", "#f28e2c", "#e15759", "#76b7b2", "#59a14f", "#edc949", "#af7aa1", "#ff9da7", "#9c755f", "#bab0ab"];
+
+export interface ChartOptions {
+  width: number;
+  height?: number;
+  /** A DOM Document to render into (JSDOM on the server); the page's own by default. */
+  document?: Document;
+  /** "html": Plot's swatch legend (pages). "inline": legend drawn inside the SVG (figure files). */
+  legend?: "html" | "inline";
+  fontFamily?: string;
+  fontSize?: number;
+  /** Axis label of the score. */
+  yLabel?: string;
+  /** Whether lower scores are better (perplexity); flips nothing but the wording of labels. */
+  lowerIsBetter?: boolean;
+}
+
+const num = (v: unknown) => (v === null || v === undefined ? NaN : Number(v));
+const defaultHeight = (width: number) => Math.round(Math.min(440, Math.max(300, width * 0.55)));
+
+function base(options: ChartOptions, extra: Record<string, unknown>): Plot.PlotOptions {
+  return {
+    width: options.width,
+    height: options.height ?? defaultHeight(options.width),
+    document: options.document,
+    marginTop: 24,
+    style: { fontFamily: options.fontFamily ?? "system-ui, sans-serif", fontSize: `${options.fontSize ?? 12}px`, background: "transparent" },
+    ...extra,
+  } as Plot.PlotOptions;
+}
+
+/** Colours for a list of series, stable for a given sorted domain. */
+export function colorScale(domain: readonly string[]): { domain: string[]; range: string[] } {
+  return { domain: [...domain], range: domain.map((_, i) => TABLEAU10[i % TABLEAU10.length]) };
+}
+
+/** Legend drawn inside the SVG, top-left, one line per series (survives export as bare SVG). */
+function inlineLegend(color: { domain: string[]; range: string[] }, fontSize: number, top = 4): Plot.Markish[] {
+  return color.domain.map((name, i) =>
+    Plot.text([name], { frameAnchor: "top-left", dx: 6, dy: top + i * (fontSize + 3), text: (d: string) => `● ${d}`, fill: color.range[i], textAnchor: "start", fontWeight: "bold" }),
+  );
+}
+
+/** A chart frame with a message instead of marks: the selection or the store has no rows. */
+export function emptyChart(message: string, options: ChartOptions): SVGSVGElement | HTMLElement {
+  return Plot.plot(
+    base(options, {
+      height: Math.min(options.height ?? 200, 200),
+      x: { axis: null, domain: [0, 1] },
+      y: { axis: null, domain: [0, 1] },
+      marks: [Plot.frame({ stroke: "#bbb", strokeDasharray: "3,3" }), Plot.text([message], { x: 0.5, y: 0.5, text: (d: string) => d, lineWidth: Math.max(20, options.width / 8) })],
+    }),
+  );
+}
+
+interface LineCIOptions extends ChartOptions {
+  x: string;
+  y?: string;
+  lo?: string;
+  hi?: string;
+  series: string;
+  xLabel: string;
+  xType?: "linear" | "log" | "point";
+  xTicks?: number;
+  /** Horizontal reference lines, e.g. the dense score. */
+  rules?: { value: number; label: string }[];
+  /** Series order (colours follow it); by default sorted as they appear. */
+  seriesOrder?: string[];
+  yPercent?: boolean;
+  yZero?: boolean;
+}
+
+/** Lines with dots and a 95% interval per series: the shape of most report charts. */
+function lineCI(rows: readonly Row[], o: LineCIOptions): SVGSVGElement | HTMLElement {
+  const y = o.y ?? "value", lo = o.lo ?? "ci_low", hi = o.hi ?? "ci_high";
+  const data = rows.filter((r) => Number.isFinite(num(r[y])) && (o.xType === "point" || Number.isFinite(num(r[o.x]))));
+  if (!data.length) return emptyChart("No rows for this selection in the results store.", o);
+  const series = o.seriesOrder ?? [...new Set(data.map((r) => String(r[o.series])))];
+  const color = colorScale(series);
+  const inline = o.legend === "inline";
+  const fs = o.fontSize ?? 12;
+  const withCI = data.filter((r) => Number.isFinite(num(r[lo])) && Number.isFinite(num(r[hi])));
+  const marks: Plot.Markish[] = [Plot.gridY(), Plot.gridX({ strokeOpacity: 0.05 })];
+  for (const rule of o.rules ?? []) {
+    marks.push(
+      Plot.ruleY([rule.value], { stroke: "#555", strokeDasharray: "4,3" }),
+      Plot.text([rule], { x: () => undefined, frameAnchor: "right", y: (d: { value: number }) => d.value, text: (d: { label: string }) => d.label, dy: -6, textAnchor: "end", fill: "#555" } as Plot.TextOptions),
+    );
+  }
+  if (o.xType === "point") {
+    marks.push(Plot.ruleX(withCI, { x: o.x, y1: lo, y2: hi, stroke: o.series, strokeOpacity: 0.55, strokeWidth: 2 }));
+  } else {
+    marks.push(Plot.areaY(withCI, { x: o.x, y1: lo, y2: hi, fill: o.series, fillOpacity: 0.13, z: o.series, curve: "linear" }));
+  }
+  marks.push(
+    Plot.lineY(data, { x: o.x, y, stroke: o.series, z: o.series, strokeWidth: 1.8 }),
+    Plot.dot(data, { x: o.x, y, fill: o.series, r: 3, tip: !inline, title: (r: Row) => `${r[o.series]}\n${o.xLabel}: ${r[o.x]}\n${o.yLabel ?? y}: ${num(r[y]).toPrecision(4)}${Number.isFinite(num(r[lo])) ? `\n95% CI ${num(r[lo]).toPrecision(3)}–${num(r[hi]).toPrecision(3)}` : ""}` }),
+  );
+  if (inline) marks.push(...inlineLegend(color, fs));
+  return Plot.plot(
+    base(o, {
+      marginTop: inline ? 24 + Math.max(0, series.length - 1) * 0 : 24,
+      marginLeft: 52,
+      x: { label: o.xLabel, type: o.xType ?? "linear", ticks: o.xTicks, grid: false, ...(o.xType === "point" ? { domain: [...new Set(data.map((r) => r[o.x]))] } : {}) },
+      y: { label: o.yLabel ?? y, grid: false, zero: o.yZero ?? false, percent: o.yPercent ?? false, nice: true },
+      color: { ...color, legend: !inline },
+      marks,
+    }),
+  );
+}
+
+/** Perplexity page: change vs dense (%) of perplexity and of a task score, against sparsity. */
+export function perplexityGapChart(rows: readonly Row[], options: ChartOptions): SVGSVGElement | HTMLElement {
+  return lineCI(rows, {
+    ...options,
+    x: "sparsity",
+    y: "change",
+    lo: "lo",
+    hi: "hi",
+    series: "series",
+    xLabel: "Sparsity (%)",
+    yLabel: options.yLabel ?? "Change vs dense (%)",
+    rules: [{ value: 0, label: "dense" }],
+    seriesOrder: [...new Set(rows.map((r) => String(r.series)))].sort(),
+  });
+}
+
+/** Quantization vs pruning: score against effective bits per weight, one line per method family. */
+export function bitsChart(rows: readonly Row[], options: ChartOptions): SVGSVGElement | HTMLElement {
+  const kinds = ["dense", "quantized", "pruned", "pruned + quantized"].filter((k) => rows.some((r) => r.kind === k));
+  if (!rows.length) return emptyChart("No rows for this selection in the results store.", options);
+  const color = colorScale(kinds);
+  const inline = options.legend === "inline";
+  const dense = rows.find((r) => r.kind === "dense");
+  const marks: Plot.Markish[] = [Plot.gridY(), Plot.gridX({ strokeOpacity: 0.05 })];
+  if (dense) marks.push(Plot.ruleY([num(dense.value)], { stroke: "#555", strokeDasharray: "4,3" }));
+  marks.push(
+    Plot.ruleX(rows, { x: "bpw", y1: "ci_low", y2: "ci_high", stroke: "kind", strokeOpacity: 0.5, strokeWidth: 2 }),
+    Plot.line(rows.filter((r) => r.kind !== "dense"), { x: "bpw", y: "value", z: "series", stroke: "kind", sort: "bpw", strokeOpacity: 0.7 }),
+    Plot.dot(rows, { x: "bpw", y: "value", fill: "kind", symbol: "kind", r: 3.5, tip: !inline, title: (r: Row) => `${r.variant}\n${num(r.bpw).toFixed(2)} bits/weight\n${options.yLabel ?? "score"}: ${num(r.value).toPrecision(4)}` }),
+  );
+  if (inline) marks.push(...inlineLegend(color, options.fontSize ?? 12));
+  return Plot.plot(
+    base(options, {
+      marginLeft: 52,
+      x: { label: "Effective bits per weight", type: "log", base: 2, domain: [Math.min(1, ...rows.map((r) => num(r.bpw))) , 16], ticks: [1, 2, 3, 4, 6, 8, 12, 16], tickFormat: (d: number) => String(d) },
+      y: { label: options.yLabel ?? "score", nice: true },
+      color: { ...color, legend: !inline },
+      symbol: { domain: kinds, legend: false },
+      marks,
+    }),
+  );
+}
+
+/** N:M page: share of the dense score kept, per task, for unstructured 50% and each N:M pattern. */
+export function nmChart(rows: readonly Row[], options: ChartOptions): SVGSVGElement | HTMLElement {
+  if (!rows.length) return emptyChart("No N:M rows for this selection in the results store.", options);
+  const patterns = [...new Set(rows.map((r) => String(r.pattern)))].sort((a, b) => (a === "unstructured" ? -1 : b === "unstructured" ? 1 : a.localeCompare(b)));
+  const tasks = [...new Set(rows.map((r) => String(r.label)))];
+  const color = colorScale(patterns);
+  const inline = options.legend === "inline";
+  const height = options.height ?? Math.max(260, 40 + tasks.length * patterns.length * 16 + tasks.length * 10);
+  return Plot.plot(
+    base({ ...options, height }, {
+      marginLeft: Math.min(160, Math.max(120, options.width * 0.34)),
+      marginRight: 16,
+      marginTop: inline ? 16 + patterns.length * ((options.fontSize ?? 12) + 3) : 24,
+      x: { label: "Share of the dense score kept (%)", domain: [0, Math.max(110, ...rows.map((r) => num(r.hi)).filter(Number.isFinite))], grid: true },
+      y: { label: null, domain: tasks },
+      fy: { axis: null, domain: patterns },
+      color: { ...color, legend: !inline },
+      marks: [
+        Plot.barX(rows, Plot.groupY({ x: "max" }, { y: "label", x: "retained", fill: "pattern", fy: "pattern", insetTop: 1, insetBottom: 1 })),
+        Plot.ruleX([95], { stroke: "#333", strokeDasharray: "4,3" }),
+        Plot.ruleX([100], { stroke: "#999" }),
+        Plot.ruleY(rows, { y: "label", fy: "pattern", x1: "lo", x2: "hi", stroke: "#222", strokeWidth: 1.2 }),
+        ...(inline ? [Plot.text(patterns, { fy: (d: string) => d, frameAnchor: "top-right", text: (d: string) => d, dy: 2, dx: -4, fontWeight: "bold", fill: (d: string) => color.range[patterns.indexOf(d)] })] : []),
+        ...(inline ? [] : [Plot.tip(rows, Plot.pointerY({ y: "label", fy: "pattern", x: "retained", title: (r: Row) => `${r.label} · ${r.variant}\n${num(r.retained).toFixed(1)}% of dense`, anchor: "left" }))]),
+        Plot.text([patterns[0]], { fy: (d: string) => d, x: 95, frameAnchor: "top", dy: -14, dx: 2, textAnchor: "end", text: () => "matching (95%)", fill: "#333", fontSize: (options.fontSize ?? 12) - 1 }),
+      ],
+    }),
+  );
+}
+
+/** Score against compression level (sparsity % or bits), one line per subset (setting, length bin …). */
+export function levelChart(rows: readonly Row[], options: ChartOptions & { xLabel?: string }): SVGSVGElement | HTMLElement {
+  const order = [...new Set(rows.map((r) => String(r.series)))];
+  return lineCI(rows, { ...options, x: "level", series: "series", xLabel: options.xLabel ?? String(rows[0]?.level_label ?? "Compression level"), seriesOrder: order });
+}
+
+/** Compressed large vs dense small: score against parameters kept (log), one line per model. */
+export function sizeChart(rows: readonly Row[], options: ChartOptions): SVGSVGElement | HTMLElement {
+  const models = [...new Set(rows.map((r) => String(r.model)))];
+  const chart = lineCI(rows, { ...options, x: "params_kept", series: "model", xLabel: "Parameters kept (non-zero weights)", xType: "log", seriesOrder: models });
+  return chart;
+}
+
+/** Knowledge retention: score against how often a fact was seen in training, per compression level. */
+export function exposureChart(rows: readonly Row[], options: ChartOptions): SVGSVGElement | HTMLElement {
+  return lineCI(rows, { ...options, x: "exposure", series: "series", xLabel: "Times the fact was seen in training", xType: "log", seriesOrder: [...new Set(rows.map((r) => String(r.series)))] });
+}
+
+/** Ablations (calibration samples, k-shot): score against the ablated setting, one line per variant. */
+export function ablationChart(rows: readonly Row[], options: ChartOptions & { xLabel: string; xType?: "linear" | "log" }): SVGSVGElement | HTMLElement {
+  return lineCI(rows, { ...options, x: "x", series: "series", seriesOrder: [...new Set(rows.map((r) => String(r.series)))] });
+}
+
+/** Soft-prompt recovery: per compressed variant, the score with no prompt, a hard prompt and soft prompts. */
+export function softPromptChart(rows: readonly Row[], options: ChartOptions): SVGSVGElement | HTMLElement {
+  if (!rows.some((r) => String(r.prompt_kind).includes("soft"))) return emptyChart("No soft-prompt runs in the results store yet.", options);
+  const kinds = ["no prompt", "hard prompt", "best soft prompt"].filter((k) => rows.some((r) => r.prompt_kind === k));
+  const color = colorScale(kinds);
+  const inline = options.legend === "inline";
+  const variants = [...new Set(rows.filter((r) => r.variant !== "dense").map((r) => String(r.variant)))];
+  const dense = rows.find((r) => r.variant === "dense");
+  const fs = options.fontSize ?? 12;
+  const height = options.height ?? Math.max(240, 70 + variants.length * 34 + (inline ? kinds.length * (fs + 3) : 0));
+  const data = rows.filter((r) => r.variant !== "dense");
+  const marginLeft = Math.min(220, Math.max(130, options.width * 0.45));
+  return Plot.plot(
+    base({ ...options, height }, {
+      marginLeft,
+      marginTop: inline ? 20 + kinds.length * (fs + 3) : 24,
+      x: { label: options.yLabel ?? "score", nice: true, grid: true },
+      y: { label: null, domain: variants },
+      color: { ...color, legend: !inline },
+      marks: [
+        // Long labels wrap rather than run off the left edge on phones.
+        Plot.axisY({ label: null, lineWidth: (marginLeft - 14) / (fs * 0.6), tickSize: 3 }),
+        ...(dense ? [Plot.ruleX([num(dense.value)], { stroke: "#555", strokeDasharray: "4,3" }), Plot.text(["dense"], { x: num(dense.value), frameAnchor: "bottom", dy: -2, dx: 4, textAnchor: "start", text: (d: string) => d, fill: "#555" })] : []),
+        ...kinds.flatMap((kind, k) => {
+          const mine = data.filter((r) => r.prompt_kind === kind);
+          const dy = (k - (kinds.length - 1) / 2) * 7;
+          return [
+            Plot.ruleY(mine, { y: "variant", x1: "ci_low", x2: "ci_high", stroke: "prompt_kind", strokeOpacity: 0.55, strokeWidth: 2, dy }),
+            Plot.dot(mine, { y: "variant", x: "value", fill: "prompt_kind", r: 4, dy, tip: !inline, title: (r: Row) => `${r.variant} · ${r.prompt_kind}${r.prompt_id ? ` (${r.prompt_id})` : ""}\n${num(r.value).toPrecision(4)}` }),
+          ];
+        }),
+        ...(inline ? inlineLegend(color, fs, -(14 + kinds.length * (fs + 3))) : []),
+      ],
+    }),
+  );
+}
+
+/** Soft-prompt transfer: score of each soft prompt (rows) applied to each compressed variant (columns). */
+export function transferChart(rows: readonly Row[], options: ChartOptions): SVGSVGElement | HTMLElement {
+  if (!rows.length) return emptyChart("No soft-prompt runs in the results store yet.", options);
+  const prompts = [...new Set(rows.map((r) => String(r.prompt)))].sort();
+  const variants = [...new Set(rows.map((r) => String(r.variant)))].sort();
+  const fs = options.fontSize ?? 12;
+  const marginLeft = Math.min(180, Math.max(110, options.width * 0.32));
+  return Plot.plot(
+    base(options, {
+      height: options.height ?? Math.max(220, 90 + prompts.length * 30),
+      marginLeft,
+      marginBottom: 70,
+      x: { label: null, domain: variants, tickRotate: -30 },
+      y: { label: "Soft prompt (trained on)", domain: prompts },
+      color: { scheme: options.lowerIsBetter ? "blues" : "greens", reverse: !!options.lowerIsBetter, legend: options.legend !== "inline", label: options.yLabel ?? "score" },
+      marks: [
+        Plot.axisY({ label: "Soft prompt (trained on)", lineWidth: (marginLeft - 24) / (fs * 0.6), tickSize: 3 }),
+        Plot.cell(rows, { x: "variant", y: "prompt", fill: "value", inset: 1, tip: options.legend !== "inline" }),
+        // Values in the cells only where they fit (the tip and the colour carry them on phones).
+        ...(options.width >= 520 ? [Plot.text(rows, { x: "variant", y: "prompt", text: (r: Row) => num(r.value).toPrecision(3), fill: "black", fontSize: fs - 1 })] : []),
+      ],
+    }),
+  );
+}

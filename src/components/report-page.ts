@@ -1,0 +1,141 @@
+// What every report page does with the results store: open it (DuckDB-WASM, src/components/duckdb.ts),
+// check that the tables and columns it needs are there, create the report's views, and explain
+// plainly what is missing and how to produce it when they are not.
+import type { StoreStatus, StoreTable } from "../../loaders/figures/results-store.js";
+import { KickDB, dataNotice, type QueryRow, type TableSource } from "./duckdb.js";
+import { figureLinks } from "./figure-links.js";
+import { REPORT_VIEWS, REQUIRED_COLUMNS } from "./report-sql.js";
+
+export const PRODUCE_COMMAND = "npm run kick -- sweep --plan PLAN.json --export data/results";
+const REBUILD = `then rebuild the site (npm run clean && npm run build; the build reuses cached loader output otherwise)`;
+
+/** The store lacks a table, rows or columns a page needs; the message says what and how to fix it. */
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StoreError";
+  }
+}
+
+export interface ReportStore {
+  status: StoreStatus;
+  query: (sql: string) => Promise<QueryRow[]>;
+}
+
+export interface ReportSources {
+  status: TableSource;
+  results?: TableSource;
+  runs?: TableSource;
+  examples?: TableSource;
+}
+
+const hrefOf = (source: TableSource) => (typeof source === "string" ? source : source.href);
+
+function checkColumns(table: StoreTable, columns: readonly string[], where: string): void {
+  const missing = REQUIRED_COLUMNS[table].filter((c) => !columns.includes(c));
+  if (missing.length) {
+    throw new StoreError(
+      `The results store's ${table} table (${where}) lacks column(s) ${missing.join(", ")}, which this page needs. ` +
+        `It was probably exported by an older kick: re-export it with \`${PRODUCE_COMMAND}\` (or \`npm run kick -- merge --out data/results/store --export data/results …\`), ${REBUILD}.`,
+    );
+  }
+}
+
+/** Opens the store's tables a page needs; throws StoreError/DataFileError with what is missing. */
+export async function openReport(sources: ReportSources): Promise<ReportStore> {
+  const statusUrl = new URL(hrefOf(sources.status), document.baseURI).href;
+  const response = await fetch(statusUrl);
+  if (!response.ok) throw new StoreError(`The results store's description (${statusUrl}) could not be loaded: HTTP ${response.status}. Rebuild the site with \`npm run build\`.`);
+  const status = (await response.json()) as StoreStatus;
+  const tables: Record<string, TableSource> = {};
+  for (const table of ["results", "runs", "examples"] as const) {
+    const source = sources[table];
+    if (!source) continue;
+    const info = status.tables[table];
+    const where = `${status.source}/${table}.parquet`;
+    if (!info?.present) {
+      throw new StoreError(
+        `No results yet: the site was built without ${where}${info?.error ? ` (${info.error})` : ""}. ` +
+          `Produce the store with a sweep, \`${PRODUCE_COMMAND}\` (docs/sweep.md; one shard per GPU, then \`npm run kick -- merge\`), ${REBUILD}.`,
+      );
+    }
+    if (info.rows === 0) throw new StoreError(`The results store's ${table} table (${where}) has no rows: the sweep has not finished a run yet. Run \`${PRODUCE_COMMAND}\`, ${REBUILD}.`);
+    checkColumns(table, info.columns, where);
+    tables[table] = source;
+  }
+  const db = await KickDB.open(tables);
+  // The file served may differ from what the build saw (a stale deploy): check the columns again.
+  for (const table of Object.keys(tables) as StoreTable[]) checkColumns(table, await db.columns(table), `${status.source}/${table}.parquet as served`);
+  if (tables.results) for (const statement of REPORT_VIEWS) await db.query(statement);
+  return { status, query: (sql) => db.query(sql) };
+}
+
+/** The notice a page shows instead of its charts. */
+export function reportNotice(error: unknown): HTMLElement {
+  const note = dataNotice(error);
+  note.classList.add("kick-store-error");
+  note.classList.replace("note", "warning");
+  return note;
+}
+
+/** A loud banner when the store is the synthetic test fixture rather than measurements. */
+export function storeBanner(status: StoreStatus): HTMLElement {
+  const div = document.createElement("div");
+  if (!status.fixture) {
+    div.className = "kick-store-source";
+    div.textContent = `Results store: ${status.source} (${status.tables.results.rows} result rows).`;
+    return div;
+  }
+  div.className = "caution kick-fixture-banner";
+  div.setAttribute("label", "Synthetic test fixture — not measurements");
+  div.textContent = `Invented numbers from ${status.source} (made by its make-fixture.ts) for developing and testing these pages. A site built from data/results/ (the reference sweep) shows measurements.`;
+  return div;
+}
+
+/** The SQL behind a chart, and its row count, in a <details> under it. */
+export function sqlDetails(sql: string, rows: readonly unknown[], name = ""): HTMLElement {
+  const details = document.createElement("details");
+  details.className = "kick-sql";
+  if (name) details.dataset.figureSql = name;
+  const summary = document.createElement("summary");
+  summary.textContent = `SQL (${rows.length} rows)`;
+  const pre = document.createElement("pre");
+  const code = document.createElement("code");
+  code.textContent = sql.replace(/\n\s+/g, "\n  ").trim();
+  pre.append(code);
+  details.append(summary, pre);
+  return details;
+}
+
+/**
+ * Download links: the figure files at their stable URLs (default controls, rendered at build time),
+ * the chart as currently shown (SVG), and the embeddable module.
+ */
+export function figureFooter(name: string, chart: () => Element | null, root = "./"): HTMLElement {
+  const nav = figureLinks(`report-${name}`, root);
+  nav.append(" (default view) · ");
+  const current = document.createElement("a");
+  current.href = "#";
+  current.className = "kick-current-svg";
+  current.textContent = "this view (SVG)";
+  current.addEventListener("click", (event) => {
+    event.preventDefault();
+    const svg = chart()?.querySelector("svg") ?? null;
+    if (!svg) return;
+    const clone = svg.cloneNode(true) as SVGSVGElement;
+    clone.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+    const blob = new Blob([`<?xml version="1.0" encoding="UTF-8"?>\n${clone.outerHTML}\n`], { type: "image/svg+xml" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `report-${name}-view.svg`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  });
+  nav.append(current, " · ");
+  const embed = document.createElement("a");
+  embed.href = `${root}embed/${name}.js`;
+  embed.textContent = "embed module";
+  embed.title = `import {chart} from "<site>/embed/${name}.js"; document.body.append(await chart({width: 640}));`;
+  nav.append(embed);
+  return nav;
+}

@@ -1,0 +1,89 @@
+// The report's SQL: views over the results store (loaders/sweep/schema.ts) that every page, every
+// server-side figure (loaders/figures/report.ts) and every embed runs first, in DuckDB-WASM in the
+// browser and in @duckdb/node-api on the server, so the same numbers back all three.
+
+/** A SQL string literal. */
+export const lit = (value: string | number | null | undefined): string =>
+  value === null || value === undefined ? "NULL" : typeof value === "number" ? String(value) : `'${String(value).replaceAll("'", "''")}'`;
+
+/** Metrics that are counts or settings rather than scores (they carry no interval). */
+export const INFO_METRICS = ["k_shot", "truncated_prompts", "seq_len", "stream_tokens", "items", "windows"];
+
+/** The score each task is judged by when a page compares tasks (the LLM-KICK counterpart). */
+export const PRIMARY_METRIC: Record<string, string> = {
+  perplexity: "perplexity",
+  factoid_qa: "alias_hit",
+  mcq: "loglik_accuracy",
+  icr_qa: "containment",
+  summarization: "rougeL",
+  long_context: "accuracy",
+  instruction: "constraints_satisfied",
+};
+
+export const TASK_LABELS: Record<string, string> = {
+  perplexity: "Perplexity",
+  factoid_qa: "Factoid QA (closed book)",
+  mcq: "Multiple choice (MMLU-style)",
+  icr_qa: "In-context retrieval QA",
+  summarization: "Summarization",
+  long_context: "Long-context retrieval",
+  instruction: "Instruction following",
+};
+
+/** Lower is better only for perplexity. */
+export const lowerIsBetter = (metric: string | null | undefined) => metric === "perplexity";
+
+/** The calibration count of the main grid: 128 (LLM-KICK's) where the store has it, else the most common. */
+export const MAIN_CALIB = `(SELECT CASE WHEN count(*) FILTER (WHERE calib_samples = 128) > 0 THEN 128 ELSE mode(calib_samples) END FROM results WHERE calib_samples IS NOT NULL)`;
+
+/**
+ * Effective storage bits per weight: 16-bit values × the share kept, or the quantized bits plus
+ * per-group scale and zero point (f32 + 8 bit, as kick's packed layout) × the share kept. Sparse
+ * index/mask overhead is not counted, which flatters pruning.
+ */
+export const BPW_SQL = `(CASE WHEN bits IS NULL THEN 16.0 ELSE bits + CASE WHEN group_size > 0 THEN 40.0 / group_size ELSE 0 END END) * (1 - sparsity)`;
+
+/** A readable name of a compression variant, e.g. "sparsegpt 50%", "wanda 2:4", "gptq 4-bit g128". */
+export const VARIANT_SQL = `CASE WHEN method = 'dense' THEN 'dense' ELSE method
+  || CASE WHEN pattern LIKE '%:%' THEN ' ' || pattern WHEN sparsity > 0 THEN ' ' || CAST(CAST(round(sparsity * 100) AS INTEGER) AS VARCHAR) || '%' ELSE '' END
+  || CASE WHEN bits IS NOT NULL THEN ' ' || CAST(bits AS VARCHAR) || '-bit' || CASE WHEN group_size > 0 THEN ' g' || CAST(group_size AS VARCHAR) ELSE '' END ELSE '' END END`;
+
+export const KIND_SQL = `CASE WHEN bits IS NOT NULL AND sparsity > 0 THEN 'pruned + quantized' WHEN bits IS NOT NULL THEN 'quantized' WHEN sparsity > 0 THEN 'pruned' ELSE 'dense' END`;
+
+/**
+ * Views, run once per connection:
+ * - `cells`: results averaged over seeds (value, ci_low, ci_high averaged; n summed), one row per
+ *   model × compression × calib_samples × k_shot × prompt × task × subset × metric, with bpw,
+ *   variant, kind and k_shot (from the mcq run's k_shot row).
+ * - `agg`: the main grid (prompt none, k_shot 0, the main calibration count) with the dense
+ *   model's value of the same cell (`dense_value`) and the share of it kept (`retained`).
+ */
+export const REPORT_VIEWS: readonly string[] = [
+  `CREATE OR REPLACE VIEW cells AS
+  WITH ks AS (SELECT run_id, max(value) AS k_shot FROM results WHERE metric = 'k_shot' GROUP BY run_id)
+  SELECT model, max(model_params) AS model_params, method, pattern, sparsity, bits, group_size, calib_samples,
+    coalesce(ks.k_shot, 0) AS k_shot, prompt, task, subset, metric,
+    avg(value) AS value, avg(ci_low) AS ci_low, avg(ci_high) AS ci_high, CAST(sum(n) AS INTEGER) AS n,
+    CAST(count(*) AS INTEGER) AS seeds, min(${BPW_SQL}) AS bpw, min(${VARIANT_SQL}) AS variant, min(${KIND_SQL}) AS kind
+  FROM results LEFT JOIN ks USING (run_id)
+  GROUP BY model, method, pattern, sparsity, bits, group_size, calib_samples, coalesce(ks.k_shot, 0), prompt, task, subset, metric`,
+  `CREATE OR REPLACE VIEW agg AS
+  SELECT *, value / nullif(dense_value, 0) AS retained FROM (
+    SELECT *, max(CASE WHEN method = 'dense' THEN value END) OVER (PARTITION BY model, task, subset, metric) AS dense_value
+    FROM cells
+    WHERE prompt = 'none' AND k_shot = 0 AND (calib_samples IS NULL OR calib_samples = ${MAIN_CALIB}))`,
+];
+
+/** Columns each table must have for the report (all of the schema's columns that pages read). */
+export const REQUIRED_COLUMNS = {
+  results: ["run_id", "model", "model_params", "method", "pattern", "sparsity", "bits", "group_size", "calib_samples", "prompt", "seed", "task", "subset", "metric", "value", "n", "ci_low", "ci_high"],
+  runs: ["run_id", "model", "model_hash", "compression", "task_spec", "device", "code_version", "git_commit", "started_at", "seconds"],
+  examples: ["run_id", "task", "example_id", "prediction", "reference", "correct", "logprob"],
+} as const;
+
+/** `AND col = value` unless value is null/undefined ("all"). */
+export const eq = (column: string, value: unknown): string =>
+  value === null || value === undefined || value === "" ? "" : ` AND ${column} = ${lit(value as string | number)}`;
+
+export const scoreMetrics = (task: string | null | undefined) =>
+  `SELECT DISTINCT metric AS value FROM agg WHERE metric NOT IN (${INFO_METRICS.map(lit).join(", ")})${eq("task", task)} ORDER BY 1`;

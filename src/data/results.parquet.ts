@@ -1,0 +1,5 @@
+// The results store's results table (data/results/results.parquet, or $KICK_RESULTS_DIR) → Parquet on stdout.
+// An absent file gives an empty table; src/data/store.json says what the store has, and the pages explain.
+import { writeStoreTableToStdout } from "../../loaders/figures/results-store.js";
+
+await writeStoreTableToStdout("results");
