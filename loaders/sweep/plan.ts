@@ -40,7 +40,8 @@ export const SweepPlanSchema = z
     name: z.string().min(1).default("sweep"),
     backend: z.enum(BACKENDS).default("cpu"),
     /** rows per forward on models without a KV cache; results do not depend on it */
-    batch_size: z.number().int().positive().max(1024).default(8),
+    // 0: the evaluators choose by memory (loaders/model/generate.ts defaultBatchRows); results do not depend on it
+    batch_size: z.number().int().min(0).max(1024).default(0),
     models: z.array(ModelEntry).min(1),
     compression: z.array(z.unknown()).min(1).default([{ method: "dense" }]),
     tasks: z.array(z.unknown()).min(1),

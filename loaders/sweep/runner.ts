@@ -97,7 +97,15 @@ class ModelCache {
     if (this.current && key === this.key) return this.current;
     await this.dispose();
     const loaded = await loadModel(run.model.dir, run.backend);
-    const compressed = await compressFor(run, loaded);
+    let compressed: CausalLM;
+    try {
+      compressed = await compressFor(run, loaded);
+    } catch (e) {
+      // a failed compression must not leak the model's GPU device: each run of the plan would open
+      // another one until the driver refuses to create more (vkCreateDevice failed)
+      await loaded.dispose();
+      throw e;
+    }
     this.current = { ...loaded, compressed };
     this.key = key;
     return this.current;
@@ -114,7 +122,7 @@ class ModelCache {
 export async function executeRun(
   run: PlannedRun,
   loaded: LoadedModel & { compressed?: CausalLM },
-  { batchSize = 8, onProgress, log = stderrLog, promptsDir }: { batchSize?: number; onProgress?: (done: number, total: number) => void; log?: Log; promptsDir?: string } = {},
+  { batchSize = 0, onProgress, log = stderrLog, promptsDir }: { batchSize?: number; onProgress?: (done: number, total: number) => void; log?: Log; promptsDir?: string } = {},
 ): Promise<FinishedRun & { tokens: number }> {
   // a soft prompt must be the one the run was keyed on (its file may have been retrained since planning)
   if (run.prompt_sha256 && promptsDir && softPromptSha256(promptsDir, run.task.prompt.slice("soft:".length)) !== run.prompt_sha256)
