@@ -1,6 +1,7 @@
 // TaskSpec: which suite, which items, how they are prompted and scored. Validated at the boundary
 // (plan files, the eval command), normalised (defaults filled in), and identified by a canonical id
 // and a content hash, so a result can always be traced to exactly what was asked.
+import { TASK_VERSION } from "../data/tasks/schema.js";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { canonicalJson } from "../model/config.js";
@@ -25,7 +26,7 @@ export const TaskSpecInput = z
   .object({
     task: z.enum(TASK_NAMES, { error: (i) => `unknown task ${JSON.stringify(i.input)}; known: ${TASK_NAMES.join(", ")}` }),
     /** task suite version (data/tasks/*.jsonl "version") */
-    version: z.literal("1").default("1"),
+    version: z.literal(TASK_VERSION).default(TASK_VERSION),
     /** which split to evaluate (mcq's dev split holds the k-shot examples) */
     split: z.enum(["test", "dev"]).default("test"),
     /** "ci": only the items marked ci: true (40 per task) */

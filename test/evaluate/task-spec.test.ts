@@ -14,7 +14,7 @@ describe("TaskSpec", () => {
     expect(taskSpecHash(a)).toMatch(/^[0-9a-f]{16}$/);
     expect(taskSpecHash(a)).toBe(taskSpecHash(b));
     expect(taskSpecHash(parseTaskSpec({ task: "mcq", k_shot: 4, items: "ci" }))).not.toBe(taskSpecHash(a));
-    expect(taskSpecId(a)).toBe("mcq@1/test/ci/k5/generate+loglik");
+    expect(taskSpecId(a)).toBe(`mcq@${TASK_VERSION}/test/ci/k5/generate+loglik`);
     expect(parseTaskSpec("factoid_qa")).toEqual(parseTaskSpec({ task: "factoid_qa" }));
   });
 

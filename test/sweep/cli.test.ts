@@ -50,8 +50,8 @@ describe("kick eval / sweep / merge", () => {
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--model: model directory \/nonexistent does not exist/)]);
     r = await capture(() => evalMain(["--model", LLAMA, "--task", "mcq", "--prompt", "soft:p1"]));
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/soft prompts are not supported yet/)]);
-    r = await capture(() => evalMain(["--model", LLAMA, "--task", "mcq", "--compression", '{"method":"awq","bits":4}']));
-    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/compression method "awq" is not available yet/)]);
+    r = await capture(() => evalMain(["--model", LLAMA, "--task", "mcq", "--compression", '{"method":"awq","bits":5}']));
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/bits/)]);
     r = await capture(() => sweepMain(["--plan", join(FIXTURES, "sweep/tiny-plan.json"), "--shard", "4/4"]));
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/shard index 4 is out of range for 4 shards/)]);
     r = await capture(() => sweepMain(["--shard", "0/2"]));
