@@ -14,18 +14,25 @@ import { expectDtype, grid1d, params } from "./common.js";
 import { matmul } from "./matmul.js";
 import { consecutiveGIdx, quantizeWith, type Quantized } from "./quant.js";
 
+/**
+ * Head of the kernels run once per (output row, input group) over a 2-D grid (grid1d): `idx` is that
+ * pair, `ng` the groups in a row, `base` the group's first weight. `G` is the group size as WGSL: the
+ * uniform p.G, or a literal where the kernel must know it at compile time (a private array's length).
+ */
+const perGroupHead = (G: string): string => `@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.y * nwg.x * 64u + gid.x;
+  let ng = p.cols / ${G};
+  if (idx >= p.rows * ng) { return; }
+  let base = (idx / ng) * p.cols + (idx % ng) * ${G};`;
+
 const scaledQuantWgsl = `
 struct P { rows: u32, cols: u32, G: u32, maxq: f32 };
 @group(0) @binding(0) var<storage, read> W: array<f32>;
 @group(0) @binding(1) var<storage, read> S: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Q: array<f32>;
 @group(0) @binding(3) var<uniform> p: P;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.y * nwg.x * 64u + gid.x;
-  let ng = p.cols / p.G;
-  if (idx >= p.rows * ng) { return; }
-  let base = (idx / ng) * p.cols + (idx % ng) * p.G;
+${perGroupHead("p.G")}
   let c0 = (idx % ng) * p.G;
   var mn = 3.4e38; var mx = -3.4e38;
   for (var k = 0u; k < p.G; k++) { let v = W[base + k] * S[c0 + k]; mn = min(mn, v); mx = max(mx, v); }
@@ -55,13 +62,8 @@ struct P { rows: u32, cols: u32, G: u32, maxq: f32 };
 @group(0) @binding(0) var<storage, read> W: array<f32>;
 @group(0) @binding(1) var<storage, read_write> PR: array<f32>;
 @group(0) @binding(2) var<uniform> p: P;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.y * nwg.x * 64u + gid.x;
-  let ng = p.cols / p.G;
-  if (idx >= p.rows * ng) { return; }
+${perGroupHead("p.G")}
   let r = idx / ng; let g = idx % ng;
-  let base = r * p.cols + g * p.G;
   var mn = 3.4e38; var mx = -3.4e38;
   for (var k = 0u; k < p.G; k++) { let v = W[base + k]; mn = min(mn, v); mx = max(mx, v); }
   let scale = max(mx - mn, 1e-5) / p.maxq;
@@ -104,12 +106,7 @@ struct P { rows: u32, cols: u32, T: u32, nShrink: u32, nGrid: f32, maxq: f32 };
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> BEST: array<u32>;
 @group(0) @binding(3) var<uniform> p: P;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.y * nwg.x * 64u + gid.x;
-  let ng = p.cols / ${G}u;
-  if (idx >= p.rows * ng) { return; }
-  let base = (idx / ng) * p.cols + (idx % ng) * ${G}u;
+${perGroupHead(`${G}u`)}
   let c0 = (idx % ng) * ${G}u;
   var d: array<f32, ${G}>;
   var amax = 0.0;
@@ -143,12 +140,7 @@ struct P { rows: u32, cols: u32, G: u32, nGrid: f32 };
 @group(0) @binding(0) var<storage, read_write> W: array<f32>;
 @group(0) @binding(1) var<storage, read> BEST: array<u32>;
 @group(0) @binding(2) var<uniform> p: P;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.y * nwg.x * 64u + gid.x;
-  let ng = p.cols / p.G;
-  if (idx >= p.rows * ng) { return; }
-  let base = (idx / ng) * p.cols + (idx % ng) * p.G;
+${perGroupHead("p.G")}
   var amax = 0.0;
   for (var k = 0u; k < p.G; k++) { amax = max(amax, abs(W[base + k])); }
   let mx = amax * (1.0 - f32(BEST[idx]) / p.nGrid);

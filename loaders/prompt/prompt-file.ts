@@ -25,6 +25,29 @@ export class SoftPromptError extends Error {}
 
 const curvePoint = z.object({ step: z.number().int().nonnegative(), ppl: z.number(), loss: z.number() }).strict();
 
+/** Card fields naming the frozen model a soft prompt or LoRA adapter was trained on. */
+export const cardModelShape = {
+  /** sha256 of config.json and the weight files of the model it was trained on */
+  modelHash: z.string(),
+  /** sha256 of that model's tokenizer.json (null: none) */
+  tokenizerHash: z.string().nullable(),
+  modelDir: z.string(),
+  /** compression.json next to the checkpoint, when present (kick compress output) */
+  compression: z.unknown().nullable(),
+};
+
+/** Card fields of the training run (loop.ts's runRecord fills them). */
+export const cardRunShape = {
+  data: z.object({ train: z.string(), valid: z.string(), trainTokens: z.number().int(), validTokens: z.number().int(), sha256: z.string() }).strict(),
+  optim: z.record(z.string(), z.union([z.number(), z.string()])),
+  steps: z.number().int().nonnegative(),
+  tokensSeen: z.number().int().nonnegative(),
+  bestStep: z.number().int().nonnegative(),
+  bestValidPpl: z.number(),
+  /** validation perplexity without any prompt or adapter, same windows */
+  baselineValidPpl: z.number(),
+};
+
 export const SoftPromptCardSchema = z
   .object({
     format: z.literal("kick-soft-prompt"),
@@ -33,22 +56,9 @@ export const SoftPromptCardSchema = z
     length: z.number().int().positive(),
     hidden: z.number().int().positive(),
     vocabSize: z.number().int().positive(),
-    /** sha256 of config.json and the weight files of the model it was trained on */
-    modelHash: z.string(),
-    /** sha256 of that model's tokenizer.json (null: none) */
-    tokenizerHash: z.string().nullable(),
-    modelDir: z.string(),
-    /** compression.json next to the checkpoint, when present (kick compress output) */
-    compression: z.unknown().nullable(),
+    ...cardModelShape,
     init: z.string(),
-    data: z.object({ train: z.string(), valid: z.string(), trainTokens: z.number().int(), validTokens: z.number().int(), sha256: z.string() }).strict(),
-    optim: z.record(z.string(), z.union([z.number(), z.string()])),
-    steps: z.number().int().nonnegative(),
-    tokensSeen: z.number().int().nonnegative(),
-    bestStep: z.number().int().nonnegative(),
-    bestValidPpl: z.number(),
-    /** validation perplexity without any prompt, same windows */
-    baselineValidPpl: z.number(),
+    ...cardRunShape,
     validation: z.array(curvePoint),
     tokensPerS: z.number(),
     trainableParameters: z.number().int().positive(),
@@ -100,6 +110,11 @@ export function readCompression(dir: string): unknown {
   }
 }
 
+/** The card's model fields for a checkpoint whose modelHash is already known. */
+export function modelFields(dir: string, hash: string) {
+  return { modelHash: hash, tokenizerHash: tokenizerHash(dir), modelDir: dir, compression: readCompression(dir) ?? null };
+}
+
 export function promptDir(promptsDir: string, id: string): string {
   if (!PROMPT_ID.test(id)) throw new SoftPromptError(`soft prompt id "${id}": use letters, digits, ".", "_" and "-" only`);
   return join(promptsDir, id);
@@ -109,14 +124,23 @@ export function promptDir(promptsDir: string, id: string): string {
 export async function saveSoftPrompt(promptsDir: string, embeds: Float32Array, card: SoftPromptCard): Promise<string> {
   const parsed = SoftPromptCardSchema.parse(card);
   if (embeds.length !== parsed.length * parsed.hidden) throw new SoftPromptError(`soft prompt: ${embeds.length} values, card says [${parsed.length}, ${parsed.hidden}]`);
-  const dir = promptDir(promptsDir, parsed.id);
+  return writeCardDir(promptDir(promptsDir, parsed.id), parsed, (tmp) =>
+    writeSafetensors(join(tmp, "prompt.safetensors"), [{ name: PROMPT_TENSOR, shape: [parsed.length, parsed.hidden], data: embeds }], {
+      metadata: { kick: "soft-prompt", id: parsed.id, model_hash: parsed.modelHash },
+    }),
+  );
+}
+
+/**
+ * Fills a temporary folder (`write`, then card.json) and renames it to `dir`, so a reader never sees a
+ * half-written prompt or adapter. Returns `dir`.
+ */
+export async function writeCardDir(dir: string, card: object, write: (tmp: string) => Promise<void>): Promise<string> {
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
-  await writeSafetensors(join(tmp, "prompt.safetensors"), [{ name: PROMPT_TENSOR, shape: [parsed.length, parsed.hidden], data: embeds }], {
-    metadata: { kick: "soft-prompt", id: parsed.id, model_hash: parsed.modelHash },
-  });
-  await writeFile(join(tmp, "card.json"), JSON.stringify(parsed, null, 1) + "\n");
+  await write(tmp);
+  await writeFile(join(tmp, "card.json"), JSON.stringify(card, null, 1) + "\n");
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);
   return dir;
