@@ -56,4 +56,9 @@ fi
 
 log "npm install"
 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error
+# The site build calibrates the playground's 4-bit model on kick's corpus, which is built, not committed.
+if [ ! -f data/corpus/train-000.txt ] || [ ! -d data/tokens ]; then
+  log "building data/ (npm run data, about 1.5 min)"
+  npm run data --silent
+fi
 log "done"

@@ -45,8 +45,16 @@ export interface ExportOptions {
    * quantization step produced it. Absent (or returning undefined): the stand-in `quantizeRtn4` is used.
    */
   packed?: (name: string) => Packed4Weight | undefined;
-  /** quantize an untied LM head too (default true); the input embedding always stays f32 (a Gather) */
+  /** quantize an untied LM head too (default true) */
   quantizeLmHead?: boolean;
+  /**
+   * 4-bit only: store the token embedding as a packed 4-bit table too (default false: f32 Gather). The input side
+   * gathers packed rows and dequantizes them with standard ops (Cast, Floor, Sub, Mul); a tied LM head is then
+   * MatMulNBits on the same table, so it is stored once. Packed weight name "embed" (`packed("embed")` or RTN).
+   */
+  quantizeEmbedding?: boolean;
+  /** group size of the stand-in RTN for the embedding (default: groupSize) */
+  embeddingGroupSize?: number;
 }
 
 export interface ExportResult {
@@ -229,7 +237,43 @@ export async function exportOnnx(spec: ModelSpec, weight: (name: string) => Prom
   const byHead = g.i64([0, nH, -1, 0]);
   const byKv = g.i64([0, KV, -1, 0]);
 
-  let x = g.node("Gather", [g.tensor("embed", F32, [V, H], await weight("embed")), "input_ids"], { axis: 0 });
+  // The token embedding: an f32 table, or (quantizeEmbedding) a packed 4-bit one whose gathered rows are unpacked
+  // with standard ops: byte b → low nibble b − 16·floor(b/16), high nibble floor(b/16); (level − zero)·scale in f32,
+  // exactly as dequantize4 computes it.
+  let embedPacked: Packed4Weight | null = null;
+  let x: string;
+  if (bits === 4 && opts.quantizeEmbedding) {
+    const w = await weight("embed");
+    const p = opts.packed?.("embed") ?? quantizeRtn4(w, V, H, opts.embeddingGroupSize ?? groupSize);
+    if (p.N !== V || p.K !== H) throw new OnnxExportError(`ONNX export: packed weight "embed" is [${p.N}, ${p.K}], the model needs [${V}, ${H}]`);
+    checkPacked4(p, 'packed weight "embed"');
+    embedPacked = p;
+    packedOut.set("embed", p);
+    const blocks = Math.ceil(H / p.groupSize);
+    const zb = Math.ceil(blocks / 2);
+    g.tensor("embed.q4", U8, [V, blocks, p.groupSize / 2], p.q);
+    g.tensor("embed.scales", F32, [V * blocks], p.scales);
+    g.tensor("embed.zero_points", U8, [p.zeroPoints.length], p.zeroPoints);
+    g.packedBytes += packed4Bytes(p);
+    const sixteen = g.f32([16], true);
+    const nibbles = (bytesU8: string) => {
+      const b = g.node("Cast", [bytesU8], { to: F32 });
+      const hi = g.node("Floor", [g.node("Div", [b, sixteen])]);
+      const lo = g.node("Sub", [b, g.node("Mul", [hi, sixteen])]);
+      const last = g.i64([-1]);
+      return g.node("Concat", [g.node("Unsqueeze", [lo, last]), g.node("Unsqueeze", [hi, last])], { axis: -1 }); // [..., n, 2]
+    };
+    const levels = g.node("Reshape", [nibbles(g.node("Gather", ["embed.q4", "input_ids"], { axis: 0 })), g.i64([0, 0, blocks, p.groupSize])]); // [B, S, blocks, G]
+    const zpRows = g.node("Reshape", ["embed.zero_points", g.i64([V, zb])]);
+    const zeros = g.node("Reshape", [nibbles(g.node("Gather", [zpRows, "input_ids"], { axis: 0 })), g.i64([0, 0, 2 * zb])]); // [B, S, 2·zb]
+    const zero = g.node("Unsqueeze", [g.node("Slice", [zeros, g.i64([0]), g.i64([blocks]), g.i64([2])]), g.i64([-1])]); // [B, S, blocks, 1]
+    const scRows = g.node("Reshape", ["embed.scales", g.i64([V, blocks])]);
+    const sc = g.node("Unsqueeze", [g.node("Gather", [scRows, "input_ids"], { axis: 0 }), g.i64([-1])]); // [B, S, blocks, 1]
+    const deq = g.node("Reshape", [g.node("Mul", [g.node("Sub", [levels, zero]), sc]), g.i64([0, 0, blocks * p.groupSize])]);
+    x = blocks * p.groupSize === H ? deq : g.node("Slice", [deq, g.i64([0]), g.i64([H]), g.i64([2])]);
+  } else {
+    x = g.node("Gather", [g.tensor("embed", F32, [V, H], await weight("embed")), "input_ids"], { axis: 0 });
+  }
   for (let l = 0; l < L; l++) {
     const a = await rms(x, `layers.${l}.attn_norm`);
     const q = rope(heads(await linear(a, l, "q", nH * D, H), nH)); // [B, nH, S, D]
@@ -253,7 +297,12 @@ export async function exportOnnx(spec: ModelSpec, weight: (name: string) => Prom
     x = g.node("Add", [x, await linear(act, l, "down", H, spec.intermediateSize)]);
   }
   x = await rms(x, "final_norm");
-  if (spec.tiedEmbeddings) {
+  if (spec.tiedEmbeddings && embedPacked) {
+    // the tied LM head on the packed embedding table (the same initializers)
+    const p = embedPacked;
+    const lg = g.node("MatMulNBits", [x, "embed.q4", "embed.scales", "embed.zero_points"], { K: p.K, N: p.N, bits: 4, block_size: p.groupSize }, { domain: "com.microsoft" });
+    g.node("Identity", [lg], {}, { out: "logits" });
+  } else if (spec.tiedEmbeddings) {
     // logits = x · embedᵀ through Gemm(transB) on [B·S, H], so the tied table is stored once
     const flat = g.node("Reshape", [x, g.i64([-1, H])]);
     const lg = g.node("Gemm", [flat, "embed"], { transB: 1 });
@@ -292,6 +341,7 @@ export async function exportOnnx(spec: ModelSpec, weight: (name: string) => Prom
       { key: "kick.architecture", value: spec.architecture },
       { key: "kick.bits", value: String(bits) },
       { key: "kick.group_size", value: bits === 4 ? String(groupSize) : "" },
+      { key: "kick.embedding", value: embedPacked ? `4-bit group ${embedPacked.groupSize}` : "f32" },
       { key: "kick.spec", value: JSON.stringify(spec) },
     ],
     graph: { name: `kick_${spec.family}_decoder`, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs },

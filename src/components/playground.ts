@@ -15,6 +15,8 @@ export interface PlaygroundManifest {
   tokenizerConfig: Record<string, unknown>;
   promptTemplate: string;
   variants: { id: string; file: string; label: string; bits: number; groupSize: number | null; bytes: number }[];
+  /** how the 4-bit variant was made (spec id of kick's quantizer, embedding treatment) */
+  quantization: { id: string; embedding: string };
   questions: { id: string; task: string; question: string; prompt: string; answer: string; promptTokens: number }[];
 }
 
@@ -98,7 +100,11 @@ export function playground(opts: PlaygroundOptions): HTMLElement {
       },
     });
     const newIds = result.steps.map((s) => s.id);
-    col.answer.textContent = tokenizer.decode(newIds, { skip_special_tokens: true }) || "(empty)";
+    // The models keep writing past the answer ("\nQ: …", as in their training text): the answer is the first line;
+    // every generated token is still shown below with its probability.
+    const full = tokenizer.decode(newIds, { skip_special_tokens: true });
+    col.answer.textContent = full.split("\n")[0].trim() || "(empty)";
+    col.answer.title = full;
     col.box.dataset.tokens = newIds.join(",");
     col.box.dataset.tokensPerSecond = result.tokensPerSecond.toFixed(2);
     col.timing.textContent =

@@ -1,6 +1,6 @@
-// The dense playground model as an ONNX decoder (f32), exported at build time.
-import { exportOnnxFromDir } from "../../loaders/onnx/export.js";
-import { PLAYGROUND_MODEL_DIR, PLAYGROUND_VARIANTS } from "./playground-model.js";
+// The dense playground model (kick-s) as an ONNX decoder (f32), exported at build time.
+import { playgroundArtifacts } from "../../loaders/onnx/playground.js";
+import { PLAYGROUND_CACHE, PLAYGROUND_MODEL_DIR, PLAYGROUND_RECIPE } from "./playground-model.js";
 
-const { bytes } = await exportOnnxFromDir(PLAYGROUND_MODEL_DIR, PLAYGROUND_VARIANTS[0].options);
-process.stdout.write(bytes);
+const { dense } = await playgroundArtifacts(PLAYGROUND_MODEL_DIR, PLAYGROUND_RECIPE, PLAYGROUND_CACHE, (m) => console.error(`[playground] ${m}`));
+process.stdout.write(dense);

@@ -5,17 +5,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parameterCount } from "../../loaders/model/config.js";
 import { openModel } from "../../loaders/model/load.js";
-import { exportOnnxFromDir } from "../../loaders/onnx/export.js";
-import { PLAYGROUND_MAX_NEW_TOKENS, PLAYGROUND_MODEL_DIR, PLAYGROUND_MODEL_LABEL, PLAYGROUND_VARIANTS } from "./playground-model.js";
+import { playgroundArtifacts } from "../../loaders/onnx/playground.js";
+import { PLAYGROUND_CACHE, PLAYGROUND_MAX_NEW_TOKENS, PLAYGROUND_MODEL_DIR, PLAYGROUND_MODEL_LABEL, PLAYGROUND_RECIPE, PLAYGROUND_VARIANTS } from "./playground-model.js";
 
 const { spec, tokenizer, weights } = await openModel(PLAYGROUND_MODEL_DIR);
 await weights.close();
 if (!tokenizer) throw new Error(`${PLAYGROUND_MODEL_DIR}: no tokenizer.json`);
-const variants = [];
-for (const v of PLAYGROUND_VARIANTS) {
-  const { bytes } = await exportOnnxFromDir(PLAYGROUND_MODEL_DIR, v.options);
-  variants.push({ id: v.id, file: v.file, label: v.label, bits: v.options.bits ?? 32, groupSize: v.options.groupSize ?? null, bytes: bytes.byteLength });
-}
+const art = await playgroundArtifacts(PLAYGROUND_MODEL_DIR, PLAYGROUND_RECIPE, PLAYGROUND_CACHE, (m) => console.error(`[playground] ${m}`));
+const variants = PLAYGROUND_VARIANTS.map((v) => ({ ...v, bytes: (v.bits === 4 ? art.q4 : art.dense).byteLength }));
 const tasks = fileURLToPath(new URL("../../data/tasks/factoid_qa.jsonl", import.meta.url));
 const questions = readFileSync(tasks, "utf8")
   .split("\n")
@@ -34,6 +31,7 @@ const manifest = {
   eosTokenIds: tokenizer.eosTokenIds,
   tokenizerConfig: JSON.parse(readFileSync(join(PLAYGROUND_MODEL_DIR, "tokenizer_config.json"), "utf8")),
   promptTemplate: "Q: {question}\nA:",
+  quantization: { ...art.q4Info, recipe: PLAYGROUND_RECIPE },
   variants,
   questions,
 };

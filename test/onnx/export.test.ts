@@ -38,7 +38,7 @@ afterEach((ctx) => {
 /** The weights kick's forward must run to match the 4-bit file: every packed linear dequantized. */
 function dequantizedWeights(weights: WeightMap, packed: Map<string, Packed4Weight>): WeightMap {
   const out = new Map(weights);
-  for (const [name, p] of packed) out.set(name === "lm_head" ? "lm_head" : `${name}.weight`, dequantize4(p));
+  for (const [name, p] of packed) out.set(name === "lm_head" || name === "embed" ? name : `${name}.weight`, dequantize4(p));
   return out;
 }
 
@@ -112,6 +112,28 @@ describe("4-bit MatMulNBits export vs kick's forward on the dequantized weights"
       for (const p of ids) {
         const got = await ort.forward({ ids: [p] });
         expect(maxAbsDiff(got.data, (await deq.forward({ ids: [p] })).data)).toBeLessThan(TOL_Q4);
+        expect(await greedyGenerate(ort, p, { maxNewTokens: 8 })).toEqual(await greedyGenerate(deq, p, { maxNewTokens: 8 }));
+      }
+      await ort.release();
+    });
+  }
+
+  for (const [name, group] of [
+    ["qwen2", 16],
+    ["llama", 32],
+  ] as const) {
+    it(`${name}: a packed 4-bit embedding (quantizeEmbedding, group ${group}; ${name === "qwen2" ? "tied: the LM head is MatMulNBits on the same table" : "untied head quantized too"})`, async () => {
+      const dir = modelDir(name);
+      const { bytes, spec, packed } = await exportOnnxFromDir(dir, { bits: 4, groupSize: 32, quantizeEmbedding: true, embeddingGroupSize: group });
+      expect(packed.get("embed")?.groupSize).toBe(group);
+      expect(packed.size).toBe(spec.numLayers * 7 + 1 + (spec.tiedEmbeddings ? 0 : 1));
+      const plain = await exportOnnxFromDir(dir, { bits: 4, groupSize: 32 });
+      expect(bytes.byteLength).toBeLessThan(plain.bytes.byteLength);
+      const ort = await OnnxCausalLM.create(bytes, spec);
+      const { model: ref } = await loadReferenceModel(dir);
+      const deq = new ReferenceModel(spec, dequantizedWeights(ref.weights, packed));
+      for (const p of readReference(name).prompts.map((x) => x.ids)) {
+        expect(maxAbsDiff((await ort.forward({ ids: [p] })).data, (await deq.forward({ ids: [p] })).data)).toBeLessThan(TOL_Q4);
         expect(await greedyGenerate(ort, p, { maxNewTokens: 8 })).toEqual(await greedyGenerate(deq, p, { maxNewTokens: 8 }));
       }
       await ort.release();
