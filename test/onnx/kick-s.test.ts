@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { greedyGenerate } from "../../loaders/model/generate.js";
+import { GpuCausalLM } from "../../loaders/model/gpu-forward.js";
 import { loadReferenceModel } from "../../loaders/model/load.js";
 import { ReferenceModel } from "../../loaders/model/reference-forward.js";
 import { ModelTokenizer } from "../../loaders/model/tokenizer.js";
@@ -71,6 +72,23 @@ async function crossCheck(bytes: Uint8Array, model: ReferenceModel, what: string
 describe("kick-s: onnxruntime-web vs kick's forward", () => {
   it("dense f32 export: logits at every position, greedy with KV cache", async () => {
     await crossCheck(art.dense, ref, "kick-s dense");
+  });
+
+  it("dense f32 export vs kick's WebGPU forward (lavapipe here): logits at every position", async () => {
+    const gpu = await GpuCausalLM.open(PLAYGROUND_MODEL_DIR);
+    const ort = await OnnxCausalLM.create(art.dense, ref.spec);
+    try {
+      let worst = 0;
+      for (const ids of prompts) {
+        const { diff, scale } = compare((await ort.forward({ ids: [ids] })).data, (await gpu.forward({ ids: [ids] })).data);
+        expect(diff, `kick-s dense vs WebGPU: max |logit diff| ${diff} (max |logit| ${scale})`).toBeLessThanOrEqual(TOL);
+        worst = Math.max(worst, diff);
+      }
+      console.log(`kick-s dense: ORT (wasm) vs kick's WebGPU forward, max |logit diff| ${worst.toExponential(2)} (bound ${TOL})`);
+    } finally {
+      await ort.release();
+      await gpu.dispose();
+    }
   });
 
   it("the playground's 4-bit file (kick GPTQ w4 g128 + 4-bit tied embedding): vs the weights dequantized from the file", async () => {
