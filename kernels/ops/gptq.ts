@@ -9,19 +9,8 @@ import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { expectBindable, expectDtype, grid1d, params } from "./common.js";
 import { gemmUpdate, hessianInverseFactor, view } from "./linalg.js";
-import { checkSolveBlock, kthSmallest, obsScoreWgsl, obsSolveWgsl, SOLVE_ROWS } from "./prune.js";
+import { checkSolveBlock, kthSmallest, obsScoreWgsl, obsSolveWgsl, SOLVE_ROWS, zeroDeadColumns } from "./prune.js";
 import { checkQuantOptions, findParams, type QuantOptions, type Quantized } from "./quant.js";
-
-const deadWgsl = `
-struct P { rows: u32, cols: u32 };
-@group(0) @binding(0) var<storage, read_write> W: array<f32>;
-@group(0) @binding(1) var<storage, read> H: array<f32>;
-@group(0) @binding(2) var<uniform> p: P;
-@compute @workgroup_size(16, 16)
-fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  if (g.y >= p.rows || g.x >= p.cols) { return; }
-  if (H[g.x * p.cols + g.x] == 0.0) { W[g.y * p.cols + g.x] = 0.0; }
-}`;
 
 const diagWgsl = `
 struct P { n: u32 };
@@ -103,7 +92,7 @@ export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: Gpt
   const PR = ctx.zeros([ng, rows, 2]);
   // per-row params on the original W, before dead columns are zeroed (fasterquant / fasterprune order)
   if (G === -1) findParams(ctx, W, PR, { rows, cols, c0: 0, G: cols, ngroups: 1, slot0: 0, bits, sym });
-  ctx.dispatch({ pipeline: ctx.pipeline("gptq:dead", () => deadWgsl), bindings: [W, H], uniforms: params([rows, cols]), workgroups: [Math.ceil(cols / 16), Math.ceil(rows / 16)] });
+  zeroDeadColumns(ctx, W, H, rows, cols);
   if (G !== -1 && o.staticGroups) findParams(ctx, W, PR, { rows, cols, c0: 0, G, ngroups: ng, slot0: 0, bits, sym });
 
   let perm: Int32Array | undefined;

@@ -255,6 +255,11 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   if (H[g.x * p.cols + g.x] == 0.0) { W[g.y * p.cols + g.x] = 0.0; }
 }`;
 
+/** W[:, j] = 0 where H[j, j] = 0 (an input that never fired), as SparseGPT and GPTQ do before the solve. */
+export function zeroDeadColumns(ctx: GpuContext, W: Tensor, H: Tensor, rows: number, cols: number): void {
+  ctx.dispatch({ pipeline: ctx.pipeline("prune:dead", () => deadWgsl), bindings: [W, H], uniforms: params([rows, cols]), workgroups: [Math.ceil(cols / 16), Math.ceil(rows / 16)] });
+}
+
 /** T[r, j] = W[r, i1+j]² / Hinv[i1+j, i1+j]² for the block (SparseGPT's adaptive-mask score). */
 export const obsScoreWgsl = `
 struct P { rows: u32, cols: u32, i1: u32, bw: u32 };
@@ -396,7 +401,7 @@ export async function sparsegptPrune(ctx: GpuContext, W: Tensor, H: Tensor, o: S
     checkNM(op, cols, o.nm);
     if (B % o.nm.m) fail(op, `blockSize ${B} is not a multiple of M=${o.nm.m}`, "use a block size divisible by M");
   } else checkSparsity(op, o.sparsity);
-  ctx.dispatch({ pipeline: ctx.pipeline("prune:dead", () => deadWgsl), bindings: [W, H], uniforms: params([rows, cols]), workgroups: [Math.ceil(cols / 16), Math.ceil(rows / 16)] });
+  zeroDeadColumns(ctx, W, H, rows, cols);
   const { hinv, damping, deadColumns } = await hessianInverseFactor(ctx, H, o.damping ?? 0.01, o.layer ?? "layer");
   const T = ctx.empty([rows * B]), E = ctx.empty([rows, B]);
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");

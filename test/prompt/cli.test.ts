@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { captureCli as capture } from "../sweep/capture-cli.js";
 import { main, summary } from "../../loaders/cli/prompt.js";
 import { readModelSpec } from "../../loaders/model/config.js";
 import { loraParameters, softPromptParameters } from "../../loaders/prompt/cost.js";
@@ -13,17 +14,6 @@ const tmp = mkdtempSync(join(tmpdir(), "kick-prompt-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await run(), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe("kick prompt", () => {
   it("--help exits 0", async () => {

@@ -6,6 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { captureCli as capture } from "../sweep/capture-cli.js";
 import { main as evalMain } from "../../loaders/cli/eval.js";
 import { main as promptMain } from "../../loaders/cli/prompt.js";
 import { main as sweepMain } from "../../loaders/cli/sweep.js";
@@ -28,17 +29,6 @@ const prompts = join(tmp, "prompts");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await run(), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 function card(id: string, P: number, h: number, vocab: number, tok: string | null = null): SoftPromptCard {
   return {

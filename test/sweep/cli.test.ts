@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { captureCli as capture } from "./capture-cli.js";
 import { main as evalMain } from "../../loaders/cli/eval.js";
 import { main as mergeMain } from "../../loaders/cli/merge.js";
 import { main as sweepMain } from "../../loaders/cli/sweep.js";
@@ -13,18 +14,6 @@ import { ResultsStore } from "../../loaders/sweep/store.js";
 const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 const LLAMA = join(FIXTURES, "models/llama");
 
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await run(), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 
