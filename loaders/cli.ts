@@ -6,6 +6,7 @@ import { runGpuJob } from "../kernels/node/child.js";
 import { UsageError } from "./cli/args.js";
 import { GENERATE_HELP, parseGenerate, runGenerate } from "./cli/generate.js";
 import { PPL_HELP, parsePpl, runPpl } from "./cli/ppl.js";
+import { isMain } from "./util/is-main.js";
 
 /**
  * Commands in modules of their own (`loaders/cli/<name>.ts` exporting `summary` and `main(argv)`),
@@ -81,6 +82,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isMain(import.meta.url, "loaders/cli.ts")) {
   process.exitCode = await main(process.argv.slice(2));
 }

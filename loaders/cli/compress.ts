@@ -2,7 +2,6 @@
 // checkpoint layer by layer on the GPU and save it (exact zeros) with a per-layer report.
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createContext } from "../../kernels/index.js";
 import { loadReferenceModel } from "../model/load.js";
 import { saveModel, type SaveDtype } from "../model/save.js";
@@ -14,6 +13,7 @@ import { intOption, modelOption, numOption, parse, UsageError } from "./args.js"
 import { awqCompress, checkAwqModel, type AwqLinearReport } from "../compress/awq-driver.js";
 import { awqCalibrationSamples } from "../compress/awq-method.js";
 import { awqSpecId, parseAwqSpec } from "../compress/awq-spec.js";
+import { isMain } from "../util/is-main.js";
 
 export const summary = "prune / quantize a model (magnitude, Wanda, SparseGPT, N:M, OWL; RTN, GPTQ, sparse+quantized) on the GPU";
 
@@ -208,6 +208,6 @@ export function writePacked(out: string, packed: Map<string, PackedQuantWeight>)
   return { bitsPerWeight, bytes: buf.byteLength };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isMain(import.meta.url, "loaders/cli/compress.ts")) {
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,7 +1,6 @@
 // kick eval --model DIR --task TASK [options]: one evaluation, printed as a table (or JSON), optionally
 // stored as a run. Standalone meanwhile: npx tsx loaders/cli/eval.ts --model DIR --task mcq
 import { basename, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { hardPromptPrefix, parseTaskSpec, TASK_NAMES, taskSpecId } from "../evaluate/task-spec.js";
 import { parseCompression } from "../sweep/compression.js";
 import { BACKENDS, type Backend, checkModelDir, loadModel, modelWeightsHash } from "../sweep/models.js";
@@ -10,6 +9,7 @@ import { checkSoftPrompt, expandPromptAlias, isSoft, minTextTokens } from "../pr
 import { codeVersion } from "../sweep/provenance.js";
 import { executeRun } from "../sweep/runner.js";
 import { parseCommand } from "./args.js";
+import { isMain } from "../util/is-main.js";
 
 export const summary = "evaluate one model on one task (LLM-KICK scoring), print the metrics, optionally store the run";
 
@@ -161,6 +161,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url, "loaders/cli/eval.ts")) {
   process.exitCode = await main(process.argv.slice(2));
 }

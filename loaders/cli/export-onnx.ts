@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { ModelFormatError } from "../model/errors.js";
 import { OnnxExportError, SUPPORTED_EXPORT_ARCHITECTURES, exportOnnxFromDir } from "../onnx/export.js";
 import { intOption, modelOption, parse, UsageError } from "./args.js";
+import { isMain } from "../util/is-main.js";
 
 export const summary = "export a Llama/Mistral/Qwen2 checkpoint as an ONNX decoder with KV cache (f32, or 4-bit MatMulNBits)";
 
@@ -71,6 +72,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+if (isMain(import.meta.url, "loaders/cli/export-onnx.ts")) {
   main(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -1,9 +1,8 @@
 // kick merge --out DIR SRC...: combines shard stores into one (a run stored twice must agree).
 // Standalone meanwhile: npx tsx loaders/cli/merge.ts --out DIR SRC...
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ResultsStore } from "../sweep/store.js";
 import { parseCommand } from "./args.js";
+import { isMain } from "../util/is-main.js";
 
 export const summary = "combine shard results stores into one and export its Parquet tables";
 
@@ -48,6 +47,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url, "loaders/cli/merge.ts")) {
   process.exitCode = await main(process.argv.slice(2));
 }

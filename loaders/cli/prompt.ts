@@ -3,7 +3,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { readModelSpec } from "../model/config.js";
 import { ModelTokenizer } from "../model/tokenizer.js";
 import { PROMPT_ID, SoftPromptError, tokenizerHash } from "../prompt/prompt-file.js";
@@ -11,6 +10,7 @@ import { trainSoftPrompt, type PromptInit } from "../prompt/train.js";
 import { LORA_TARGETS, type LoraTargetName } from "../train/lora.js";
 import { trainLora } from "../train/lora-train.js";
 import { intOption, modelOption, numOption, parse, UsageError } from "./args.js";
+import { isMain } from "../util/is-main.js";
 
 export const summary = "learn a soft prompt (Compress-Then-Prompt) on a frozen, possibly compressed model";
 
@@ -185,6 +185,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url, "loaders/cli/prompt.ts")) {
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -6,6 +6,7 @@ import { loadPlan, parseShard, shardRuns, describeRun } from "../sweep/plan.js";
 import { runSweep } from "../sweep/runner.js";
 import { ResultsStore } from "../sweep/store.js";
 import { parseCommand } from "./args.js";
+import { isMain } from "../util/is-main.js";
 
 export const summary = "run a sweep plan (models × compression × tasks × seeds) into a results store; resumable, shardable";
 
@@ -76,6 +77,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url, "loaders/cli/sweep.ts")) {
   process.exitCode = await main(process.argv.slice(2));
 }

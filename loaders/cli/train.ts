@@ -1,12 +1,11 @@
 // kick train --plan FILE [--resume]: trains a Llama from a plan on the GPU (docs/train.md).
 // Standalone meanwhile: npx tsx loaders/cli/train.ts --plan FILE ...
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { PlanError, readPlan, type TrainPlan } from "../train/plan.js";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TrainDivergedError, train, writeLog } from "../train/trainer.js";
 import { parseCommand } from "./args.js";
+import { isMain } from "../util/is-main.js";
 
 export const summary = "train a Llama from a plan (data/plans/*.json) on the GPU; checkpointed and resumable";
 
@@ -97,6 +96,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url, "loaders/cli/train.ts")) {
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -223,8 +223,27 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** The runs of one shard: every count-th run of the plan's run-id order, starting at index. Disjoint, covering, stable. */
-export const shardRuns = (runs: readonly PlannedRun[], shard: Shard): PlannedRun[] => runs.filter((_, i) => i % shard.count === shard.index);
+/**
+ * The runs of one shard. Runs that share a model, compression and seed stay together, so each shard compresses
+ * a model once per spec instead of every shard redoing it; the groups (largest first, ties by key) go to the
+ * shard with the fewest runs so far. Disjoint, covering, and a function of the plan alone.
+ */
+export function shardRuns(runs: readonly PlannedRun[], shard: Shard): PlannedRun[] {
+  const groups = new Map<string, PlannedRun[]>();
+  for (const r of runs) {
+    const key = `${r.model.dir}\n${r.backend}\n${compressionJson(r.compression)}\n${r.seed}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const load = new Array<number>(shard.count).fill(0);
+  const mine = new Set<PlannedRun>();
+  const ordered = [...groups.entries()].sort(([ka, a], [kb, b]) => b.length - a.length || (ka < kb ? -1 : ka > kb ? 1 : 0));
+  for (const [, group] of ordered) {
+    const target = load.indexOf(Math.min(...load));
+    load[target] += group.length;
+    if (target === shard.index) for (const r of group) mine.add(r);
+  }
+  return runs.filter((r) => mine.has(r));
+}
 
 /** One line describing a run, for progress and logs. */
 export const describeRun = (r: PlannedRun): string =>

@@ -7,6 +7,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 entry=${1:?usage: bundle.sh ENTRY.ts NAME}; name=${2:?usage: bundle.sh ENTRY.ts NAME}
 cd "$root"
+entry=$(realpath --relative-to=. "$entry") # the name the modules' isMain guards compare with (loaders/util/is-main.ts)
 if [ ! -f .gpu-kit/activate.sh ] || [ ! -f .gpu-kit/webgpu.tar.xz ]; then
   kit=$(ls "$root"/../shared/tools/gpu-host-kit.sh 2>/dev/null || true)
   [ -n "$kit" ] || { echo "gpu-host-kit.sh not found (expected ../shared/tools/)" >&2; exit 1; }
@@ -15,7 +16,7 @@ fi
 # DuckDB is native and does not travel: jobs that would write Parquet get a stub that says so.
 npx esbuild "$entry" --bundle --platform=node --format=esm --target=node20 --external:webgpu \
   --alias:@duckdb/node-api=./scripts/gpu-host/duckdb-stub.ts \
-  --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" \
+  --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url); globalThis.__KICK_BUNDLE_ENTRY = '$entry';" \
   --outfile=".gpu-kit/$name.mjs" --log-level=warning
 du -sh .gpu-kit | awk '{print "[bundle] .gpu-kit is " $1}' >&2
 echo ".gpu-kit/$name.mjs"

@@ -1,81 +1,88 @@
 #!/usr/bin/env bash
 # Compress-Then-Prompt experiments (issue 11, docs/prompt.md) on a GPU host: compress each model of the
-# family, learn a recovery prompt per checkpoint (plus dataset-transfer prompts and the LoRA cost baseline),
-# then run data/plans/sweep-ctp.json. Detached like train-family.sh, so the work outlives a device command.
-#   here:  bash scripts/gpu-host/bundle.sh loaders/cli.ts kick     (one bundle: compress, prompt, sweep)
-#          tar -cJf .gpu-kit/ctp-data.tar.xz data/models/kick-{s,m,l} data/corpus/train-000.txt data/corpus/heldout.jsonl data/tasks
-#   host:  bash scripts/gpu-host/ctp.sh start [MODELS]   (carry [".gpu-kit"]; default: kick-s kick-m kick-l)
-#          bash scripts/gpu-host/ctp.sh wait SECS        (progress; returns early when all is done)
-#          bash scripts/gpu-host/ctp.sh pack             (prompts, LoRA cards, results store as 15 MiB tar pieces in $OUT)
-# Env: STEPS (prompt/LoRA steps, default 2000; Paper B: 30000), LENGTH (soft tokens, 100), LORA_RANK (32).
+# family to the six levels of data/plans/ctp-levels.json (the options below are those specs), learn a recovery
+# prompt per checkpoint on corpus text, dataset-transfer prompts and the LoRA cost baseline at 4-bit + 50%, then
+# run the plans data/plans/ctp-*.json (scripts/gpu-host/sweeps.sh, into data/results/store; the sweeps compress
+# on the fly with the same specs). Detached, so the work outlives a device command.
+#   here:  bash scripts/gpu-host/sweep-kit.sh; the pieces that scripts/gpu-host/unpack.sh lists
+#   host:  bash scripts/gpu-host/ctp.sh start [MODELS]   (default: kick-s kick-m kick-l)
+#          bash scripts/gpu-host/ctp.sh wait SECS        (progress; returns early when every pipeline is done)
+#          bash scripts/gpu-host/ctp.sh pack             (prompts, LoRA cards, checkpoint specs, logs → $OUT)
+# Env: STEPS (prompt/LoRA steps, default 1000; Paper B: 30000), BATCH (windows per step, 4), LENGTH (soft
+# tokens, 100), LORA_RANK (32), SHARDS (processes for the transfer and dataset plans, 2; one per recovery plan).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/gpu-host/unpack.sh
 cmd=${1:?usage: ctp.sh start [MODELS] | wait SECS | pack}
-STEPS=${STEPS:-2000}; LENGTH=${LENGTH:-100}; LORA_RANK=${LORA_RANK:-32}
+STEPS=${STEPS:-1000}; BATCH=${BATCH:-4}; LENGTH=${LENGTH:-100}; LORA_RANK=${LORA_RANK:-32}; SHARDS=${SHARDS:-2}
 levels=(sgpt50 sgpt62 sgpt75 gptq4 gptq3 4b50)
-sources=(austen brown sotu web-bible)
-kick() { node .gpu-kit/kick.mjs "$@"; }
-compress_args() { # level -> kick compress options (Paper B: C4-like calibration, 128 samples, group -1)
+sources=(facts sotu brown wordnet)   # kinds of training text (data/corpus/docs.jsonl)
+compress_args() { # level -> kick compress options = data/plans/ctp-levels.json (128 × 512 calibration tokens: the family's context)
   case "$1" in
     sgpt50) echo "--method sparsegpt --sparsity 0.5" ;;
     sgpt62) echo "--method sparsegpt --sparsity 0.625" ;;
     sgpt75) echo "--method sparsegpt --sparsity 0.75" ;;
-    gptq4)  echo "--method gptq --bits 4 --group -1 --act-order --true-sequential" ;;
-    gptq3)  echo "--method gptq --bits 3 --group -1 --act-order --true-sequential" ;;
-    4b50)   echo "--method sparsegpt --sparsity 0.5 --bits 4 --group -1" ;;
+    gptq4)  echo "--method gptq --bits 4 --group=-1 --act-order --true-sequential" ;;
+    gptq3)  echo "--method gptq --bits 3 --group=-1 --act-order --true-sequential" ;;
+    4b50)   echo "--method sparsegpt --sparsity 0.5 --bits 4 --group=-1" ;;
   esac
 }
-pipeline() { # one model of the family, start to finish; log in /tmp/ctp-$m.log
-  local m=$1 ck
+source_docs() { # "all": held-out documents less the perplexity task's (prompts are neither trained nor selected on the
+  # text that task scores); a kind: the training documents of that kind in shard 0 (dataset transfer)
+  [ -f "/tmp/ctp-src-$1.jsonl" ] || node -e '
+    const fs = require("fs"); const [src, out] = process.argv.slice(1);
+    const used = new Set(fs.readFileSync("data/tasks/perplexity.jsonl", "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).doc_id));
+    const rows = (f) => fs.readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const train = fs.readFileSync("data/corpus/train-000.txt", "utf8").split("<|endoftext|>");
+    const kinds = rows("data/corpus/docs.jsonl").filter((d) => d.shard === 0).map((d) => d.kind);
+    if (kinds.length !== train.length) throw new Error(`docs.jsonl lists ${kinds.length} shard-0 documents, train-000.txt has ${train.length}`);
+    const docs = src === "all" ? rows("data/corpus/heldout.jsonl").filter((d) => !used.has(d.id)) : train.filter((_, i) => kinds[i] === src).map((text) => ({ text }));
+    if (!docs.length) throw new Error(`no documents for ${src}`);
+    fs.writeFileSync(out + process.pid, docs.map((d) => JSON.stringify({ text: d.text })).join("\n")); fs.renameSync(out + process.pid, out);' "$1" "/tmp/ctp-src-$1.jsonl"
+}
+pipeline() { # one model of the family, start to finish; two chains of prompt training run side by side
+  local m=$1 ck s
   for l in "${levels[@]}"; do
-    [ -d "data/models/$m-$l" ] || kick compress --model "data/models/$m" $(compress_args "$l") --out "data/models/$m-$l"
+    [ -d "data/models/$m-$l" ] || kick compress --model "data/models/$m" $(compress_args "$l") --seq-len 512 --dtype float32 --out "data/models/$m-$l"
   done
-  # held-out documents of one source, without the perplexity task's documents (dataset transfer)
-  for s in "${sources[@]}"; do
-    [ -f "/tmp/ctp-src-$s.jsonl" ] || node -e '
-      const fs = require("fs"); const [src, out] = process.argv.slice(1);
-      const used = new Set(fs.readFileSync("data/tasks/perplexity.jsonl", "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).doc_id));
-      const docs = fs.readFileSync("data/corpus/heldout.jsonl", "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((d) => d.source === src && !used.has(d.id));
-      fs.writeFileSync(out, docs.map((d) => JSON.stringify({ text: d.text })).join("\n"));' "$s" "/tmp/ctp-src-$s.jsonl"
-  done
-  local common=(--data data/corpus/train-000.txt --valid data/corpus/heldout.jsonl --out data/prompts --steps "$STEPS" --batch 2 --seq-len $((512 - LENGTH)) --eval-every 100)
-  for ck in "$m" "${levels[@]/#/$m-}"; do
-    [ -d "data/prompts/$ck-corpus" ] || kick prompt --model "data/models/$m" --compressed "data/models/$ck" "${common[@]}" --length "$LENGTH" --id "$ck-corpus" --run-dir "runs/prompt-$ck" $([ -d "runs/prompt-$ck/checkpoint" ] && echo --resume)
-  done
-  for ck in "$m-4b50" "$m-sgpt62"; do   # dataset transfer: one prompt per held-out source, on two levels
-    for s in "${sources[@]}"; do
-      [ -d "data/prompts/$ck-src-$s" ] || kick prompt --model "data/models/$m" --compressed "data/models/$ck" --data "/tmp/ctp-src-$s.jsonl" --out data/prompts \
-        --steps "$STEPS" --batch 2 --seq-len $((512 - LENGTH)) --length "$LENGTH" --id "$ck-src-$s"
+  source_docs all
+  local common=(--model "data/models/$m" --out data/prompts --steps "$STEPS" --batch "$BATCH" --seq-len $((512 - LENGTH)) --eval-every 100)
+  ( for ck in "$m-4b50" "$m" "${levels[@]/#/$m-}"; do   # recovery prompt per checkpoint (4b50 first: the headline)
+      [ -d "data/prompts/$ck-corpus" ] || kick prompt "${common[@]}" --compressed "data/models/$ck" --data data/corpus/train-000.txt \
+        --valid /tmp/ctp-src-all.jsonl --length "$LENGTH" --id "$ck-corpus"
+    done ) &
+  ( for s in "${sources[@]}"; do                         # dataset transfer: one prompt per held-out source
+      source_docs "$s"
+      [ -d "data/prompts/$m-4b50-src-$s" ] || kick prompt "${common[@]}" --compressed "data/models/$m-4b50" --data "/tmp/ctp-src-$s.jsonl" \
+        --length "$LENGTH" --id "$m-4b50-src-$s"
     done
-  done
-  # LoRA of comparable size (cost comparison): same data, schedule and validation windows
-  for ck in "$m-4b50" "$m-sgpt62"; do
-    [ -d "data/lora/$ck-lora$LORA_RANK" ] || kick prompt --model "data/models/$m" --compressed "data/models/$ck" "${common[@]/data\/prompts/data\/lora}" --lora "$LORA_RANK" --lora-alpha "$LORA_RANK" --id "$ck-lora$LORA_RANK"
-  done
+    # LoRA of comparable size (cost comparison): same data, schedule and validation windows
+    [ -d "data/lora/$m-4b50-lora$LORA_RANK" ] || kick prompt "${common[@]/data\/prompts/data\/lora}" --compressed "data/models/$m-4b50" \
+      --data data/corpus/train-000.txt --valid /tmp/ctp-src-all.jsonl --lora "$LORA_RANK" --lora-alpha "$LORA_RANK" --id "$m-4b50-lora$LORA_RANK" ) &
+  wait
 }
 case "$cmd" in
   start)
-    source .gpu-kit/activate.sh >/dev/null
-    [ -d data/tasks ] && [ -d data/models/kick-l ] || tar -xJf .gpu-kit/ctp-data.tar.xz
     models=("${@:2}"); [ ${#models[@]} -gt 0 ] || models=(kick-s kick-m kick-l)
     for m in "${models[@]}"; do
-      setsid nohup bash -c "$(declare -f kick compress_args pipeline); STEPS=$STEPS LENGTH=$LENGTH LORA_RANK=$LORA_RANK; levels=(${levels[*]}); sources=(${sources[*]}); pipeline $m && echo 'ctp pipeline done'" \
-        > "/tmp/ctp-$m.log" 2>&1 < /dev/null &
+      setsid nohup bash -c "source scripts/gpu-host/unpack.sh; $(declare -f compress_args source_docs pipeline); STEPS=$STEPS BATCH=$BATCH LENGTH=$LENGTH LORA_RANK=$LORA_RANK; \
+        levels=(${levels[*]}); sources=(${sources[*]}); pipeline $m && echo 'ctp pipeline done'" > "/tmp/ctp-$m.log" 2>&1 < /dev/null &
     done
-    # the sweep waits for every pipeline, then runs the plan (resumable: rerun start to continue)
-    setsid nohup bash -c "until [ \$(grep -l 'ctp pipeline done' /tmp/ctp-kick-*.log 2>/dev/null | wc -l) -ge ${#models[@]} ]; do sleep 30; done; \
-      node .gpu-kit/kick.mjs sweep --plan data/plans/sweep-ctp.json --store data/results/ctp-store && echo 'ctp sweep done'" > /tmp/ctp-sweep.log 2>&1 < /dev/null &
+    # the sweeps wait for every pipeline (resumable: run start again to continue)
+    setsid nohup bash -c "until [ \$(grep -l 'ctp pipeline done' /tmp/ctp-kick-*.log 2>/dev/null | wc -l) -ge ${#models[@]} ]; do sleep 20; done; \
+      bash scripts/gpu-host/sweeps.sh start 1 data/plans/ctp-recovery-*.json && bash scripts/gpu-host/sweeps.sh start $SHARDS data/plans/ctp-transfer.json data/plans/ctp-datasets.json" \
+      > /tmp/ctp-sweep.log 2>&1 < /dev/null &
     sleep 5; tail -n 2 /tmp/ctp-*.log ;;
   wait)
     end=$(( $(date +%s) + ${2:-60} ))
     while [ "$(date +%s)" -lt "$end" ]; do
-      grep -q "ctp sweep done\|kick sweep:" /tmp/ctp-sweep.log 2>/dev/null && break
+      [ "$(grep -l 'ctp pipeline done' /tmp/ctp-kick-*.log 2>/dev/null | wc -l)" -ge "$(ls /tmp/ctp-kick-*.log | wc -l)" ] && break
       sleep 20
     done
-    for f in /tmp/ctp-*.log; do echo "== $f"; tr '\r' '\n' < "$f" | grep -v '^\s*$' | tail -n 3; done ;;
+    for f in /tmp/ctp-*.log; do echo "== $f"; tr '\r' '\n' < "$f" | grep -v '^\s*$' | tail -n 3 | cut -c1-300; done ;;
   pack)
     out=${OUT:?OUT not set}
-    tar -cf - data/prompts data/lora data/results/ctp-store $(ls data/models/*/compression.json 2>/dev/null) /tmp/ctp-*.log 2>/dev/null | split -b 15M - "$out/ctp.tar."
+    tar -cf - data/prompts data/lora $(ls data/models/*/compression.json 2>/dev/null) /tmp/ctp-*.log 2>/dev/null | xz -1 | split -b 15M - "$out/ctp.tar.xz."
     ls -la "$out" ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

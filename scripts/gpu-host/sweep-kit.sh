@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p .gpu-duck
 npx esbuild loaders/cli.ts --bundle --platform=node --format=esm --target=node20 --external:webgpu --external:@duckdb/node-api \
-  --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" \
+  --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url); globalThis.__KICK_BUNDLE_ENTRY = 'loaders/cli.ts';" \
   --outfile=.gpu-duck/kick.mjs --log-level=warning
 tar -cJf .gpu-duck/duckdb-modules.tar.xz -C node_modules @duckdb/node-api @duckdb/node-bindings @duckdb/node-bindings-linux-x64
 du -sh .gpu-duck

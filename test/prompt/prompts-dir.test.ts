@@ -186,27 +186,39 @@ describe("kick sweep: prompts axis and prompts_dir", () => {
     expect(r.out.trim().split("\n").length).toBe(2);
   });
 
-  it("the Compress-Then-Prompt plan file is a valid plan", async () => {
-    const json = JSON.parse(readFileSync("data/plans/sweep-ctp.json", "utf8"));
-    expect(SweepPlanSchema.safeParse(json).success).toBe(true);
-    expect(json.prompts).toContain("paper-b");
-    // it expands over stand-in checkpoints (the llama fixture under every name) and the prompt folder
+  it("the Compress-Then-Prompt plan files are valid plans over ctp.sh's levels", async () => {
+    const levels = JSON.parse(readFileSync("data/plans/ctp-levels.json", "utf8"));
+    const plan = (name: string) => JSON.parse(readFileSync(`data/plans/ctp-${name}.json`, "utf8"));
+    for (const name of ["transfer", "datasets", "recovery-dense", ...Object.keys(levels).map((l) => `recovery-${l}`)])
+      expect(SweepPlanSchema.safeParse(plan(name)).success, name).toBe(true);
+    // each recovery plan is one level with its own prompt; ctp.sh's compress options name the same specs
+    for (const [level, spec] of Object.entries(levels)) {
+      expect(plan(`recovery-${level}`).compression).toEqual([spec]);
+      expect(plan(`recovery-${level}`).prompts).toEqual(["none", "paper-b", `soft:{model}-${level}-corpus`]);
+    }
+    const script = readFileSync("scripts/gpu-host/ctp.sh", "utf8");
+    expect(script).toContain("sgpt62) echo \"--method sparsegpt --sparsity 0.625\"");
+    expect(levels.sgpt62).toMatchObject({ method: "sparsegpt", sparsity: 0.625 });
+    // the transfer plan expands over stand-in models (the llama fixture under every name): per model and level,
+    // every fitting corpus prompt of that model (the stand-ins share one width, so all of them)
+    const json = plan("transfer");
     const models = join(tmp, "models");
     mkdirSync(models);
-    const names = json.models.map((m: string | { name: string }) => (typeof m === "string" ? m : m.name));
+    const names = json.models.map((m: { name: string }) => m.name);
     for (const n of names) {
       cpSync(LLAMA, join(models, n), { recursive: true });
       const cfg = JSON.parse(readFileSync(join(LLAMA, "config.json"), "utf8"));
       writeFileSync(join(models, n, "config.json"), JSON.stringify({ ...cfg, _name_or_path: n })); // distinct model hashes
     }
-    for (const n of names) await saveSoftPrompt(join(tmp, "ctp-prompts"), embeds, card(`${n}-corpus`, P, 32, 320));
-    await saveSoftPrompt(join(tmp, "ctp-prompts"), embeds, card(`${names[1]}-src-sotu`, P, 32, 320));
-    const small = { ...json, tasks: [{ task: "perplexity", items: "ci", limit: 1, seq_len: 16 }], seeds: [0] };
-    const p = await expandPlan(small, join(tmp, "x.json"), { modelsDir: models, promptsDir: join(tmp, "ctp-prompts") });
-    // per model: none, paper-b, every fitting corpus prompt (all: the stand-ins share one width), its own source prompts
-    expect(names.length).toBe(21);
-    expect(p.runs.length).toBe(names.length * (2 + names.length) + 1);
-    expect(p.runs.filter((r) => r.task.prompt === `soft:${names[1]}-src-sotu`).map((r) => r.model.name)).toEqual([names[1]]);
+    const ids = names.flatMap((n: string) => [`${n}-corpus`, ...Object.keys(levels).map((l) => `${n}-${l}-corpus`)]);
+    for (const id of ids) await saveSoftPrompt(join(tmp, "ctp-prompts"), embeds, card(id, P, 32, 320));
+    const small = { ...json, models: json.models.map((m: { name: string }) => ({ name: m.name, path: join(models, m.name) })), tasks: [{ task: "perplexity", items: "ci", limit: 1, seq_len: 16 }] };
+    const p = await expandPlan(small, join(tmp, "x.json"), { promptsDir: join(tmp, "ctp-prompts") });
+    expect(names.length).toBe(3);
+    expect(p.runs.length).toBe(names.length * json.compression.length * ids.length);
+    await saveSoftPrompt(join(tmp, "ctp-prompts"), embeds, card(`${names[1]}-4b50-src-sotu`, P, 32, 320));
+    const datasets = await expandPlan({ ...plan("datasets"), models: small.models, tasks: small.tasks }, join(tmp, "y.json"), { promptsDir: join(tmp, "ctp-prompts") });
+    expect(datasets.runs.map((r) => r.task.prompt).filter((q) => q.startsWith("soft:")).sort()).toEqual([...names.map((n: string) => `soft:${n}-4b50-corpus`), `soft:${names[1]}-4b50-src-sotu`].sort());
   });
 });
 

@@ -36,8 +36,20 @@ describe("sweep plans", () => {
   it("splits into disjoint shards that cover the plan", async () => {
     const plan = await loadPlan(TINY);
     const shards = [0, 1, 2].map((index) => shardRuns(plan.runs, { index, count: 3 }).map((r) => r.run_id));
-    expect(shards.map((s) => s.length)).toEqual([6, 5, 5]);
     expect(shards.flat().sort()).toEqual(plan.runs.map((r) => r.run_id));
+    // a (model, compression, seed) group is compressed by one shard only, and the shards are balanced
+    const shardOf = new Map(shards.flatMap((ids, s) => ids.map((id) => [id, s] as const)));
+    const groups = new Map<string, Set<number>>();
+    for (const r of plan.runs) {
+      const key = `${r.model.dir} ${JSON.stringify(r.compression)} ${r.seed}`;
+      groups.set(key, (groups.get(key) ?? new Set()).add(shardOf.get(r.run_id)!));
+    }
+    expect(groups.size).toBeGreaterThan(1);
+    for (const s of groups.values()) expect(s.size).toBe(1);
+    const sizes = shards.map((s) => s.length);
+    const largestGroup = Math.max(...[...groups.keys()].map((k) => plan.runs.filter((r) => `${r.model.dir} ${JSON.stringify(r.compression)} ${r.seed}` === k).length));
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(largestGroup);
+    expect(shardRuns(plan.runs, { index: 1, count: 3 }).map((r) => r.run_id)).toEqual(shards[1]); // stable
     expect(parseShard("2/3")).toEqual({ index: 2, count: 3 });
     expect(() => parseShard("3/3")).toThrow('--shard "3/3": shard index 3 is out of range for 3 shards (0 … 2)');
     expect(() => parseShard("1/0")).toThrow(/shard count must be ≥ 1/);

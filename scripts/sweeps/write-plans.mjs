@@ -1,0 +1,87 @@
+// Writes the reference sweep plans (data/sweeps/) and the Compress-Then-Prompt plans (data/plans/ctp-*.json)
+// from one list, so the model, method and task axes cannot drift apart between files.
+//   node scripts/sweeps/write-plans.mjs        (then commit the JSON it wrote)
+import { writeFileSync } from "node:fs";
+
+const FAMILY = ["kick-l", "kick-m", "kick-s"];
+const calib = { samples: 128, seqLen: 512 }; // the family's context; 64 Ki calibration tokens
+const SPARSITY = [0.1, 0.3, 0.5, 0.7];
+const pruning = [
+  ...SPARSITY.map((sparsity) => ({ method: "magnitude", sparsity })),
+  ...["wanda", "sparsegpt"].flatMap((method) => SPARSITY.map((sparsity) => ({ method, sparsity, calibration: calib }))),
+  // OWL's outlier-weighted layer-wise sparsity (λ 0.08, M 5) at the levels where it matters
+  ...["wanda", "sparsegpt"].flatMap((method) => [0.5, 0.7].map((sparsity) => ({ method, sparsity, owl: { lambda: 0.08, m: 5 }, calibration: calib }))),
+  ...["2:4", "4:8"].flatMap((pattern) => [
+    { method: "magnitude", pattern },
+    { method: "wanda", pattern, calibration: calib },
+    { method: "sparsegpt", pattern, calibration: calib },
+  ]),
+];
+const quantization = [
+  ...[[8, -1], [4, 128], [4, -1], [3, 128], [2, 64]].map(([bits, groupSize]) => ({ method: "rtn", bits, groupSize })),
+  ...[[8, -1], [4, 128], [4, -1], [3, 128], [3, -1], [2, 64]].map(([bits, groupSize]) => ({ method: "gptq", bits, groupSize, calibration: calib })),
+  { method: "gptq", bits: 3, groupSize: 128, actOrder: true, calibration: calib },
+  { method: "awq", bits: 4, groupSize: 128 },
+  { method: "awq", bits: 3, groupSize: 128 },
+  { method: "sparsegpt+gptq", sparsity: 0.5, bits: 4, calibration: calib }, // the reference code's wbits path: 4-bit + 50%
+];
+const TASKS = [
+  { task: "perplexity", seq_len: 512 },
+  { task: "factoid_qa" },
+  { task: "mcq", scoring: ["loglik", "generate"] },
+  { task: "icr_qa" },
+  { task: "summarization" },
+  { task: "long_context" },
+  { task: "instruction" },
+];
+const models = FAMILY.map((name) => ({ name, path: `../models/${name}` }));
+const write = (file, json) => writeFileSync(file, JSON.stringify(json, null, 2) + "\n");
+
+write("data/sweeps/reference.json", {
+  name: "reference",
+  backend: "gpu",
+  models,
+  compression: ["dense", ...pruning, ...quantization],
+  tasks: TASKS,
+  seeds: [0],
+});
+// ablations: calibration-sample count for the calibrated methods at one level each, k-shot MCQ
+write("data/sweeps/reference-ablations.json", {
+  name: "reference-ablations",
+  backend: "gpu",
+  models,
+  compression: [
+    "dense",
+    { method: "magnitude", sparsity: 0.5 },
+    { method: "wanda", sparsity: 0.5, calibration: calib },
+    { method: "sparsegpt", sparsity: 0.5, calibration: calib },
+    { method: "gptq", bits: 3, groupSize: 128, calibration: calib },
+  ],
+  tasks: [{ task: "perplexity", seq_len: 512 }, { task: "factoid_qa" }, { task: "mcq", scoring: ["loglik", "generate"] }],
+  seeds: [0],
+  ablations: { k_shot: [0, 1, 3, 5], calib_samples: [8, 32, 128, 512] },
+});
+
+// Compress-Then-Prompt (issue 11). scripts/gpu-host/ctp.sh compresses each model to these levels with kick compress
+// (the same specs, so the same weights) and learns the prompt <model>-<level>-corpus on each checkpoint; the
+// sweeps compress on the fly like every other run, so results carry the method columns the report filters on.
+const CTP_LEVELS = {
+  sgpt50: { method: "sparsegpt", sparsity: 0.5, calibration: calib },
+  sgpt62: { method: "sparsegpt", sparsity: 0.625, calibration: calib },
+  sgpt75: { method: "sparsegpt", sparsity: 0.75, calibration: calib },
+  gptq4: { method: "gptq", bits: 4, groupSize: -1, actOrder: true, trueSequential: true, calibration: calib },
+  gptq3: { method: "gptq", bits: 3, groupSize: -1, actOrder: true, trueSequential: true, calibration: calib },
+  "4b50": { method: "sparsegpt+gptq", sparsity: 0.5, bits: 4, calibration: calib },
+};
+write("data/plans/ctp-levels.json", CTP_LEVELS); // read by scripts/gpu-host/ctp.sh
+const ctp = (name, compression, prompts, tasks) => ({ name, backend: "gpu", models, compression, prompts_dir: "../prompts", prompts, tasks, seeds: [0] });
+const PPL = { task: "perplexity", seq_len: 412 }; // the 512-token context less the 100 prompt positions
+// recovery: each level (and dense) without a prompt, with Paper B's hard prompt and with its own soft prompt, every task family
+for (const [level, spec] of [["dense", "dense"], ...Object.entries(CTP_LEVELS)]) {
+  const own = level === "dense" ? "soft:{model}-corpus" : `soft:{model}-${level}-corpus`;
+  write(`data/plans/ctp-recovery-${level}.json`, ctp(`ctp-recovery-${level}`, [spec], ["none", "paper-b", own], [PPL, ...TASKS.slice(1)]));
+}
+// transfer across compression levels: every prompt of a model on every level of that model (the matrix)
+write("data/plans/ctp-transfer.json", ctp("ctp-transfer", ["dense", ...Object.values(CTP_LEVELS)], ["soft:*-corpus"], [PPL, { task: "factoid_qa" }]));
+// transfer across datasets: prompts learned on one kind of training text (facts, sotu, brown, wordnet), perplexity per held-out source
+write("data/plans/ctp-datasets.json", ctp("ctp-datasets", [CTP_LEVELS["4b50"]], ["none", "soft:{model}-4b50-corpus", "soft:{model}-4b50-src-*"], [PPL, { task: "factoid_qa" }]));
