@@ -49,6 +49,8 @@ Options:
                        awq: activation-aware scales + clipping (llm-awq), then 4-bit g128 asymmetric by
                        default (--bits 2|3|4|8, --group 32|64|128); calibration 128 x 512 tokens by default.
   --dtype T            float32 | float16 | bfloat16 | keep (default keep)
+  --backend cpu|gpu    calibration forward: cpu = the f64 reference forward (default; small models), gpu = the
+                       WebGPU forward, as sweeps compress (fast on a real GPU; not for --method awq)
   --json               print the report as JSON on stdout
   -h, --help           this help`;
 
@@ -62,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       seed: { type: "string" }, damping: { type: "string" }, "block-size": { type: "string" }, "true-sequential": { type: "boolean" },
       owl: { type: "boolean" }, "owl-lambda": { type: "string" }, "owl-m": { type: "string" },
       bits: { type: "string" }, group: { type: "string" }, sym: { type: "boolean" }, "act-order": { type: "boolean" }, "static-groups": { type: "boolean" }, dtype: { type: "string" }, json: { type: "boolean" },
+      backend: { type: "string" },
     }).values;
     if (v.help) {
       console.log(COMPRESS_HELP);
@@ -84,7 +87,12 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
   const dtype = (v.dtype as string | undefined) ?? "keep";
   if (!["float32", "float16", "bfloat16", "keep"].includes(dtype)) throw new UsageError(c, `--dtype must be float32, float16, bfloat16 or keep, got "${dtype}"`);
   if (!v.method) throw new UsageError(c, "--method is required (magnitude | wanda | sparsegpt | rtn | gptq | awq | dense)");
-  if (v.method === "awq") return await runAwq(v, model, out, dtype);
+  const backend = (v.backend as string | undefined) ?? "cpu";
+  if (backend !== "cpu" && backend !== "gpu") throw new UsageError(c, `--backend must be cpu or gpu, got "${backend}"`);
+  if (v.method === "awq") {
+    if (v.backend !== undefined) throw new UsageError(c, "--backend does not apply to --method awq (its searches run on the GPU, its forward on the CPU reference)");
+    return await runAwq(v, model, out, dtype);
+  }
   const num = (n: string) => numOption(c, n, v[n] as string | undefined, () => true, "a number");
   const input: CompressionSpecInput = {
     method: v.method as CompressionSpecInput["method"],
@@ -119,11 +127,14 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
     const { tokens, what } = calibrationStream(cal.source, opened.tokenizer, spec.vocabSize, process.cwd(), Math.max(200_000, cal.samples * cal.seqLen * 16));
     samples = sampleWindows(tokens, cal.samples, cal.seqLen, cal.seed, what);
   }
-  console.error(`[compress] ${compressionSpecId(cspec)} on ${model} (${spec.numLayers} layers)`);
-  const ctx = await createContext();
+  console.error(`[compress] ${compressionSpecId(cspec)} on ${model} (${spec.numLayers} layers, calibration forward on the ${backend === "gpu" ? "GPU" : "CPU reference"})`);
+  // gpu: the layer-by-layer calibration forward runs on the model's WebGPU forward (as in sweeps), the CPU copy
+  // ref.weights still supplies the original linears and receives the compressed ones for saving
+  const gpu = backend === "gpu" ? await (await import("../model/gpu-forward.js")).GpuCausalLM.open(model, { maxTokens: Math.min(spec.maxPositions, 4096) }) : null;
+  const ctx = gpu ? gpu.ctx : await createContext();
   try {
     const res = await compressModel({
-      ctx, spec, weights: ref.weights, model: ref, cspec, samples,
+      ctx, spec, weights: ref.weights, model: gpu ?? ref, cspec, samples,
       onLayer: (r: LayerReport, done, total) =>
         console.error(`[compress] ${done}/${total} ${r.name} ${r.rows}×${r.cols}: ${r.bits !== undefined ? `${r.bits}-bit g${r.groupSize} (${r.bitsPerWeight!.toFixed(3)} bits/weight), ` : ""}sparsity ${r.sparsity.toFixed(4)}${r.relError === null ? "" : `, rel err ${r.relError.toExponential(3)}`}, ${(r.seconds * 1000).toFixed(0)} ms${r.damping !== undefined && r.damping !== cspec.damping ? ` (damping raised to ${r.damping})` : ""}`),
     });
@@ -141,7 +152,8 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
     if (v.json) console.log(JSON.stringify(doc));
     return 0;
   } finally {
-    await ctx.destroy();
+    if (gpu) await gpu.dispose();
+    else await ctx.destroy();
   }
 }
 

@@ -182,6 +182,9 @@ export async function runSweep(plan: SweepPlan, store: ResultsStore, { shard, lo
       try {
         const loaded = await cache.get(run);
         const finished = await executeRun(run, loaded, { batchSize: plan.batchSize, onProgress, log, promptsDir: plan.promptsDir });
+        // pooled GPU buffers are sized per task (batch rows × capacity): free them between runs, or a
+        // long sweep keeps every size it ever used (tens of GiB per process on an H200)
+        (loaded.compressed as { ctx?: { trimPool?: () => void } }).ctx?.trimPool?.();
         const { tokens, ...rows } = finished;
         const written = await store.writeRun(rows);
         if (written) summary.done += 1;

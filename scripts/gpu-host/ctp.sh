@@ -40,18 +40,23 @@ source_docs() { # "all": held-out documents less the perplexity task's (prompts 
     if (!docs.length) throw new Error(`no documents for ${src}`);
     fs.writeFileSync(out + process.pid, docs.map((d) => JSON.stringify({ text: d.text })).join("\n")); fs.renameSync(out + process.pid, out);' "$1" "/tmp/ctp-src-$1.jsonl"
 }
-pipeline() { # one model of the family, start to finish; two chains of prompt training run side by side
+pipeline() { # one model of the family, start to finish; four chains of prompt training run side by side
   local m=$1 ck s
   for l in "${levels[@]}"; do
-    [ -d "data/models/$m-$l" ] || kick compress --model "data/models/$m" $(compress_args "$l") --seq-len 512 --dtype float32 --out "data/models/$m-$l"
+    [ -d "data/models/$m-$l" ] || kick compress --model "data/models/$m" $(compress_args "$l") --seq-len 512 --dtype float32 --backend gpu --out "data/models/$m-$l"
   done
   source_docs all
   local common=(--model "data/models/$m" --out data/prompts --steps "$STEPS" --batch "$BATCH" --seq-len $((512 - LENGTH)) --eval-every 100)
-  ( for ck in "$m-4b50" "$m" "${levels[@]/#/$m-}"; do   # recovery prompt per checkpoint (4b50 first: the headline)
-      [ -d "data/prompts/$ck-corpus" ] || kick prompt "${common[@]}" --compressed "data/models/$ck" --data data/corpus/train-000.txt \
+  recover() { # recovery prompts for these checkpoints, one after another
+    for ck in "$@"; do
+      [ -d "data/prompts/$ck-corpus" ] || kick prompt "${common[@]}" $([ "$ck" = "$m" ] || echo --compressed "data/models/$ck") --data data/corpus/train-000.txt \
         --valid /tmp/ctp-src-all.jsonl --length "$LENGTH" --id "$ck-corpus"
-    done ) &
-  ( for s in "${sources[@]}"; do                         # dataset transfer: one prompt per held-out source
+    done
+  }
+  # three chains side by side (one small model leaves most of the GPU idle); the headline 4b50 first
+  recover "$m-4b50" "$m-sgpt75" "$m-gptq3" "$m" &
+  recover "$m-sgpt50" "$m-sgpt62" "$m-gptq4" &
+  ( for s in "${sources[@]}"; do                         # dataset transfer: one prompt per kind of training text
       source_docs "$s"
       [ -d "data/prompts/$m-4b50-src-$s" ] || kick prompt "${common[@]}" --compressed "data/models/$m-4b50" --data "/tmp/ctp-src-$s.jsonl" \
         --length "$LENGTH" --id "$m-4b50-src-$s"

@@ -4,12 +4,15 @@
 #   host:  bash scripts/gpu-host/sweeps.sh start SHARDS PLAN...  (each plan split --shard i/SHARDS)
 #          bash scripts/gpu-host/sweeps.sh wait SECS            (progress; returns early when all are done)
 #          bash scripts/gpu-host/sweeps.sh pack                 (new runs of the store, 15 MiB tar pieces in $OUT)
-# Store: data/results/store (the committed one travels with the tree; finished runs are skipped, a killed
-# shard resumes where it stopped when started again). Here: cat sweeps.tar.* | tar -x; kick merge.
+# Store: runs/store, a copy of the committed data/results/store made on first start. It must live in an
+# ignored folder: every device call re-syncs the tracked tree, which deletes run folders the host added under
+# data/results/store. Finished runs are skipped; a killed shard resumes when started again.
+# Here: cat sweeps.tar.xz.* | tar -xJ; kick merge --out data/results/store runs/store.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/gpu-host/unpack.sh
-store=data/results/store
+store=${STORE:-runs/store}
+[ -d "$store" ] || { mkdir -p "$(dirname "$store")" && cp -r data/results/store "$store"; }
 cmd=${1:?usage: sweeps.sh start SHARDS PLAN... | wait SECS | pack}
 case "$cmd" in
   start)

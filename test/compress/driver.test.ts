@@ -127,8 +127,35 @@ describe("kick compress (CLI)", () => {
     const e1 = model.weights.get("embed")!, e0 = src.weights.get("embed")!;
     for (let i = 0; i < e0.length; i++) expect(Math.abs(e1[i]! - e0[i]!)).toBeLessThanOrEqual(1e-3 * Math.abs(e0[i]!) + 1e-6);
   });
+  it("--backend gpu calibrates on the WebGPU forward and keeps (nearly) the CPU reference's masks", async () => {
+    const args = ["--method", "sparsegpt", "--sparsity", "0.5", "--calib", calib(), "--samples", "4", "--seq-len", "16", "--dtype", "float32"];
+    const outs = { cpu: join(tmp, "sgpt-cpu"), gpu: join(tmp, "sgpt-gpu") };
+    expect(await main(["--model", MODEL, "--out", outs.cpu, ...args])).toBe(0);
+    const errs: string[] = [];
+    const orig = console.error;
+    console.error = (m: string) => errs.push(String(m));
+    try {
+      expect(await main(["--model", MODEL, "--out", outs.gpu, ...args, "--backend", "gpu"])).toBe(0);
+    } finally {
+      console.error = orig;
+    }
+    expect(errs[0]).toMatch(/calibration forward on the GPU\)$/);
+    const [a, b] = await Promise.all([loadReferenceModel(outs.cpu), loadReferenceModel(outs.gpu)]);
+    let differ = 0, total = 0;
+    for (const [name, w] of a.model.weights) {
+      if (!/^layers\.\d+\.\w+\.weight$/.test(name) || name.includes("norm")) continue;
+      const g = b.model.weights.get(name)!;
+      for (let i = 0; i < w.length; i++) differ += Number((w[i] === 0) !== (g[i] === 0));
+      total += w.length;
+    }
+    // f32 (GPU) vs f64 (CPU) activations move only near-tied scores across the threshold
+    expect(total).toBeGreaterThan(1000);
+    expect(differ / total).toBeLessThan(0.01);
+    expect(JSON.parse(readFileSync(join(outs.gpu, "compression.json"), "utf8")).id).toBe(JSON.parse(readFileSync(join(outs.cpu, "compression.json"), "utf8")).id);
+  });
   it.each([
     [["--method", "wanda", "--sparsity", "1"], /sparsity must be in \[0, 1\) \(got 1\)/],
+    [["--method", "wanda", "--sparsity", "0.5", "--backend", "tpu"], /--backend must be cpu or gpu, got "tpu"/],
     [["--method", "wanda", "--pattern", "3:5"], /layers\.0\.q\.weight: input width 32 is not divisible by M=5/],
     [["--method", "sparsegpt", "--sparsity", "0.5", "--seq-len", "100000"], /--seq-len 100000 exceeds the model's 128 positions/],
     [["--method", "sparsegpt", "--sparsity", "0.5", "--calib", "TINY", "--seq-len", "64"], /too little calibration text/],
