@@ -1,5 +1,7 @@
 // kick merge --out DIR SRC...: combines shard stores into one (a run stored twice must agree).
 // Standalone meanwhile: npx tsx loaders/cli/merge.ts --out DIR SRC...
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { ResultsStore } from "../sweep/store.js";
 import { parseCommand } from "./args.js";
 import { isMain } from "../util/is-main.js";
@@ -9,7 +11,8 @@ export const summary = "combine shard results stores into one and export its Par
 const HELP = `Usage: kick merge --out DIR [--export DIR] SRC [SRC ...]
 
 Copies the finished runs of every source store (e.g. the --store of each shard) into the store at
---out (created if missing). A run present in several stores must have identical results (timing
+--out (created if missing). A source may also be an export of a store (a folder with results.parquet,
+examples.parquet and runs.parquet, such as the committed data/results/): its runs become run folders. A run present in several stores must have identical results (timing
 columns aside); otherwise the merge stops and names the run. Corrupt or incompatible stores are refused,
 never overwritten.
 
@@ -32,10 +35,19 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const sources = [];
-    for (const dir of positionals) sources.push(await ResultsStore.open(dir));
+    const exports = [];
+    for (const dir of positionals) {
+      if (existsSync(join(dir, "store.json"))) sources.push(await ResultsStore.open(dir));
+      else exports.push(dir);
+    }
     const out = await ResultsStore.open(values.out, { create: true });
-    const { added, skipped } = await out.mergeFrom(sources);
-    process.stderr.write(`[merge] ${added} run(s) added, ${skipped} already present, from ${sources.length} store(s) into ${values.out}\n`);
+    let { added, skipped } = await out.mergeFrom(sources);
+    for (const dir of exports) {
+      const r = await out.importExport(dir);
+      added += r.added;
+      skipped += r.skipped;
+    }
+    process.stderr.write(`[merge] ${added} run(s) added, ${skipped} already present, from ${sources.length} store(s)${exports.length ? ` and ${exports.length} export(s)` : ""} into ${values.out}\n`);
     if (typeof values.export === "string") {
       const counts = await out.exportTables(values.export);
       process.stderr.write(`[merge] exported ${Object.entries(counts).map(([t, n]) => `${t}: ${n} rows`).join(", ")} to ${values.export}\n`);

@@ -1,6 +1,7 @@
 // kick sweep --plan FILE [--shard i/n] [--store DIR]: runs a sweep plan into a results store.
 // Standalone meanwhile: npx tsx loaders/cli/sweep.ts --plan FILE ...
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPlan, parseShard, shardRuns, describeRun } from "../sweep/plan.js";
 import { runSweep } from "../sweep/runner.js";
@@ -11,6 +12,8 @@ import { isMain } from "../util/is-main.js";
 export const summary = "run a sweep plan (models × compression × tasks × seeds) into a results store; resumable, shardable";
 
 export const DEFAULT_STORE = resolve(fileURLToPath(new URL("../../data/results/store", import.meta.url)));
+/** The committed export of the reference store (what the site reads); seeds DEFAULT_STORE when it is missing. */
+export const DEFAULT_EXPORT = resolve(fileURLToPath(new URL("../../data/results", import.meta.url)));
 
 const HELP = `Usage: kick sweep --plan FILE [options]
 
@@ -22,7 +25,8 @@ ETA) goes to stderr. Exit code 1 if a run failed (the others still ran), 2 for a
 Options:
   --plan FILE        the sweep plan (JSON; see docs/sweep.md)
   --shard i/n        run only shard i of n (0 ≤ i < n): every n-th run of the plan's run-id order
-  --store DIR        results store (default: data/results/store); created if missing
+  --store DIR        results store (default: data/results/store; created if missing, then first filled
+                     with the runs of the committed export data/results/*.parquet)
   --export DIR       afterwards, write results/examples/runs.parquet of the whole store to DIR
   --models-dir DIR   where bare model names live (default: data/models)
   --prompts-dir DIR  folder of soft prompts (kick prompt --out) for soft:<id> prompts; overrides the
@@ -57,7 +61,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const storeDir = typeof values.store === "string" ? values.store : DEFAULT_STORE;
   try {
+    const seed = storeDir === DEFAULT_STORE && !existsSync(join(storeDir, "store.json")) && existsSync(join(DEFAULT_EXPORT, "runs.parquet"));
     const store = await ResultsStore.open(storeDir, { create: true });
+    if (seed) {
+      // the repository holds the store as its export (data/results/*.parquet): seed the local store from it, so the
+      // sweep skips those runs and a later --export data/results keeps them
+      const { added } = await store.importExport(DEFAULT_EXPORT);
+      process.stderr.write(`[sweep] seeded ${storeDir} with ${added} run(s) from the exported tables in ${DEFAULT_EXPORT}\n`);
+    }
     if (values["dry-run"]) {
       const runs = shard ? shardRuns(plan.runs, shard) : plan.runs;
       for (const r of runs) process.stdout.write(`${r.run_id}\t${store.has(r.run_id) ? "stored" : "todo"}\t${describeRun(r)}\n`);

@@ -144,6 +144,50 @@ export class ResultsStore {
     return { added, skipped };
   }
 
+  /**
+   * Adds the runs of an export (results.parquet, examples.parquet, runs.parquet as exportTables writes them)
+   * as run folders: the committed data/results/ is such an export, and a local store is seeded from it so that
+   * sweeps skip what it holds. Runs already in this store are skipped. Returns how many were added.
+   */
+  async importExport(exportDir: string): Promise<{ added: number; skipped: number }> {
+    const files = Object.fromEntries(TABLES.map(([t]) => [t, join(exportDir, `${t}.parquet`)]));
+    const absent = Object.values(files).filter((f) => !existsSync(f));
+    if (absent.length) throw new Error(`${exportDir} is neither a results store (no store.json) nor an export of one (missing ${absent.join(", ")})`);
+    let added = 0;
+    let skipped = 0;
+    await withDuckDB(async (run) => {
+      for (const [table, schema] of TABLES) {
+        const columns = Object.keys(schema).map((c) => `"${c}"`).join(", ");
+        try {
+          await run(`CREATE TEMP TABLE "${table}" AS SELECT ${columns} FROM read_parquet(${sqlString(files[table]!)})`);
+        } catch (error) {
+          throw new Error(`export file ${files[table]} is corrupt or lacks columns (${(error as Error).message}); nothing was imported`);
+        }
+      }
+      const ids = (await run(`SELECT DISTINCT run_id FROM "runs" ORDER BY 1`)).map((r) => String(r.run_id));
+      for (const runId of ids) {
+        if (!RUN_ID.test(runId)) throw new Error(`export ${exportDir}: run id ${JSON.stringify(runId)} must match ${RUN_ID}`);
+        if (this.has(runId)) {
+          skipped += 1;
+          continue;
+        }
+        const tmp = join(this.runsDir, `.tmp-${runId}-${process.pid}-${Date.now()}`);
+        await mkdir(tmp, { recursive: true });
+        try {
+          for (const [table] of TABLES) {
+            const file = table === "runs" ? "run.parquet" : `${table}.parquet`;
+            await run(`COPY (SELECT * FROM "${table}" WHERE run_id = ${sqlString(runId)} ORDER BY ALL) TO ${sqlString(join(tmp, file))} (FORMAT parquet, COMPRESSION snappy)`);
+          }
+          await rename(tmp, join(this.runsDir, runId));
+          added += 1;
+        } finally {
+          await rm(tmp, { recursive: true, force: true });
+        }
+      }
+    });
+    return { added, skipped };
+  }
+
   /** Writes results.parquet, examples.parquet and runs.parquet for the whole store into `outDir`. */
   async exportTables(outDir: string): Promise<Record<string, number>> {
     const runIds = await this.finishedRunIds();

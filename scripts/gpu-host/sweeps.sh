@@ -4,15 +4,15 @@
 #   host:  bash scripts/gpu-host/sweeps.sh start SHARDS PLAN...  (each plan split --shard i/SHARDS)
 #          bash scripts/gpu-host/sweeps.sh wait SECS            (progress; returns early when all are done)
 #          bash scripts/gpu-host/sweeps.sh pack                 (new runs of the store, 15 MiB tar pieces in $OUT)
-# Store: runs/store, a copy of the committed data/results/store made on first start. It must live in an
-# ignored folder: every device call re-syncs the tracked tree, which deletes run folders the host added under
-# data/results/store. Finished runs are skipped; a killed shard resumes when started again.
-# Here: cat sweeps.tar.xz.* | tar -xJ; kick merge --out data/results/store runs/store.
+# Store: runs/store, seeded on first start from the committed export data/results/*.parquet. It lives in an
+# ignored folder: every device call re-syncs the tree, which deletes files the host added to tracked folders.
+# Finished runs are skipped; a killed shard resumes when started again. Here, after `cat sweeps.tar.xz.* | tar -xJ`
+# (store.json is not packed: copy one in): kick merge --out data/results/store --export data/results runs/store
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/gpu-host/unpack.sh
 store=${STORE:-runs/store}
-[ -d "$store" ] || { mkdir -p "$(dirname "$store")" && cp -r data/results/store "$store"; }
+[ -f "$store/store.json" ] || node .gpu-duck/kick.mjs merge --out "$store" data/results
 cmd=${1:?usage: sweeps.sh start SHARDS PLAN... | wait SECS | pack}
 case "$cmd" in
   start)

@@ -42,23 +42,21 @@ describe("BPE trainer", () => {
   });
 });
 
-// The Python fixtures were made on the GPU host for the tokenizer of data build v1 (kept as
-// test/fixtures/tokenizer/tokenizer-v1.json). Data v2 retrained the tokenizer with the same trainer and
-// format; its own Python check (test/reference/tokenizer_check.py) has not been run on a host yet, so
-// the encoders are checked against Python on the v1 file, which exercises the same code paths.
-describe("kick's tokenizer.json format agrees with the Python tokenizers library (v1 tokenizer)", () => {
-  const v1Text = readFileSync(join(ROOT, "test/fixtures/tokenizer/tokenizer-v1.json"), "utf8");
-  const v1 = JSON.parse(v1Text);
+// The Python fixtures: test/reference/tokenizer_check.py run on the GPU host (tokenizers 0.23.2: "40/40 samples
+// match") against the committed data/tokenizer/tokenizer.json and ts_ids.json (scripts/data/tokenizer-fixture.ts).
+describe("kick's tokenizer.json agrees with the Python tokenizers library", () => {
+  const tokText = readFileSync(join(ROOT, "data/tokenizer/tokenizer.json"), "utf8");
+  const tok = JSON.parse(tokText);
   const ts = JSON.parse(readFileSync(join(ROOT, "test/fixtures/tokenizer/ts_ids.json"), "utf8"));
   const py = JSON.parse(readFileSync(join(ROOT, "test/fixtures/tokenizer/python_ids.json"), "utf8"));
-  it("fixtures were made from the v1 tokenizer.json", () => {
-    expect(py.tokenizer_sha256).toBe(sha256(v1Text));
-    expect(ts.tokenizer_sha256).toBe(sha256(v1Text));
+  it("fixtures were made from the committed tokenizer.json", () => {
+    expect(py.tokenizer_sha256).toBe(sha256(tokText));
+    expect(ts.tokenizer_sha256).toBe(sha256(tokText));
     expect(py.vocab_size).toBe(8192);
     expect(py.samples.length).toBe(ts.samples.length);
   });
-  const hf = new Tokenizer(v1, {});
-  const fast = new BpeEncoder(v1);
+  const hf = new Tokenizer(tok, {});
+  const fast = new BpeEncoder(tok);
   it("@huggingface/tokenizers (JS) gives Python's ids on every sample", () => {
     ts.samples.forEach((s: { name: string; text: string }, i: number) => {
       expect(py.samples[i].name).toBe(s.name);

@@ -216,6 +216,7 @@ def main():
     save_file(tensors, os.path.join(args.out, "awq_ref.safetensors"))
 
     def nll_and_logits(m):
+        m.to(dev)  # run_awq's loop leaves the processed layers on the CPU (host run of 2026-11-22: "found cuda:0 and cpu")
         lg = m(evals.to(dev), use_cache=False).logits.float()
         nll = torch.nn.functional.cross_entropy(lg[:, :-1].reshape(-1, VOCAB), evals[:, 1:].to(dev).reshape(-1))
         return lg.cpu(), float(nll)

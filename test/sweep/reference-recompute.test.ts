@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readParquet } from "../../loaders/store/parquet.js";
+import { readParquet, sqlString, withDuckDB } from "../../loaders/store/parquet.js";
 
 const STORE = "data/results";
 const ITEMS = 12;
@@ -34,9 +34,11 @@ async function recompute(run: Row): Promise<{ stored: Row[]; fresh: Row[] }> {
   });
   const [dir] = readdirSync(join(out, "runs"));
   const fresh = await readParquet(join(out, "runs", dir, "examples.parquet"));
-  const all = await readParquet(join(STORE, "examples.parquet"));
+  // the stored examples of this run only (the table holds over a million rows of every run)
   const ids = new Set(fresh.map((r) => String(r.example_id)));
-  const stored = all.filter((r) => r.run_id === run.run_id && ids.has(String(r.example_id)));
+  const stored = (await withDuckDB((q) => q(`SELECT * FROM read_parquet(${sqlString(join(STORE, "examples.parquet"))}) WHERE run_id = ${sqlString(String(run.run_id))}`))).filter((r) =>
+    ids.has(String(r.example_id)),
+  );
   return { stored, fresh };
 }
 

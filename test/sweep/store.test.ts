@@ -45,6 +45,25 @@ describe("ResultsStore", () => {
     expect(typeof results[0].n).toBe("number"); // INT32, not BigInt
   });
 
+  it("imports an export back into run folders: the re-export is identical, stored runs are skipped", async () => {
+    const store = await ResultsStore.open(join(dir, "a"), { create: true });
+    await store.writeRun(finishedRun("run-a", 0.5));
+    await store.writeRun(finishedRun("run-b", 0.25));
+    await store.exportTables(join(dir, "export"));
+    const seeded = await ResultsStore.open(join(dir, "b"), { create: true });
+    await seeded.writeRun(finishedRun("run-b", 0.25));
+    expect(await seeded.importExport(join(dir, "export"))).toEqual({ added: 1, skipped: 1 });
+    expect(await seeded.finishedRunIds()).toEqual(["run-a", "run-b"]);
+    await seeded.exportTables(join(dir, "again"));
+    for (const t of ["results", "examples", "runs"])
+      expect(await readParquet(join(dir, "again", `${t}.parquet`)), t).toEqual(await readParquet(join(dir, "export", `${t}.parquet`)));
+    await expect(seeded.importExport(join(dir, "nowhere"))).rejects.toThrow(/neither a results store \(no store\.json\) nor an export of one \(missing .*results\.parquet/);
+    await writeFile(join(dir, "export", "examples.parquet"), "not parquet");
+    const other = await ResultsStore.open(join(dir, "c"), { create: true });
+    await expect(other.importExport(join(dir, "export"))).rejects.toThrow(/examples\.parquet is corrupt or lacks columns [\s\S]*nothing was imported/);
+    expect(await other.finishedRunIds()).toEqual([]);
+  });
+
   it("rejects a bad row naming the table, row and field, and writes nothing", async () => {
     const store = await ResultsStore.open(dir, { create: true });
     const bad = finishedRun("run-c");
