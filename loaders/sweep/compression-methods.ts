@@ -38,12 +38,26 @@ export function toCompressionSpec(entry: CompressionSpecObject, where: string): 
   }
 }
 
+/**
+ * The results table's method name: the sweep method plus the options that change the algorithm but have no
+ * column of their own (DESIGN.md's columns are method, pattern, sparsity, bits, group_size, calib_samples), so
+ * that OWL or act-order runs are not mistaken for repeats of the plain method: "sparsegpt+owl",
+ * "gptq+act-order+true-seq". The full spec stays in the runs table's compression column.
+ */
+export function methodLabel(method: string, s: CompressionSpec): string {
+  const { fields } = METHODS[method]!;
+  const on = (f: Field) => fields.includes(f) && s[f] !== undefined && s[f] !== false;
+  return [method, on("owl") && "owl", on("actOrder") && "act-order", on("staticGroups") && "static-groups", on("trueSequential") && "true-seq", on("sym") && "sym"]
+    .filter(Boolean)
+    .join("+");
+}
+
 /** The results-table columns of a parsed plan entry (DESIGN.md): group_size −1 = one group per row. */
 export function compressionColumns(method: string, s: CompressionSpec): CompressionColumns {
   const { fields } = METHODS[method]!;
   const quant = fields.includes("bits");
   return {
-    method,
+    method: methodLabel(method, s),
     pattern: fields.includes("pattern") ? s.pattern : "dense",
     sparsity: s.sparsity,
     bits: quant ? s.bits! : null,

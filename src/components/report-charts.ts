@@ -70,7 +70,8 @@ interface LineCIOptions extends ChartOptions {
   series: string;
   xLabel: string;
   xType?: "linear" | "log" | "point";
-  xTicks?: number;
+  /** A tick count, or the tick values themselves (e.g. the settings an ablation measured). */
+  xTicks?: number | number[];
   /** Horizontal reference lines, e.g. the dense score. */
   rules?: { value: number; label: string }[];
   /** Series order (colours follow it); by default sorted as they appear. */
@@ -105,12 +106,16 @@ function lineCI(rows: readonly Row[], o: LineCIOptions): SVGSVGElement | HTMLEle
     Plot.lineY(data, { x: o.x, y, stroke: o.series, z: o.series, strokeWidth: 1.8 }),
     Plot.dot(data, { x: o.x, y, fill: o.series, r: 3, tip: !inline, title: (r: Row) => `${r[o.series]}\n${o.xLabel}: ${r[o.x]}\n${o.yLabel ?? y}: ${num(r[y]).toPrecision(4)}${Number.isFinite(num(r[lo])) ? `\n95% CI ${num(r[lo]).toPrecision(3)}–${num(r[hi]).toPrecision(3)}` : ""}` }),
   );
+  // Every score 0 (a task the models cannot do at all): say so, or the flat lines read as "no effect".
+  if (data.every((r) => num(r[y]) === 0)) {
+    marks.push(Plot.text(["Every score here is 0: the models are at the floor on this task, so this chart cannot show an effect of compression."], { frameAnchor: "middle", text: (d: string) => d, lineWidth: Math.max(12, (o.width - 90) / fs / 1.6), fill: "#333", stroke: "white", strokeWidth: 3, fontWeight: "bold" }));
+  }
   if (inline) marks.push(...inlineLegend(color, fs));
   return Plot.plot(
     base(o, {
       marginTop: inline ? 24 + Math.max(0, series.length - 1) * 0 : 24,
       marginLeft: 52,
-      x: { label: o.xLabel, type: o.xType ?? "linear", ticks: o.xTicks, grid: false, ...(o.xType === "point" ? { domain: [...new Set(data.map((r) => r[o.x]))] } : {}) },
+      x: { label: o.xLabel, type: o.xType ?? "linear", ticks: o.xTicks, ...(Array.isArray(o.xTicks) ? { tickFormat: (d: number) => String(d), ...(o.xType === "log" ? { base: 2 } : {}) } : {}), grid: false, ...(o.xType === "point" ? { domain: [...new Set(data.map((r) => r[o.x]))] } : {}) },
       y: { label: o.yLabel ?? y, grid: false, zero: o.yZero ?? false, percent: o.yPercent ?? false, nice: true },
       color: { ...color, legend: !inline },
       marks,
@@ -211,7 +216,9 @@ export function exposureChart(rows: readonly Row[], options: ChartOptions): SVGS
 
 /** Ablations (calibration samples, k-shot): score against the ablated setting, one line per variant. */
 export function ablationChart(rows: readonly Row[], options: ChartOptions & { xLabel: string; xType?: "linear" | "log" }): SVGSVGElement | HTMLElement {
-  return lineCI(rows, { ...options, x: "x", series: "series", seriesOrder: [...new Set(rows.map((r) => String(r.series)))] });
+  // Ticks at the measured settings (8, 32, 128, 512 samples; k = 0, 1, 3, 5), not at 0.5-shot or unlabelled log ticks.
+  const ticks = [...new Set(rows.map((r) => num(r.x)).filter((v) => Number.isFinite(v) && (options.xType !== "log" || v > 0)))].sort((a, b) => a - b);
+  return lineCI(rows, { ...options, x: "x", series: "series", xTicks: ticks.length ? ticks : undefined, seriesOrder: [...new Set(rows.map((r) => String(r.series)))] });
 }
 
 /** Soft-prompt recovery: per compressed variant, the score with no prompt, a hard prompt and soft prompts. */
@@ -223,9 +230,12 @@ export function softPromptChart(rows: readonly Row[], options: ChartOptions): SV
   const variants = [...new Set(rows.filter((r) => r.variant !== "dense").map((r) => String(r.variant)))];
   const dense = rows.find((r) => r.variant === "dense");
   const fs = options.fontSize ?? 12;
-  const height = options.height ?? Math.max(240, 70 + variants.length * 34 + (inline ? kinds.length * (fs + 3) : 0));
-  const data = rows.filter((r) => r.variant !== "dense");
   const marginLeft = Math.min(220, Math.max(130, options.width * 0.45));
+  // Rows tall enough for labels that wrap (narrow screens: up to three lines).
+  const labelLines = Math.max(1, ...variants.map((v) => Math.ceil((v.length * 0.6) / ((marginLeft - 14) / fs))));
+  const rowHeight = Math.max(34, labelLines * (fs + 2) + 12);
+  const height = options.height ?? Math.max(240, 70 + variants.length * rowHeight + (inline ? kinds.length * (fs + 3) : 0));
+  const data = rows.filter((r) => r.variant !== "dense");
   return Plot.plot(
     base({ ...options, height }, {
       marginLeft,
@@ -235,7 +245,8 @@ export function softPromptChart(rows: readonly Row[], options: ChartOptions): SV
       color: { ...color, legend: !inline },
       marks: [
         // Long labels wrap rather than run off the left edge on phones.
-        Plot.axisY({ label: null, lineWidth: (marginLeft - 14) / (fs * 0.6), tickSize: 3 }),
+        // lineWidth is in ems (about two characters each), not characters.
+        Plot.axisY({ label: null, lineWidth: (marginLeft - 14) / fs, tickSize: 3 }),
         ...(dense ? [Plot.ruleX([num(dense.value)], { stroke: "#555", strokeDasharray: "4,3" }), Plot.text(["dense"], { x: num(dense.value), frameAnchor: "bottom", dy: -2, dx: 4, textAnchor: "start", text: (d: string) => d, fill: "#555" })] : []),
         ...kinds.flatMap((kind, k) => {
           const mine = data.filter((r) => r.prompt_kind === kind);
@@ -258,16 +269,22 @@ export function transferChart(rows: readonly Row[], options: ChartOptions): SVGS
   const variants = [...new Set(rows.map((r) => String(r.variant)))].sort();
   const fs = options.fontSize ?? 12;
   const marginLeft = Math.min(180, Math.max(110, options.width * 0.32));
+  // Column labels are long ("kick-l · sparsegpt+gptq 50% 4-bit"): slant them on wide charts, stand
+  // them upright on narrow ones, and leave room below for the longest (about 0.6 em per character).
+  const narrow = options.width < 520;
+  const rotate = narrow ? -90 : -30;
+  const longest = Math.max(...variants.map((v) => v.length));
+  const marginBottom = Math.round(16 + longest * fs * 0.62 * Math.sin((Math.abs(rotate) * Math.PI) / 180));
   return Plot.plot(
     base(options, {
-      height: options.height ?? Math.max(220, 90 + prompts.length * 30),
+      height: (options.height ?? Math.max(220, 90 + prompts.length * 30)) + Math.max(0, marginBottom - 70),
       marginLeft,
-      marginBottom: 70,
-      x: { label: null, domain: variants, tickRotate: -30 },
+      marginBottom,
+      x: { label: null, domain: variants, tickRotate: rotate },
       y: { label: "Soft prompt (trained on)", domain: prompts },
       color: { scheme: options.lowerIsBetter ? "blues" : "greens", reverse: !!options.lowerIsBetter, legend: options.legend !== "inline", label: options.yLabel ?? "score" },
       marks: [
-        Plot.axisY({ label: "Soft prompt (trained on)", lineWidth: (marginLeft - 24) / (fs * 0.6), tickSize: 3 }),
+        Plot.axisY({ label: "Soft prompt (trained on)", lineWidth: (marginLeft - 24) / fs, tickSize: 3 }),
         Plot.cell(rows, { x: "variant", y: "prompt", fill: "value", inset: 1, tip: options.legend !== "inline" }),
         // Values in the cells only where they fit (the tip and the colour carry them on phones).
         ...(options.width >= 520 ? [Plot.text(rows, { x: "variant", y: "prompt", text: (r: Row) => num(r.value).toPrecision(3), fill: "black", fontSize: fs - 1 })] : []),

@@ -152,7 +152,7 @@ add({
   ],
   sql: (p) => `SELECT ${taskRowLabel} AS label, task, subset, metric, pattern, variant,
       100 * retained AS retained, 100 * ci_low / dense_value AS lo, 100 * ci_high / dense_value AS hi
-    FROM agg WHERE model = ${lit(p.model as string)} AND method = ${lit(p.method as string)} AND bits IS NULL AND task <> 'perplexity'
+    FROM agg WHERE model = ${lit(p.model as string)} AND method = ${lit(p.method as string)} AND bits IS NULL AND task <> 'perplexity' AND dense_value > 0
       AND (pattern LIKE '%:%' OR (pattern = 'unstructured' AND abs(sparsity - 0.5) < 1e-9)) AND ${mainSubset} AND ${primaryMetric}
     ORDER BY task, subset, pattern`,
   draw: (rows, o) => nmChart(rows, o),
@@ -203,7 +203,7 @@ add({
     subsetControl(),
   ],
   sql: (p) => `SELECT model, model_params, sparsity, variant, model_params * (1 - sparsity) AS params_kept, value, ci_low, ci_high, method = 'dense' AS dense
-    FROM agg WHERE task = ${lit(p.task as string)} AND subset = ${lit(p.subset as string)} AND metric = ${lit(p.metric as string)}
+    FROM agg WHERE task = ${lit(p.task as string)} AND subset = ${lit(p.subset as string)} AND metric = ${lit(p.metric as string)} AND NOT partial
       AND (method = 'dense' OR (method = ${lit(p.method as string)} AND pattern = 'unstructured' AND bits IS NULL))
     ORDER BY model_params DESC, model, sparsity DESC`,
   draw: (rows, o, p) => sizeChart(rows, { ...o, yLabel: metricLabel(p) }),
@@ -213,9 +213,9 @@ add({
   name: "calibration",
   title: "Calibration samples: SparseGPT uses them, Wanda hardly",
   page: "calibration",
-  controls: [modelControl("cells", "calib_samples IS NOT NULL AND bits IS NULL AND sparsity > 0", "count(DISTINCT calib_samples) > 1"), taskControl([], ["mcq", "factoid_qa"], "cells", "calib_samples IS NOT NULL AND calib_samples <> 128"), metricControl(), subsetControl()],
+  controls: [modelControl("cells", "calib_samples IS NOT NULL AND method <> 'dense'", "count(DISTINCT calib_samples) > 1"), taskControl([], ["mcq", "factoid_qa"], "cells", "calib_samples IS NOT NULL AND calib_samples <> 128"), metricControl(), subsetControl()],
   sql: (p) => `SELECT calib_samples AS x, variant AS series, value, ci_low, ci_high FROM cells
-    WHERE prompt = 'none' AND k_shot = 0 AND calib_samples IS NOT NULL AND bits IS NULL AND sparsity > 0
+    WHERE prompt = 'none' AND k_shot = 0 AND calib_samples IS NOT NULL AND method <> 'dense'
       AND model = ${lit(p.model as string)} AND task = ${lit(p.task as string)} AND subset = ${lit(p.subset as string)} AND metric = ${lit(p.metric as string)}
     QUALIFY count(*) OVER (PARTITION BY variant) > 1
     ORDER BY series, x`,

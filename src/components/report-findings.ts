@@ -6,7 +6,8 @@ import { MAIN_CALIB } from "./report-sql.js";
 
 type Row = Record<string, unknown>;
 const n = (v: unknown) => Number(v);
-const pct = (v: unknown) => `${Math.round(n(v) * 100)}%`;
+// A NULL share (e.g. of a dense score of 0) must not print as "0%".
+const pct = (v: unknown) => (v === null || v === undefined || !Number.isFinite(n(v)) ? "n/a" : `${Math.round(n(v) * 100)}%`);
 const pts = (v: unknown) => `${(n(v) * 100).toFixed(1)} points`;
 const sp = (v: unknown) => `${Math.round(n(v) * 100)}%`;
 
@@ -67,7 +68,7 @@ export const FINDINGS: Finding[] = [
   },
   {
     page: "retrieval",
-    title: "Open book holds where closed book fails",
+    title: "Closed book vs open book",
     sql: `SELECT model, method, sparsity, max(retained) FILTER (WHERE subset = 'closed') AS closed, max(retained) FILTER (WHERE subset = 'open_factual') AS open,
         max(value) FILTER (WHERE subset = 'open_counterfactual') AS cf, max(model_params) AS params
       FROM agg WHERE task = 'icr_qa' AND metric = 'containment' AND bits IS NULL AND pattern = 'unstructured' AND sparsity > 0
@@ -80,22 +81,30 @@ export const FINDINGS: Finding[] = [
   },
   {
     page: "long-context",
-    title: "Long inputs degrade first",
+    title: "Long inputs",
+    // Only lengths where the dense model scores above 0 (else "keeps X%" is undefined); the dense
+    // cells are counted too, so that a store whose dense models all score 0 says so.
     sql: `WITH l AS (SELECT model, method, sparsity, CAST(replace(subset, 'length/', '') AS INTEGER) AS len, retained, model_params FROM agg
-        WHERE task = 'long_context' AND metric = 'accuracy' AND subset LIKE 'length/%' AND bits IS NULL AND pattern = 'unstructured' AND sparsity > 0)
-      SELECT model, method, sparsity, arg_min(retained, len) AS short_kept, min(len) AS short_len, arg_max(retained, len) AS long_kept, max(len) AS long_len, max(model_params) AS params
-      FROM l GROUP BY model, method, sparsity HAVING count(*) > 1 ORDER BY abs(sparsity - 0.5), ${METHOD_RANK}, params DESC LIMIT 1`,
+        WHERE task = 'long_context' AND metric = 'accuracy' AND subset LIKE 'length/%' AND bits IS NULL AND pattern = 'unstructured' AND sparsity > 0 AND dense_value > 0),
+      best AS (SELECT model, method, sparsity, arg_min(retained, len) AS short_kept, min(len) AS short_len, arg_max(retained, len) AS long_kept, max(len) AS long_len, max(model_params) AS params
+        FROM l GROUP BY model, method, sparsity HAVING count(*) > 1 ORDER BY abs(sparsity - 0.5), ${METHOD_RANK}, params DESC LIMIT 1),
+      dense AS (SELECT count(*) AS dense_cells, max(value) AS dense_max, max(CAST(replace(subset, 'length/', '') AS INTEGER)) AS dense_len FROM agg
+        WHERE task = 'long_context' AND metric = 'accuracy' AND subset LIKE 'length/%' AND method = 'dense')
+      SELECT * FROM dense LEFT JOIN best ON true`,
     sentence: ([r]) =>
-      r
+      r?.model
         ? `At ${sp(r.sparsity)} sparsity (${r.method}, ${r.model}), retrieval from a ${r.long_len}-token context keeps **${pct(r.long_kept)}** of dense accuracy, against **${pct(r.short_kept)}** at ${r.short_len} tokens.`
-        : null,
+        : r && n(r.dense_cells) > 0 && n(r.dense_max) === 0
+          ? `The dense models score **0%** on long-context retrieval at every length up to ${r.dense_len} tokens, so the store cannot yet show how compression affects it (a floor, not a finding).`
+          : null,
     missing: "needs long_context runs at several lengths of an unstructured pruning method",
   },
   {
     page: "large-vs-small",
     title: "Compressed large vs dense small",
-    sql: `WITH small AS (SELECT model, model_params, value FROM agg WHERE task = 'mcq' AND subset = 'all' AND metric = 'loglik_accuracy' AND method = 'dense'),
-        big AS (SELECT model, model_params, method, sparsity, value FROM agg WHERE task = 'mcq' AND subset = 'all' AND metric = 'loglik_accuracy' AND bits IS NULL AND pattern = 'unstructured' AND sparsity > 0)
+    // Item-limited runs (partial) score a different item set: not comparable across models.
+    sql: `WITH small AS (SELECT model, model_params, value FROM agg WHERE task = 'mcq' AND subset = 'all' AND metric = 'loglik_accuracy' AND method = 'dense' AND NOT partial),
+        big AS (SELECT model, model_params, method, sparsity, value FROM agg WHERE task = 'mcq' AND subset = 'all' AND metric = 'loglik_accuracy' AND bits IS NULL AND pattern = 'unstructured' AND sparsity > 0 AND NOT partial)
       SELECT b.model AS big, b.method, b.sparsity, b.value AS big_value, s.model AS small, s.value AS small_value, b.model_params * (1 - b.sparsity) / s.model_params AS ratio
       FROM big b JOIN small s ON s.model_params < b.model_params
       WHERE abs(b.model_params * (1 - b.sparsity) / s.model_params - 1) < 0.2
@@ -104,25 +113,28 @@ export const FINDINGS: Finding[] = [
       r
         ? `${r.big} pruned to ${sp(r.sparsity)} with ${r.method} keeps about as many weights as dense ${r.small} (${n(r.ratio).toFixed(2)}×), and scores **${pct(r.big_value)}** on multiple choice against the small model's **${pct(r.small_value)}**.`
         : null,
-    missing: "needs mcq runs of a dense small model and a pruned larger model of about the same kept size",
+    missing: "needs mcq runs, on the full item set (not item-limited), of a dense small model and of a pruned larger model of about the same kept size",
   },
   {
     page: "calibration",
     title: "Calibration and in-context examples",
-    sql: `WITH c AS (SELECT model, method, sparsity, calib_samples, value FROM cells WHERE task = 'mcq' AND subset = 'all' AND metric = 'loglik_accuracy' AND prompt = 'none' AND k_shot = 0 AND calib_samples IS NOT NULL AND bits IS NULL AND sparsity > 0)
-      SELECT model, method, sparsity, arg_max(value, calib_samples) - arg_min(value, calib_samples) AS gain, min(calib_samples) AS lo, max(calib_samples) AS hi
-      FROM c GROUP BY model, method, sparsity HAVING count(*) > 1
-      QUALIFY row_number() OVER (PARTITION BY method ORDER BY sparsity DESC) = 1 ORDER BY ${METHOD_RANK} LIMIT 2`,
+    // One model for both methods: the largest with the widest ablation, so the two numbers compare.
+    sql: `WITH c AS (SELECT model, model_params, method, sparsity, calib_samples, value FROM cells WHERE task = 'mcq' AND subset = 'all' AND metric = 'loglik_accuracy' AND prompt = 'none' AND k_shot = 0 AND calib_samples IS NOT NULL AND bits IS NULL AND sparsity > 0 AND pattern = 'unstructured'),
+        a AS (SELECT model, max(model_params) AS params, method, sparsity, arg_max(value, calib_samples) - arg_min(value, calib_samples) AS gain, min(calib_samples) AS lo, max(calib_samples) AS hi, count(DISTINCT calib_samples) AS points
+          FROM c GROUP BY model, method, sparsity HAVING count(DISTINCT calib_samples) > 1),
+        m AS (SELECT model FROM a ORDER BY params DESC, points DESC LIMIT 1)
+      SELECT a.* FROM a JOIN m USING (model)
+      QUALIFY row_number() OVER (PARTITION BY method ORDER BY points DESC, sparsity DESC) = 1 ORDER BY ${METHOD_RANK} LIMIT 2`,
     sentence: (rows) =>
       rows.length
-        ? `Going from ${rows[0].lo} to ${rows[0].hi} calibration samples changes multiple-choice accuracy by **${pts(rows[0].gain)}** for ${rows[0].method} at ${sp(rows[0].sparsity)} sparsity (${rows[0].model})` +
-          (rows[1] ? `, and by **${pts(rows[1].gain)}** for ${rows[1].method} at ${sp(rows[1].sparsity)}.` : ".")
+        ? `On ${rows[0].model}, going from ${rows[0].lo} to ${rows[0].hi} calibration samples changes multiple-choice accuracy by **${pts(rows[0].gain)}** for ${rows[0].method} at ${sp(rows[0].sparsity)} sparsity` +
+          (rows[1] ? `, and by **${pts(rows[1].gain)}** for ${rows[1].method} at ${sp(rows[1].sparsity)}${rows[1].lo !== rows[0].lo || rows[1].hi !== rows[0].hi ? ` (${rows[1].lo} to ${rows[1].hi} samples)` : ""}.` : ".")
         : null,
     missing: "needs a calib_samples ablation (plan ablations.calib_samples) on mcq",
   },
   {
     page: "knowledge",
-    title: "Rare facts are lost first",
+    title: "Rare vs frequent facts",
     sql: `WITH e AS (SELECT model, method, sparsity, CAST(replace(subset, 'exposure/', '') AS DOUBLE) AS seen, retained, model_params FROM agg
         WHERE task = 'factoid_qa' AND metric = 'alias_hit' AND subset LIKE 'exposure/%' AND bits IS NULL AND pattern = 'unstructured' AND sparsity > 0)
       SELECT model, method, sparsity, arg_min(retained, seen) AS rare, min(seen) AS rare_n, arg_max(retained, seen) AS common, max(seen) AS common_n, max(model_params) AS params

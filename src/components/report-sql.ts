@@ -54,19 +54,22 @@ export const KIND_SQL = `CASE WHEN bits IS NOT NULL AND sparsity > 0 THEN 'prune
  * Views, run once per connection:
  * - `cells`: results averaged over seeds (value, ci_low, ci_high averaged; n summed), one row per
  *   model × compression × calib_samples × k_shot × prompt × task × subset × metric, with bpw,
- *   variant, kind and k_shot (from the mcq run's k_shot row).
+ *   variant, kind and k_shot (from the mcq run's k_shot row), and `partial`: scored on fewer items
+ *   per run than other cells of the same task, subset and metric (a run with an item limit), so not
+ *   comparable across models.
  * - `agg`: the main grid (prompt none, k_shot 0, the main calibration count) with the dense
  *   model's value of the same cell (`dense_value`) and the share of it kept (`retained`).
  */
 export const REPORT_VIEWS: readonly string[] = [
   `CREATE OR REPLACE VIEW cells AS
   WITH ks AS (SELECT run_id, max(value) AS k_shot FROM results WHERE metric = 'k_shot' GROUP BY run_id)
+  SELECT *, n / seeds < max(n / seeds) OVER (PARTITION BY task, subset, metric) AS partial FROM (
   SELECT model, max(model_params) AS model_params, method, pattern, sparsity, bits, group_size, calib_samples,
     coalesce(ks.k_shot, 0) AS k_shot, prompt, task, subset, metric,
     avg(value) AS value, avg(ci_low) AS ci_low, avg(ci_high) AS ci_high, CAST(sum(n) AS INTEGER) AS n,
     CAST(count(*) AS INTEGER) AS seeds, min(${BPW_SQL}) AS bpw, min(${VARIANT_SQL}) AS variant, min(${KIND_SQL}) AS kind
   FROM results LEFT JOIN ks USING (run_id)
-  GROUP BY model, method, pattern, sparsity, bits, group_size, calib_samples, coalesce(ks.k_shot, 0), prompt, task, subset, metric`,
+  GROUP BY model, method, pattern, sparsity, bits, group_size, calib_samples, coalesce(ks.k_shot, 0), prompt, task, subset, metric)`,
   `CREATE OR REPLACE VIEW agg AS
   SELECT *, value / nullif(dense_value, 0) AS retained FROM (
     SELECT *, max(CASE WHEN method = 'dense' THEN value END) OVER (PARTITION BY model, task, subset, metric) AS dense_value

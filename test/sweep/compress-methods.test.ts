@@ -166,6 +166,20 @@ describe("sweep compression specs", () => {
     expect(p1.runs.map((r) => r.run_id)).toEqual(p2.runs.map((r) => r.run_id));
   });
 
+  it("names the options without a column of their own in the method column (OWL, act-order, true-sequential, sym)", () => {
+    const cols = (entry: Record<string, unknown>) => {
+      const c = parseCompression({ calibration: { samples: 8, seqLen: 16 }, ...entry } as never, "x");
+      return compressionMethod(c).columns(c).method;
+    };
+    expect(cols({ method: "sparsegpt", sparsity: 0.5 })).toBe("sparsegpt");
+    expect(cols({ method: "sparsegpt", sparsity: 0.5, owl: { lambda: 0.08, m: 5 } })).toBe("sparsegpt+owl");
+    expect(cols({ method: "wanda", sparsity: 0.7, owl: {}, trueSequential: true })).toBe("wanda+owl+true-seq");
+    expect(cols({ method: "gptq", bits: 3, groupSize: 128, actOrder: true })).toBe("gptq+act-order");
+    expect(cols({ method: "gptq", bits: 4, actOrder: true, trueSequential: true, sym: true })).toBe("gptq+act-order+true-seq+sym");
+    expect(cols({ method: "sparsegpt+gptq", sparsity: 0.5, bits: 4 })).toBe("sparsegpt+gptq");
+    expect(cols({ method: "rtn", bits: 4, sym: false })).toBe("rtn");
+  });
+
   it("the calib_samples ablation repeats calibrated methods only", async () => {
     const p = await plan([{ method: "magnitude", sparsity: 0.5 }, { method: "gptq", bits: 4 }, { method: "rtn", bits: 4 }], { calib_samples: [16, 64] });
     const got = p.runs.map((r) => `${r.compression.method}:${compressionMethod(r.compression).columns(r.compression).calib_samples}`).sort();
