@@ -314,10 +314,13 @@ export const EXPLORER_CONTROLS: Control[] = [
 const explorerWhere = (p: Params) => ["model", "method", "pattern", "task", "metric", "subset", "prompt"].map((k) => eq(k, p[k])).join("");
 
 /** One row per cell (seeds averaged) matching the filters. */
+/** Rows the explorer's aggregate table shows at most (the page says so when the filters hit it). */
+export const EXPLORER_ROW_LIMIT = 5000;
+
 export const explorerAggregateSql = (p: Params) => `SELECT model, variant, calib_samples, k_shot, prompt, task, subset, metric,
     round(value, 4) AS value, round(ci_low, 4) AS ci_low, round(ci_high, 4) AS ci_high, n, seeds
   FROM cells WHERE true${explorerWhere(p)}
-  ORDER BY model, task, subset, metric, variant, calib_samples, k_shot, prompt LIMIT 5000`;
+  ORDER BY model, task, subset, metric, variant, calib_samples, k_shot, prompt LIMIT ${EXPLORER_ROW_LIMIT}`;
 
 /** The runs behind the filtered cells, for the per-example drill-down. */
 export const explorerRunsSql = (p: Params) => `SELECT run_id AS value, min(task) || ' · ' || min(model) || ' · ' || min(variant) || ' · seed ' || CAST(min(seed) AS VARCHAR)
