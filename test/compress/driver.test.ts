@@ -106,6 +106,18 @@ describe("calibration driver vs an independent reference pipeline (llama fixture
   });
 });
 
+/** Runs a CLI main() with console.error captured (the compress CLI reports through it). */
+async function withStderrLines(run: () => Promise<number>): Promise<{ code: number; errs: string[] }> {
+  const errs: string[] = [];
+  const orig = console.error;
+  console.error = (m: string) => errs.push(String(m));
+  try {
+    return { code: await run(), errs };
+  } finally {
+    console.error = orig;
+  }
+}
+
 describe("kick compress (CLI)", () => {
   const calib = () => {
     const p = join(tmp, "calib.txt");
@@ -131,14 +143,8 @@ describe("kick compress (CLI)", () => {
     const args = ["--method", "sparsegpt", "--sparsity", "0.5", "--calib", calib(), "--samples", "4", "--seq-len", "16", "--dtype", "float32"];
     const outs = { cpu: join(tmp, "sgpt-cpu"), gpu: join(tmp, "sgpt-gpu") };
     expect(await main(["--model", MODEL, "--out", outs.cpu, ...args])).toBe(0);
-    const errs: string[] = [];
-    const orig = console.error;
-    console.error = (m: string) => errs.push(String(m));
-    try {
-      expect(await main(["--model", MODEL, "--out", outs.gpu, ...args, "--backend", "gpu"])).toBe(0);
-    } finally {
-      console.error = orig;
-    }
+    const { code, errs } = await withStderrLines(() => main(["--model", MODEL, "--out", outs.gpu, ...args, "--backend", "gpu"]));
+    expect(code).toBe(0);
     expect(errs[0]).toMatch(/calibration forward on the GPU\)$/);
     const [a, b] = await Promise.all([loadReferenceModel(outs.cpu), loadReferenceModel(outs.gpu)]);
     let differ = 0, total = 0;
@@ -163,15 +169,8 @@ describe("kick compress (CLI)", () => {
     const out = join(tmp, `bad-${Math.random().toString(36).slice(2)}`);
     const tiny = join(tmp, "tiny.txt");
     writeFileSync(tiny, "too short");
-    const errs: string[] = [];
-    const orig = console.error;
-    console.error = (m: string) => errs.push(String(m));
-    try {
-      const code = await main(["--model", MODEL, "--out", out, ...args.map((a) => (a === "TINY" ? tiny : a))]);
-      expect(code).not.toBe(0);
-    } finally {
-      console.error = orig;
-    }
+    const { code, errs } = await withStderrLines(() => main(["--model", MODEL, "--out", out, ...args.map((a) => (a === "TINY" ? tiny : a))]));
+    expect(code).not.toBe(0);
     expect(errs.join("\n")).toMatch(msg);
     expect(existsSync(out)).toBe(false);
   });
