@@ -12,8 +12,9 @@ const HELP = `Usage: kick merge --out DIR [--export DIR] SRC [SRC ...]
 
 Copies the finished runs of every source store (e.g. the --store of each shard) into the store at
 --out (created if missing). A source may also be an export of a store (a folder with results.parquet,
-examples.parquet and runs.parquet, such as the committed data/results/): its runs become run folders. A run present in several stores must have identical results (timing
-columns aside); otherwise the merge stops and names the run. Corrupt or incompatible stores are refused,
+examples.parquet and runs.parquet, such as the committed data/results/): its runs become run folders.
+A run present in several stores must have identical results (timing columns aside); otherwise the
+merge stops and names the run. Corrupt or incompatible stores are refused,
 never overwritten.
 
 Options:

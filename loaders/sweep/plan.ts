@@ -223,6 +223,9 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
+/** What a run's model is made from: runs with the same key evaluate the same compressed model. */
+export const compressedModelKey = (r: PlannedRun): string => `${r.model.dir}\n${r.backend}\n${compressionJson(r.compression)}\n${r.seed}`;
+
 /**
  * The runs of one shard. Runs that share a model, compression and seed stay together, so each shard compresses
  * a model once per spec instead of every shard redoing it; the groups (largest first, ties by key) go to the
@@ -231,8 +234,9 @@ export function parseShard(text: string): Shard {
 export function shardRuns(runs: readonly PlannedRun[], shard: Shard): PlannedRun[] {
   const groups = new Map<string, PlannedRun[]>();
   for (const r of runs) {
-    const key = `${r.model.dir}\n${r.backend}\n${compressionJson(r.compression)}\n${r.seed}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const key = compressedModelKey(r);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(r);
   }
   const load = new Array<number>(shard.count).fill(0);
   const mine = new Set<PlannedRun>();

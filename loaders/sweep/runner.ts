@@ -8,7 +8,7 @@ import type { TaskResult } from "../evaluate/common.js";
 import { promptColumn, taskSpecJson } from "../evaluate/task-spec.js";
 import { compressionJson, compressionMethod } from "./compression.js";
 import { type LoadedModel, loadModel } from "./models.js";
-import { describeRun, type PlannedRun, type Shard, shardRuns, type SweepPlan } from "./plan.js";
+import { compressedModelKey, describeRun, type PlannedRun, type Shard, shardRuns, type SweepPlan } from "./plan.js";
 import { gitCommit } from "./provenance.js";
 import { tokenizerHash } from "../prompt/prompt-file.js";
 import { softPromptSha256 } from "../prompt/resolve.js";
@@ -93,7 +93,7 @@ class ModelCache {
   private current: (LoadedModel & { compressed: CausalLM }) | null = null;
 
   async get(run: PlannedRun): Promise<LoadedModel & { compressed: CausalLM }> {
-    const key = `${run.model.dir}\n${run.backend}\n${compressionJson(run.compression)}\n${run.seed}`;
+    const key = compressedModelKey(run);
     if (this.current && key === this.key) return this.current;
     await this.dispose();
     const loaded = await loadModel(run.model.dir, run.backend);
