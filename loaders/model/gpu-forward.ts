@@ -316,7 +316,10 @@ export class GpuCausalLM implements CausalLM {
     const s = this.spec;
     const B = ids.length, T = ids[0].length, N = B * T;
     const pos = mask.map(positionIds).map((row, b) => row.map((p) => p + (cache?.real[b] ?? 0)));
-    const maxPos = Math.max(...pos.flat()) + 1;
+    // a loop, not Math.max(...pos.flat()): a prefill of B × T > ~125k tokens (kick-s's default batch on
+    // long_context / summarization) overflows the stack when spread into a call
+    let maxPos = 0;
+    for (const row of pos) for (const p of row) if (p + 1 > maxPos) maxPos = p + 1;
     if (s.positions.type === "learned" && maxPos > s.maxPositions)
       throw new Error(`position ${maxPos - 1} is beyond the model's ${s.maxPositions} learned positions`);
     let positions: Tensor | null = null;
