@@ -25,21 +25,32 @@ ETA) goes to stderr. Exit code 1 if a run failed (the others still ran), 2 for a
 Options:
   --plan FILE        the sweep plan (JSON; see docs/sweep.md)
   --shard i/n        run only shard i of n (0 ≤ i < n): every n-th run of the plan's run-id order
+  --models A,B       run only these models of the plan (the others need not be present)
   --store DIR        results store (default: data/results/store; created if missing, then first filled
                      with the runs of the committed export data/results/*.parquet)
   --export DIR       afterwards, write results/examples/runs.parquet of the whole store to DIR
+  --export-if-new    with --export: export only if this invocation stored at least one new run, so a
+                     sweep that computes nothing leaves DIR's files untouched (what npm run build uses)
   --models-dir DIR   where bare model names live (default: data/models)
   --prompts-dir DIR  folder of soft prompts (kick prompt --out) for soft:<id> prompts; overrides the
                      plan's "prompts_dir". Prompts are checked (exist, sound, fit each model) before any run
   --dry-run          list the shard's runs (id, stored or not) and exit
   -h, --help         this help`;
 
+function parseModelList(text: string): string[] {
+  const names = text.split(",").map((n) => n.trim()).filter(Boolean);
+  if (!names.length) throw new Error(`--models: expected model names separated by commas, got "${text}"`);
+  return names;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseCommand("sweep", argv, {
     plan: { type: "string" },
     shard: { type: "string" },
+    models: { type: "string" },
     store: { type: "string" },
     export: { type: "string" },
+    "export-if-new": { type: "boolean" },
     "models-dir": { type: "string" },
     "prompts-dir": { type: "string" },
     "dry-run": { type: "boolean" },
@@ -50,10 +61,12 @@ export async function main(argv: string[]): Promise<number> {
   let shard;
   try {
     if (typeof values.plan !== "string") throw new Error("--plan FILE is required");
+    if (values["export-if-new"] && typeof values.export !== "string") throw new Error("--export-if-new needs --export DIR");
     shard = typeof values.shard === "string" ? parseShard(values.shard) : undefined;
     plan = await loadPlan(values.plan, {
       ...(typeof values["models-dir"] === "string" ? { modelsDir: values["models-dir"] } : {}),
       ...(typeof values["prompts-dir"] === "string" ? { promptsDir: values["prompts-dir"] } : {}),
+      ...(typeof values.models === "string" ? { onlyModels: parseModelList(values.models) } : {}),
     });
   } catch (e) {
     process.stderr.write(`kick sweep: ${(e as Error).message}\n`);
@@ -76,7 +89,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const result = await runSweep(plan, store, { shard });
-    if (typeof values.export === "string") {
+    if (typeof values.export === "string" && values["export-if-new"] && result.done === 0) {
+      process.stderr.write(`[sweep] no new run stored: ${values.export} left as it is (--export-if-new)\n`);
+    } else if (typeof values.export === "string") {
       const counts = await store.exportTables(values.export);
       process.stderr.write(`[sweep] exported ${Object.entries(counts).map(([t, n]) => `${t}: ${n} rows`).join(", ")} to ${values.export}\n`);
     }

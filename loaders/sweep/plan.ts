@@ -105,7 +105,14 @@ export function runKey(r: Omit<PlannedRun, "run_id">): string {
 export const runIdFor = (r: Omit<PlannedRun, "run_id">): string => `${r.task.task.replace(/_/g, "-")}-${runKey(r)}`;
 
 /** Reads, validates and expands a plan file. Every error names the file and the entry. */
-export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR, promptsDir }: { modelsDir?: string; promptsDir?: string } = {}): Promise<SweepPlan> {
+export interface PlanOptions {
+  modelsDir?: string;
+  promptsDir?: string;
+  /** Keep only these models of the plan (by name); the others are neither loaded nor expanded. */
+  onlyModels?: readonly string[];
+}
+
+export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR, promptsDir, onlyModels }: PlanOptions = {}): Promise<SweepPlan> {
   if (!existsSync(file)) throw new Error(`plan ${file}: no such file`);
   let json: unknown;
   try {
@@ -113,10 +120,10 @@ export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR, p
   } catch (e) {
     throw new Error(`plan ${file}: not valid JSON (${(e as Error).message})`);
   }
-  return expandPlan(json, file, { modelsDir, promptsDir });
+  return expandPlan(json, file, { modelsDir, promptsDir, onlyModels });
 }
 
-export async function expandPlan(json: unknown, file: string, { modelsDir = DEFAULT_MODELS_DIR, promptsDir: promptsDirOverride }: { modelsDir?: string; promptsDir?: string } = {}): Promise<SweepPlan> {
+export async function expandPlan(json: unknown, file: string, { modelsDir = DEFAULT_MODELS_DIR, promptsDir: promptsDirOverride, onlyModels }: PlanOptions = {}): Promise<SweepPlan> {
   const parsed = SweepPlanSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -125,9 +132,14 @@ export async function expandPlan(json: unknown, file: string, { modelsDir = DEFA
   const p = parsed.data;
   const base = dirname(resolve(file));
 
+  const nameOf = (entry: (typeof p.models)[number]) => (typeof entry === "string" ? entry : entry.name);
+  for (const name of onlyModels ?? []) {
+    if (!p.models.some((entry) => nameOf(entry) === name)) throw new Error(`plan ${file}: no model "${name}" (the plan has ${p.models.map(nameOf).join(", ")})`);
+  }
   const models: PlannedModel[] = [];
   for (const [i, entry] of p.models.entries()) {
-    const name = typeof entry === "string" ? entry : entry.name;
+    const name = nameOf(entry);
+    if (onlyModels && !onlyModels.includes(name)) continue;
     const path = typeof entry === "string" ? undefined : entry.path;
     const dir = path ? (isAbsolute(path) ? path : join(base, path)) : join(modelsDir, name);
     checkModelDir(dir, `plan ${file}: models[${i}] "${name}"`);

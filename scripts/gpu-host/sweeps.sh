@@ -2,6 +2,7 @@
 # Runs sweep plans on a GPU host as detached shard processes that share one results store, so the work
 # outlives a device command (10 minutes) and small models keep the GPU busy side by side.
 #   host:  bash scripts/gpu-host/sweeps.sh start SHARDS PLAN...  (each plan split --shard i/SHARDS)
+#          MODELS=a,b bash scripts/gpu-host/sweeps.sh start …     (only these models of the plans: kick sweep --models)
 #          bash scripts/gpu-host/sweeps.sh wait SECS            (progress; returns early when all are done)
 #          bash scripts/gpu-host/sweeps.sh pack                 (new runs of the store, 15 MiB tar pieces in $OUT)
 # Store: runs/store, seeded on first start from the committed export data/results/*.parquet. It lives in an
@@ -21,7 +22,7 @@ case "$cmd" in
     for plan in "$@"; do
       name=$(basename "$plan" .json)
       for ((i = 0; i < n; i++)); do
-        setsid nohup node .gpu-duck/kick.mjs sweep --plan "$plan" --store "$store" --shard "$i/$n" > "/tmp/sweep-$name-$i.log" 2>&1 < /dev/null &
+        setsid nohup node .gpu-duck/kick.mjs sweep --plan "$plan" --store "$store" --shard "$i/$n" ${MODELS:+--models "$MODELS"} > "/tmp/sweep-$name-$i.log" 2>&1 < /dev/null &
       done
     done
     sleep 10; for f in /tmp/sweep-*.log; do echo "== $f"; tr '\r' '\n' < "$f" | grep -v '^\s*$' | tail -n 1; done ;;
