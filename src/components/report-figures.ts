@@ -15,7 +15,7 @@ import {
   type Row,
 } from "./report-charts.js";
 import type { Control, Params } from "./report-controls.js";
-import { MAIN_CALIB, PRIMARY_METRIC, TASK_LABELS, VARIANT_SQL, eq, lit, lowerIsBetter, scoreMetrics } from "./report-sql.js";
+import { MAIN_CALIB, PRIMARY_METRIC, SOFT_SEQ_LEN, TASK_LABELS, VARIANT_SQL, eq, lit, lowerIsBetter, scoreMetrics } from "./report-sql.js";
 
 export interface FigureSpec {
   name: string;
@@ -264,7 +264,7 @@ const softControls: Control[] = [
 ];
 const softCells = (p: Params) => `SELECT *, CASE WHEN method = 'dense' THEN model WHEN ${p.model ? "true" : "false"} THEN variant ELSE model || ' · ' || variant END AS label
   FROM cells WHERE task = ${lit(p.task as string)} AND subset = ${lit(p.subset as string)} AND metric = ${lit(p.metric as string)} AND k_shot = 0
-    AND (calib_samples IS NULL OR calib_samples = ${MAIN_CALIB})${eq("model", p.model)}`;
+    AND (calib_samples IS NULL OR calib_samples = ${MAIN_CALIB}) AND (seq_len IS NULL OR seq_len = ${SOFT_SEQ_LEN})${eq("model", p.model)}`;
 
 add({
   name: "soft-prompt-recovery",
@@ -317,10 +317,10 @@ const explorerWhere = (p: Params) => ["model", "method", "pattern", "task", "met
 /** Rows the explorer's aggregate table shows at most (the page says so when the filters hit it). */
 export const EXPLORER_ROW_LIMIT = 5000;
 
-export const explorerAggregateSql = (p: Params) => `SELECT model, variant, calib_samples, k_shot, prompt, task, subset, metric,
+export const explorerAggregateSql = (p: Params) => `SELECT model, variant, calib_samples, k_shot, seq_len, prompt, task, subset, metric,
     round(value, 4) AS value, round(ci_low, 4) AS ci_low, round(ci_high, 4) AS ci_high, n, seeds
   FROM cells WHERE true${explorerWhere(p)}
-  ORDER BY model, task, subset, metric, variant, calib_samples, k_shot, prompt LIMIT ${EXPLORER_ROW_LIMIT}`;
+  ORDER BY model, task, subset, metric, variant, calib_samples, k_shot, seq_len, prompt LIMIT ${EXPLORER_ROW_LIMIT}`;
 
 /** The runs behind the filtered cells, for the per-example drill-down. */
 export const explorerRunsSql = (p: Params) => `SELECT run_id AS value, min(task) || ' · ' || min(model) || ' · ' || min(variant) || ' · seed ' || CAST(min(seed) AS VARCHAR)

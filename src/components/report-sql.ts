@@ -37,6 +37,15 @@ export const lowerIsBetter = (metric: string | null | undefined) => metric === "
 export const MAIN_CALIB = `(SELECT CASE WHEN count(*) FILTER (WHERE calib_samples = 128) > 0 THEN 128 ELSE mode(calib_samples) END FROM results WHERE calib_samples IS NOT NULL)`;
 
 /**
+ * Perplexity is computed on windows of `seq_len` tokens (a run's "seq_len" metric row), which moves the
+ * number: the reference grid uses the context (512), the prompt experiments 412 (the context less 100 soft
+ * tokens). Cells keep them apart; the main grid takes the length most runs without a prompt used, the
+ * soft-prompt charts the length most prompted runs used.
+ */
+export const MAIN_SEQ_LEN = `(SELECT mode(value) FROM results WHERE metric = 'seq_len' AND prompt = 'none')`;
+export const SOFT_SEQ_LEN = `(SELECT mode(value) FROM results WHERE metric = 'seq_len' AND prompt LIKE 'soft:%')`;
+
+/**
  * Effective storage bits per weight: 16-bit values × the share kept, or the quantized bits plus
  * per-group scale and zero point (f32 + 8 bit, as kick's packed layout) × the share kept. Sparse
  * index/mask overhead is not counted, which flatters pruning.
@@ -53,28 +62,33 @@ export const KIND_SQL = `CASE WHEN bits IS NOT NULL AND sparsity > 0 THEN 'prune
 /**
  * Views, run once per connection:
  * - `cells`: results averaged over seeds (value, ci_low, ci_high averaged; n summed), one row per
- *   model × compression × calib_samples × k_shot × prompt × task × subset × metric, with bpw,
- *   variant, kind and k_shot (from the mcq run's k_shot row), and `partial`: scored on fewer items
+ *   model × compression × calib_samples × k_shot × seq_len × prompt × task × subset × metric, with bpw,
+ *   variant, kind and k_shot (from the mcq run's k_shot row); where a cell has runs on all items and runs
+ *   limited to the first items, only the runs on the most items count; `partial`: scored on fewer items
  *   per run than other cells of the same task, subset and metric (a run with an item limit), so not
  *   comparable across models.
- * - `agg`: the main grid (prompt none, k_shot 0, the main calibration count) with the dense
+ * - `agg`: the main grid (prompt none, k_shot 0, the main calibration count and perplexity length) with the dense
  *   model's value of the same cell (`dense_value`) and the share of it kept (`retained`).
  */
 export const REPORT_VIEWS: readonly string[] = [
   `CREATE OR REPLACE VIEW cells AS
-  WITH ks AS (SELECT run_id, max(value) AS k_shot FROM results WHERE metric = 'k_shot' GROUP BY run_id)
-  SELECT *, n / seeds < max(n / seeds) OVER (PARTITION BY task, subset, metric) AS partial FROM (
+  WITH ks AS (SELECT run_id, max(value) AS k_shot FROM results WHERE metric = 'k_shot' GROUP BY run_id),
+    sl AS (SELECT run_id, CAST(max(value) AS INTEGER) AS seq_len FROM results WHERE metric = 'seq_len' GROUP BY run_id),
+    r AS (SELECT results.*, coalesce(ks.k_shot, 0) AS k_shot, sl.seq_len FROM results LEFT JOIN ks USING (run_id) LEFT JOIN sl USING (run_id)
+      -- a run limited to the first items (a quick CPU sweep) is not another seed of the full run of the same cell
+      QUALIFY n = max(n) OVER (PARTITION BY model, method, pattern, sparsity, bits, group_size, calib_samples, k_shot, sl.seq_len, prompt, task, subset, metric))
+  SELECT *, n / seeds < max(n / seeds) OVER (PARTITION BY task, subset, metric, seq_len) AS partial FROM (
   SELECT model, max(model_params) AS model_params, method, pattern, sparsity, bits, group_size, calib_samples,
-    coalesce(ks.k_shot, 0) AS k_shot, prompt, task, subset, metric,
+    k_shot, seq_len, prompt, task, subset, metric,
     avg(value) AS value, avg(ci_low) AS ci_low, avg(ci_high) AS ci_high, CAST(sum(n) AS INTEGER) AS n,
     CAST(count(*) AS INTEGER) AS seeds, min(${BPW_SQL}) AS bpw, min(${VARIANT_SQL}) AS variant, min(${KIND_SQL}) AS kind
-  FROM results LEFT JOIN ks USING (run_id)
-  GROUP BY model, method, pattern, sparsity, bits, group_size, calib_samples, coalesce(ks.k_shot, 0), prompt, task, subset, metric)`,
+  FROM r
+  GROUP BY model, method, pattern, sparsity, bits, group_size, calib_samples, k_shot, seq_len, prompt, task, subset, metric)`,
   `CREATE OR REPLACE VIEW agg AS
   SELECT *, value / nullif(dense_value, 0) AS retained FROM (
     SELECT *, max(CASE WHEN method = 'dense' THEN value END) OVER (PARTITION BY model, task, subset, metric) AS dense_value
     FROM cells
-    WHERE prompt = 'none' AND k_shot = 0 AND (calib_samples IS NULL OR calib_samples = ${MAIN_CALIB}))`,
+    WHERE prompt = 'none' AND k_shot = 0 AND (calib_samples IS NULL OR calib_samples = ${MAIN_CALIB}) AND (seq_len IS NULL OR seq_len = ${MAIN_SEQ_LEN}))`,
 ];
 
 /** Columns each table must have for the report (all of the schema's columns that pages read). */
