@@ -91,6 +91,16 @@ async function tableSelect(table: StoreTable, status: TableStatus): Promise<stri
 }
 
 /** For a Framework loader: one store table as Parquet (Snappy) on stdout. */
+// The examples table (every prediction: >1M rows) is read by the explorer a run at a time over HTTP range
+// requests (src/components/parquet-arrow.ts RemoteParquet): sorted by run_id, in row groups small enough that
+// one run is a few of them (16384 rows: ~0.1 MB a drill-down instead of the whole file), zstd so the many small
+// groups still come out smaller than one snappy file.
+const COPY_OPTIONS: Record<StoreTable, string> = {
+  results: "FORMAT parquet, COMPRESSION snappy",
+  runs: "FORMAT parquet, COMPRESSION snappy",
+  examples: "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384",
+};
+
 export async function writeStoreTableToStdout(table: StoreTable): Promise<void> {
   const status = (await storeStatus()).tables[table];
   if (!status.present) process.stderr.write(`[results] ${tableFile(table)} not found: writing an empty ${table} table (the pages explain how to produce it)\n`);
@@ -99,7 +109,7 @@ export async function writeStoreTableToStdout(table: StoreTable): Promise<void> 
   try {
     const out = join(dir, `${table}.parquet`);
     const select = await tableSelect(table, status);
-    await withDuckDB((run) => run(`COPY (${select}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION snappy)`));
+    await withDuckDB((run) => run(`COPY (${select}${table === "examples" ? " ORDER BY run_id" : ""}) TO ${sqlString(out)} (${COPY_OPTIONS[table]})`));
     await pipeline(createReadStream(out), process.stdout, { end: false });
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // A self-hosted DuckDB-WASM client shared by every page. Framework's own `sql` blocks and
 // DuckDBClient fetch DuckDB-WASM from a CDN; this module resolves the wasm and worker files from
 // node_modules instead, so `observable build` copies them into dist/ and the site works offline.
-import { parquetToArrowIPC } from "./parquet-arrow.js";
+import { parquetToArrowIPC, RemoteParquet } from "./parquet-arrow.js";
 import { AsyncDuckDB, VoidLogger } from "./vendor/duckdb-wasm.js";
 
 const BUNDLE = {
@@ -80,6 +80,16 @@ export class KickDB {
     return new KickDB(db);
   }
 
+  /** Adds rows (Arrow IPC) to a table, creating it when `create`. */
+  async insert(table: string, ipc: Uint8Array, create: boolean): Promise<void> {
+    const connection = await this.db.connect();
+    try {
+      await connection.insertArrowFromIPCStream(ipc, { name: table, create });
+    } finally {
+      await connection.close();
+    }
+  }
+
   /** Runs SQL and returns plain row objects (numbers, strings, booleans, Dates). */
   async query(sql: string): Promise<QueryRow[]> {
     const connection = await this.db.connect();
@@ -99,6 +109,59 @@ export class KickDB {
   async columns(table: string): Promise<string[]> {
     const rows = await this.query(`SELECT column_name FROM (DESCRIBE "${table.replaceAll('"', '""')}")`);
     return rows.map((row) => String(row.column_name));
+  }
+}
+
+/**
+ * A table too large to load at page open (the examples table: every prediction of every run).
+ * Only its footer is read at open; `load(key)` fetches the row groups holding one key's rows (the file
+ * is sorted by that column and written in small row groups) and adds them to the DuckDB table of the
+ * same name, once per key, so ordinary SQL on that table sees every key loaded so far.
+ */
+export class LazyTable {
+  private readonly loaded = new Map<string, Promise<void>>();
+  // Inserts run one at a time: the first creates the table.
+  private inserts: Promise<unknown> = Promise.resolve();
+  private created = false;
+
+  private constructor(
+    private readonly db: KickDB,
+    readonly name: string,
+    readonly keyColumn: string,
+    private readonly file: RemoteParquet,
+  ) {}
+
+  static async open(db: KickDB, name: string, source: TableSource, keyColumn: string): Promise<LazyTable> {
+    const url = new URL(hrefOf(source), document.baseURI).href;
+    let file: RemoteParquet;
+    try {
+      file = await RemoteParquet.open(url);
+    } catch (error) {
+      throw new DataFileError(name, url, (error as Error).message);
+    }
+    if (!file.columns.includes(keyColumn)) throw new DataFileError(name, url, `no column "${keyColumn}"`);
+    return new LazyTable(db, name, keyColumn, file);
+  }
+
+  get columns(): string[] {
+    return this.file.columns;
+  }
+
+  load(key: string): Promise<void> {
+    let pending = this.loaded.get(key);
+    if (!pending) {
+      pending = this.file.arrowWhere({ [this.keyColumn]: { $eq: key } }).then((ipc) => {
+        const insert = this.inserts.then(async () => {
+          await this.db.insert(this.name, ipc, !this.created);
+          this.created = true;
+        });
+        this.inserts = insert.catch(() => undefined);
+        return insert;
+      });
+      pending.catch(() => this.loaded.delete(key)); // a failed fetch may be retried
+      this.loaded.set(key, pending);
+    }
+    return pending;
   }
 }
 

@@ -2,7 +2,7 @@
 // check that the tables and columns it needs are there, create the report's views, and explain
 // plainly what is missing and how to produce it when they are not.
 import type { StoreStatus, StoreTable } from "../../loaders/figures/results-store.js";
-import { KickDB, dataNotice, type QueryRow, type TableSource } from "./duckdb.js";
+import { KickDB, LazyTable, dataNotice, type QueryRow, type TableSource } from "./duckdb.js";
 import { figureLinks } from "./figure-links.js";
 import { REPORT_VIEWS, REQUIRED_COLUMNS } from "./report-sql.js";
 
@@ -20,6 +20,8 @@ export class StoreError extends Error {
 export interface ReportStore {
   status: StoreStatus;
   query: (sql: string) => Promise<QueryRow[]>;
+  /** Loads one run's rows of the examples table (read piecewise, never whole) before SQL on `examples`. */
+  loadExamples: (runId: string) => Promise<void>;
 }
 
 export interface ReportSources {
@@ -63,11 +65,23 @@ export async function openReport(sources: ReportSources): Promise<ReportStore> {
     checkColumns(table, info.columns, where);
     tables[table] = source;
   }
-  const db = await KickDB.open(tables);
+  // The examples table (a row per prediction, megabytes) is read a run at a time, from its footer on.
+  const { examples, ...whole } = tables;
+  const db = await KickDB.open(whole);
+  const lazyExamples = examples ? await LazyTable.open(db, "examples", examples, "run_id") : undefined;
   // The file served may differ from what the build saw (a stale deploy): check the columns again.
-  for (const table of Object.keys(tables) as StoreTable[]) checkColumns(table, await db.columns(table), `${status.source}/${table}.parquet as served`);
+  const asServed = (table: StoreTable) => `${status.source}/${table}.parquet as served`;
+  for (const table of Object.keys(whole) as StoreTable[]) checkColumns(table, await db.columns(table), asServed(table));
+  if (lazyExamples) checkColumns("examples", lazyExamples.columns, asServed("examples"));
   if (tables.results) for (const statement of REPORT_VIEWS) await db.query(statement);
-  return { status, query: (sql) => db.query(sql) };
+  return {
+    status,
+    query: (sql) => db.query(sql),
+    loadExamples: async (runId) => {
+      if (!lazyExamples) throw new StoreError("This page did not open the examples table (openReport({examples: …})).");
+      await lazyExamples.load(runId);
+    },
+  };
 }
 
 /** The notice a page shows instead of its charts. */

@@ -40,6 +40,25 @@ function clean(watch: PageWatch): void {
   expect(watch.consoleErrors).toEqual([]);
 }
 
+/**
+ * Content below the fold loads when scrolled to (Framework's visibility()). Scroll to `container` until
+ * `selector` shows, as a reader would: content rendering above it can push it out of view again.
+ */
+async function scrollUntilShown(page: Page, container: string, selector: string, timeout = 60_000): Promise<void> {
+  const end = Date.now() + timeout;
+  for (;;) {
+    await page.locator(container).first().scrollIntoViewIfNeeded();
+    try {
+      await page.locator(selector).first().waitFor({ timeout: 2_000 });
+      return;
+    } catch (error) {
+      if (Date.now() > end) throw error;
+    }
+  }
+}
+
+const chartShown = (page: Page, name: string) => scrollUntilShown(page, `[data-figure="${name}"]`, `[data-figure="${name}"] svg`);
+
 const sqlText = (page: Page, name: string) => page.locator(`[data-figure-sql="${name}"] code`).textContent();
 const chartHtml = (page: Page, name: string) => page.locator(`[data-figure="${name}"]`).innerHTML();
 
@@ -55,7 +74,7 @@ describe("report pages", () => {
       const names = FIGURE_NAMES.filter((n) => FIGURES[n].page === path);
       await expect(page.locator(".kick-fixture-banner").first().waitFor({ timeout: 60_000 })).resolves.toBeUndefined();
       for (const name of names) {
-        await page.locator(`[data-figure="${name}"] svg`).first().waitFor({ timeout: 60_000 });
+        await chartShown(page, name);
         // Marks were drawn from rows (not the empty-selection frame).
         expect(Number((await page.locator(`[data-figure-sql="${name}"] summary`).textContent())?.match(/\((\d+) rows\)/)?.[1])).toBeGreaterThan(0);
         const sqlBefore = await sqlText(page, name);
@@ -91,7 +110,7 @@ describe("report pages", () => {
   it("download links give valid SVG and PNG files, and the current view as SVG", async () => {
     const { page, watch } = await open("perplexity");
     const links = page.locator(".kick-figure-links a");
-    await page.locator('[data-figure="perplexity-gap"] svg').first().waitFor({ timeout: 60_000 });
+    await chartShown(page, "perplexity-gap");
     for (const [i, signature, file] of [[0, "<?xml", "report-perplexity-gap.svg"], [1, "\x89PNG", "report-perplexity-gap.png"], [2, "<?xml", "report-perplexity-gap-view.svg"]] as const) {
       const [download] = await Promise.all([page.waitForEvent("download"), links.nth(i).click()]);
       const bytes = await readFile((await download.path())!);
@@ -126,11 +145,48 @@ describe("report pages", () => {
     await page.waitForFunction((sql) => document.querySelector('[data-figure-sql="explorer"] code')?.textContent !== sql, before);
     expect(await sqlText(page, "explorer")).toContain("model = 'fixture-s'");
     await page.waitForFunction((t) => (document.querySelector(".kick-explorer-table") as HTMLElement)?.innerText !== t, tableBefore);
-    await page.locator(".kick-examples table").waitFor({ timeout: 30_000 });
+    await scrollUntilShown(page, ".kick-examples", ".kick-examples table");
     expect(await page.locator(".kick-examples").innerText()).toMatch(/example_id/);
     expect(await page.locator(".kick-provenance").innerText()).toContain("fixture-s");
     clean(watch);
     await page.close();
+  });
+
+  it("lazy below the fold: a chart's SQL runs once it is scrolled to; the examples table is read a run at a time by range requests", async () => {
+    // A short viewport puts the second chart of the page well below the fold.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 500 } });
+    const watch = await watchPage(page, server.url);
+    await page.goto(`${server.url}/calibration`);
+    await chartShown(page, "calibration");
+    await page.waitForLoadState("networkidle");
+    await page.waitForTimeout(500);
+    expect(await page.locator('[data-controls="k-shot"] select').count()).toBe(0);
+    expect(await page.locator('[data-figure="k-shot"] svg').count()).toBe(0);
+    await chartShown(page, "k-shot");
+    expect(await page.locator('[data-controls="k-shot"] select').count()).toBeGreaterThan(0);
+    clean(watch);
+    await page.close();
+
+    const examplesFile = (path: string) => /\/_file\/data\/examples\.[^/]*parquet/.test(path);
+    const explorer = await browser.newPage({ viewport: { width: 1280, height: 500 } });
+    const explorerWatch = await watchPage(explorer, server.url);
+    const before = server.requests.length;
+    await explorer.goto(`${server.url}/explorer`);
+    await explorer.locator(".kick-explorer-table table").waitFor({ timeout: 60_000 });
+    await explorer.waitForLoadState("networkidle");
+    await explorer.waitForTimeout(500);
+    // Only the footer so far: schema and row-group statistics.
+    const opened = server.requests.slice(before).filter((r) => examplesFile(r.path));
+    expect(opened.length).toBeGreaterThan(0);
+    expect(await explorer.locator(".kick-examples table").count()).toBe(0);
+    await scrollUntilShown(explorer, ".kick-examples", ".kick-examples table");
+    expect(await explorer.locator(".kick-examples").innerText()).toMatch(/example_id/);
+    const reads = server.requests.slice(before).filter((r) => examplesFile(r.path));
+    // Never the whole file: its tail (footer and size; the fixture's whole table fits in it), then byte ranges.
+    // That only one run's row groups are fetched from a large file: test/site/parquet-roundtrip.test.ts.
+    for (const r of reads) expect(r.status === 206 && /^bytes=(\d+-\d+|-\d+)$/.test(r.range ?? ""), JSON.stringify(r)).toBe(true);
+    clean(explorerWatch);
+    await explorer.close();
   });
 
   it("methods: the plan and the provenance of every run", async () => {
@@ -151,7 +207,7 @@ describe("report pages", () => {
     await page.route("**/_file/data/results.*.parquet", (route) => route.fulfill({ status: 200, body: noSoft, contentType: "application/vnd.apache.parquet" }));
     await page.goto(`${server.url}/soft-prompts`);
     for (const name of ["soft-prompt-recovery", "soft-prompt-transfer"]) {
-      await page.locator(`[data-figure="${name}"] svg`).first().waitFor({ timeout: 60_000 });
+      await chartShown(page, name);
       expect(await page.locator(`[data-figure="${name}"]`).innerText()).toContain("No soft-prompt runs in the results store yet");
     }
     clean(watch);
@@ -210,8 +266,12 @@ describe("report pages", () => {
       for (const width of [390, 1280]) {
         const { page, watch } = await open(path, width);
         await page.locator(".kick-fixture-banner").first().waitFor({ timeout: 60_000 });
-        const ready = path === "overview" ? [".kick-findings li"] : path === "explorer" ? [".kick-examples table"] : path === "methods" ? [".kick-provenance-table table"] : FIGURE_NAMES.filter((n) => FIGURES[n].page === path).map((n) => `[data-figure="${n}"] svg`);
-        for (const selector of ready) await page.locator(selector).first().waitFor({ timeout: 60_000 });
+        // [container to scroll to (lazy below the fold), what shows it has loaded]
+        const ready: [string, string][] = path === "overview" ? [[".kick-findings", ".kick-findings li"], ['[data-figure="overview-perplexity-gap"]', '[data-figure="overview-perplexity-gap"] svg']]
+          : path === "explorer" ? [[".kick-examples", ".kick-examples table"]]
+          : path === "methods" ? [[".kick-provenance-table", ".kick-provenance-table table"]]
+          : FIGURE_NAMES.filter((n) => FIGURES[n].page === path).map((n) => [`[data-figure="${n}"]`, `[data-figure="${n}"] svg`]);
+        for (const [container, selector] of ready) await scrollUntilShown(page, container, selector);
         await page.waitForLoadState("networkidle");
         await page.waitForTimeout(300);
         await page.screenshot({ path: `${SHOTS}/${path}-${width}.png`, fullPage: true });

@@ -5,8 +5,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeParquet, type Row, type TableSchema } from "../../loaders/store/parquet.js";
-import { parquetToArrowIPC } from "../../src/components/parquet-arrow.js";
+import { withDuckDB, writeParquet, type Row, type TableSchema } from "../../loaders/store/parquet.js";
+import { parquetToArrowIPC, RemoteParquet } from "../../src/components/parquet-arrow.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -58,5 +58,50 @@ describe("Parquet writer → browser reader", () => {
     await expect(parquetToArrowIPC(new TextEncoder().encode("not parquet at all"), "x.parquet")).rejects.toThrow(
       /x\.parquet: not a Parquet file/,
     );
+  });
+
+  it("reads one key's rows of a large file by range requests, matching DuckDB's own filter", async () => {
+    // Written as the site's examples loader writes it: sorted by the key, zstd, small row groups.
+    const file = join(dir, "examples.parquet");
+    await withDuckDB((run) =>
+      run(`COPY (SELECT 'run-' || lpad(CAST(i // 1000 AS VARCHAR), 3, '0') AS run_id, i AS example_id, md5(CAST(i AS VARCHAR)) AS prediction
+        FROM range(40000) t(i) ORDER BY run_id) TO '${file}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 2048)`),
+    );
+    const expected = await withDuckDB((run) => run(`SELECT run_id, CAST(example_id AS DOUBLE) AS example_id, prediction FROM '${file}' WHERE run_id = 'run-017' ORDER BY example_id`));
+    const bytes = await readFile(file);
+    let served = 0;
+    const ranges: string[] = [];
+    // A server honouring Range (a-b and suffix -n), as static hosts do.
+    const fakeFetch = (async (_url: string, init?: RequestInit) => {
+      const range = new Headers(init?.headers).get("range") ?? "";
+      const [, a, b] = /^bytes=(\d*)-(\d*)$/.exec(range) ?? [];
+      if (a === undefined) throw new Error(`expected a range request, got "${range}"`);
+      const start = a === "" ? bytes.length - Number(b) : Number(a);
+      const end = a === "" || b === "" ? bytes.length : Number(b) + 1;
+      served += end - start;
+      ranges.push(range);
+      return new Response(bytes.subarray(start, end), { status: 206, headers: { "content-range": `bytes ${start}-${end - 1}/${bytes.length}` } });
+    }) as typeof fetch;
+    const remote = await RemoteParquet.open("http://site/examples.parquet", fakeFetch);
+    expect(remote.columns).toEqual(["run_id", "example_id", "prediction"]);
+    const got = tableFromIPC(await remote.arrowWhere({ run_id: { $eq: "run-017" } })).toArray().map((r) => r.toJSON());
+    expect(got.map((r) => [r.run_id, r.example_id, r.prediction])).toEqual(expected.map((r) => [r.run_id, r.example_id, r.prediction]));
+    expect(got).toHaveLength(1000);
+    // Footer plus the one or two row groups holding run-017, not the file.
+    expect(served).toBeLessThan(bytes.length / 4);
+    expect(ranges.length).toBeGreaterThan(1);
+    expect(ranges[0]).toMatch(/^bytes=-\d+$/); // the footer and the size in one request
+  });
+
+  it("reads the same rows from a server that ignores Range (one whole-file response)", async () => {
+    const file = join(dir, "examples.parquet");
+    const bytes = await readFile(file);
+    let calls = 0;
+    const plainFetch = (async () => (calls++, new Response(bytes, { status: 200 }))) as typeof fetch;
+    const remote = await RemoteParquet.open("http://site/examples.parquet", plainFetch);
+    const got = tableFromIPC(await remote.arrowWhere({ run_id: { $eq: "run-003" } })).toArray();
+    expect(got).toHaveLength(1000);
+    expect(got.every((r) => r.toJSON().run_id === "run-003")).toBe(true);
+    expect(calls).toBe(1);
   });
 });
