@@ -211,7 +211,8 @@ export class ResultsStore {
         const source = files.length
           ? `SELECT ${columns} FROM read_parquet([${files.map(sqlString).join(", ")}])`
           : `SELECT ${Object.entries(schema).map(([c, t]) => `CAST(NULL AS ${t}) AS "${c}"`).join(", ")} WHERE false`;
-        await run(`COPY (${source} ORDER BY ALL) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION snappy)`);
+        // zstd: the committed examples table (millions of predictions) is half its snappy size
+        await run(`COPY (${source} ORDER BY ALL) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
         counts[table] = Number((await run(`SELECT count(*) AS n FROM read_parquet(${sqlString(tmp)})`))[0].n);
       });
       await rename(tmp, out);

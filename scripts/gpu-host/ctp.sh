@@ -8,12 +8,15 @@
 #   host:  bash scripts/gpu-host/ctp.sh start [MODELS]   (default: kick-s kick-m kick-l)
 #          bash scripts/gpu-host/ctp.sh wait SECS        (progress; returns early when every pipeline is done)
 #          bash scripts/gpu-host/ctp.sh pack             (prompts, LoRA cards, checkpoint specs, logs → $OUT)
+#          bash scripts/gpu-host/ctp.sh tune MODEL LEVEL [lr:batch ...]  (the recovery prompt of one checkpoint under
+#                                                   other learning rates and batch sizes, side by side; ids
+#                                                   MODEL-LEVEL-lrX-bY; LEVEL "dense" tunes the dense model's prompt)
 # Env: STEPS (prompt/LoRA steps, default 1000; Paper B: 30000), BATCH (windows per step, 4), LENGTH (soft
 # tokens, 100), LORA_RANK (32), SHARDS (processes for the transfer and dataset plans, 2; one per recovery plan).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/gpu-host/unpack.sh
-cmd=${1:?usage: ctp.sh start [MODELS] | wait SECS | pack}
+cmd=${1:?usage: ctp.sh start [MODELS] | wait SECS | pack | tune MODEL LEVEL [lr:batch ...]}
 STEPS=${STEPS:-1000}; BATCH=${BATCH:-4}; LENGTH=${LENGTH:-100}; LORA_RANK=${LORA_RANK:-32}; SHARDS=${SHARDS:-2}
 levels=(sgpt50 sgpt62 sgpt75 gptq4 gptq3 4b50)
 sources=(facts sotu brown wordnet)   # kinds of training text (data/corpus/docs.jsonl)
@@ -81,7 +84,7 @@ case "$cmd" in
   wait)
     end=$(( $(date +%s) + ${2:-60} ))
     while [ "$(date +%s)" -lt "$end" ]; do
-      [ "$(grep -l 'ctp pipeline done' /tmp/ctp-kick-*.log 2>/dev/null | wc -l)" -ge "$(ls /tmp/ctp-kick-*.log | wc -l)" ] && break
+      [ "$(grep -l 'ctp pipeline done\|ctp tune done' /tmp/ctp-*.log 2>/dev/null | wc -l)" -ge "$(ls /tmp/ctp-kick-*.log /tmp/ctp-tune-*.log 2>/dev/null | wc -l)" ] && break
       sleep 20
     done
     for f in /tmp/ctp-*.log; do echo "== $f"; tr '\r' '\n' < "$f" | grep -v '^\s*$' | tail -n 3 | cut -c1-300; done ;;
@@ -89,5 +92,18 @@ case "$cmd" in
     out=${OUT:?OUT not set}
     tar -cf - data/prompts data/lora $(ls data/models/*/compression.json 2>/dev/null) /tmp/ctp-*.log 2>/dev/null | xz -1 | split -b 15M - "$out/ctp.tar.xz."
     ls -la "$out" ;;
+  tune)
+    m=${2:?tune MODEL LEVEL}; l=${3:?tune MODEL LEVEL}; grid=("${@:4}"); [ ${#grid[@]} -gt 0 ] || grid=(1e-3:8 3e-3:8 1e-2:8 3e-2:8)
+    for g in "${grid[@]}"; do
+      lr=${g%%:*}; b=${g##*:}; id="$m-$l-lr$lr-b$b"; ck=$([ "$l" = dense ] && echo "" || echo "--compressed data/models/$m-$l")
+      # every variant is scored on 64 validation windows (the recovery prompts used 16), so the choice between them is not noise
+      setsid nohup bash -c "source scripts/gpu-host/unpack.sh; $(declare -f compress_args source_docs)
+        [ $l = dense ] || [ -d data/models/$m-$l ] || { mkdir -p /tmp/ctp-lock; flock /tmp/ctp-lock/$m-$l bash -c 'source scripts/gpu-host/unpack.sh; [ -d data/models/$m-$l ] || node .gpu-duck/kick.mjs compress --model data/models/$m $(compress_args "$l") --seq-len 512 --dtype float32 --backend gpu --out data/models/$m-$l'; }
+        source_docs all
+        [ -d data/prompts/$id ] || kick prompt --model data/models/$m $ck --out data/prompts --steps $STEPS --batch $b --lr $lr --seq-len $((512 - LENGTH)) \
+          --eval-every 100 --eval-windows 64 --data data/corpus/train-000.txt --valid /tmp/ctp-src-all.jsonl --length $LENGTH --id $id && echo 'ctp tune done'" \
+        > "/tmp/ctp-tune-$id.log" 2>&1 < /dev/null &
+    done
+    sleep 5; tail -n 2 /tmp/ctp-tune-*.log ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

@@ -22,6 +22,6 @@ await withDuckDB(async (run) => {
   const columns = Object.keys(RESULTS_SCHEMA).map((c) => (c === "method" ? `coalesce(l.method, r.method) AS "method"` : `r."${c}"`)).join(", ");
   const changed = await run(`SELECT r.method AS before, l.method AS after, count(*) AS n FROM read_parquet(${sqlString(results)}) r JOIN labels l USING (run_id) WHERE r.method <> l.method GROUP BY ALL ORDER BY ALL`);
   for (const c of changed) console.error(`[relabel] ${c.before} → ${c.after}: ${c.n} rows`);
-  await run(`COPY (SELECT ${columns} FROM read_parquet(${sqlString(results)}) r LEFT JOIN labels l USING (run_id) ORDER BY ALL) TO ${sqlString(`${results}.tmp`)} (FORMAT parquet, COMPRESSION snappy)`);
+  await run(`COPY (SELECT ${columns} FROM read_parquet(${sqlString(results)}) r LEFT JOIN labels l USING (run_id) ORDER BY ALL) TO ${sqlString(`${results}.tmp`)} (FORMAT parquet, COMPRESSION zstd)`);
 });
 await rename(`${results}.tmp`, results);

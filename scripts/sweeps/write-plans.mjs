@@ -85,3 +85,8 @@ for (const [level, spec] of [["dense", "dense"], ...Object.entries(CTP_LEVELS)])
 write("data/plans/ctp-transfer.json", ctp("ctp-transfer", ["dense", ...Object.values(CTP_LEVELS)], ["soft:*-corpus"], [PPL, { task: "factoid_qa" }]));
 // transfer across datasets: prompts learned on one kind of training text (facts, sotu, brown, wordnet), perplexity per held-out source
 write("data/plans/ctp-datasets.json", ctp("ctp-datasets", [CTP_LEVELS["4b50"]], ["none", "soft:{model}-4b50-corpus", "soft:{model}-4b50-src-*"], [PPL, { task: "factoid_qa" }]));
+// tuning the recipe (ctp.sh tune): kick-l's 4b50 and dense prompts under other learning rates and batch sizes,
+// each scored on the perplexity task's held-out test documents (never used to select a prompt) and factoid QA
+const kickL = models.filter((m) => m.name === "kick-l");
+write("data/plans/ctp-tune-4b50.json", { ...ctp("ctp-tune-4b50", [CTP_LEVELS["4b50"]], ["none", "soft:{model}-4b50-lr*"], [PPL, { task: "factoid_qa" }]), models: kickL });
+write("data/plans/ctp-tune-dense.json", { ...ctp("ctp-tune-dense", ["dense"], ["none", "soft:{model}-dense-lr*"], [PPL, { task: "factoid_qa" }]), models: kickL });
