@@ -13,13 +13,15 @@ const HELP = `Usage: kick merge --out DIR [--export DIR] SRC [SRC ...]
 Copies the finished runs of every source store (e.g. the --store of each shard) into the store at
 --out (created if missing). A source may also be an export of a store (a folder with results.parquet,
 examples.parquet and runs.parquet, such as the committed data/results/): its runs become run folders.
+The model cards (models table) of the sources come along; an export without models.parquet has none.
 A run present in several stores must have identical results (timing columns aside); otherwise the
 merge stops and names the run. Corrupt or incompatible stores are refused,
 never overwritten.
 
 Options:
   --out DIR       the combined store
-  --export DIR    then write results.parquet, examples.parquet, runs.parquet of the combined store to DIR
+  --export DIR    then write results.parquet, examples.parquet, runs.parquet, models.parquet of the
+                  combined store to DIR
   -h, --help      this help`;
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,18 +1,20 @@
 // The sweep runner: runs a plan's runs (or one shard of them) that the store does not have yet, each
 // evaluated and written atomically as one folder, with progress and ETA (per run and overall) on stderr.
 // Killed at any moment, it loses at most the run in flight; restarted, it skips what is stored.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CausalLM } from "../model/causal-lm.js";
-import { parameterCount } from "../model/config.js";
+import { canonicalJson, type ModelSpec, parameterCount } from "../model/config.js";
 import { evaluateTask } from "../evaluate/index.js";
 import type { TaskResult } from "../evaluate/common.js";
 import { promptColumn, taskSpecJson } from "../evaluate/task-spec.js";
 import { compressionJson, compressionMethod } from "./compression.js";
 import { type LoadedModel, loadModel } from "./models.js";
-import { compressedModelKey, describeRun, type PlannedRun, type Shard, shardRuns, type SweepPlan } from "./plan.js";
+import { compressedModelKey, describeRun, type PlannedModel, type PlannedRun, type Shard, shardRuns, type SweepPlan } from "./plan.js";
 import { gitCommit } from "./provenance.js";
 import { tokenizerHash } from "../prompt/prompt-file.js";
 import { softPromptSha256 } from "../prompt/resolve.js";
-import type { ExampleRow, ResultRow } from "./schema.js";
+import type { ExampleRow, ModelRow, ResultRow } from "./schema.js";
 import type { FinishedRun, ResultsStore } from "./store.js";
 
 export type Log = (line: string) => void;
@@ -77,6 +79,19 @@ export function finishedRun(
     },
     results,
     examples,
+  };
+}
+
+/** The models-table row of a checkpoint folder: its config.json (canonical JSON) and model card (README.md, "" if none). */
+export function modelCardRow(model: PlannedModel, spec: ModelSpec): ModelRow {
+  const readme = join(model.dir, "README.md");
+  return {
+    model: model.name,
+    model_hash: model.hash,
+    model_params: parameterCount(spec),
+    family: spec.family,
+    config: canonicalJson(JSON.parse(readFileSync(join(model.dir, "config.json"), "utf8"))),
+    card: existsSync(readme) ? readFileSync(readme, "utf8") : "",
   };
 }
 
@@ -189,6 +204,11 @@ export async function runSweep(plan: SweepPlan, store: ResultsStore, { shard, lo
         const written = await store.writeRun(rows);
         if (written) summary.done += 1;
         else summary.skipped += 1; // another process (shard) stored it meanwhile
+        try {
+          if (!store.hasModel(run.model.name, run.model.hash)) await store.recordModel(modelCardRow(run.model, loaded.spec));
+        } catch (e) {
+          log(`[sweep] warning: the model card of ${run.model.name} (${run.model.dir}) was not recorded: ${(e as Error).message}`);
+        }
         const runSeconds = (performance.now() - runStart) / 1000;
         runSecondsTotal += runSeconds;
         const left = todo.length - i - 1;

@@ -1,9 +1,13 @@
-// The results store's tables (DESIGN.md): long-format results, per-example predictions, and runs.
+// The results store's tables (DESIGN.md): long-format results, per-example predictions, runs, and model cards.
 // Integers that fit are INT32 and reals DOUBLE, so browsers get numbers, never BigInt.
 import { z } from "zod";
 import type { TableSchema } from "../store/parquet.js";
 
-/** Bumped whenever a table's columns change; a store of another version is refused, not mixed. */
+/**
+ * Bumped whenever a table's columns change; a store of another version is refused, not mixed.
+ * Not bumped for the models table: it was added as an optional table (the other tables' columns are
+ * unchanged), and stores and exports written before it, which lack it, are read as having no model cards.
+ */
 export const STORE_SCHEMA_VERSION = 1;
 
 export const RESULTS_SCHEMA = {
@@ -53,6 +57,20 @@ export const RUNS_SCHEMA = {
   git_commit: "VARCHAR",
   started_at: "VARCHAR",
   seconds: "DOUBLE",
+} as const satisfies TableSchema;
+
+/**
+ * One row per (model, model_hash) of the stored runs: the checkpoint's config.json (canonical JSON) and its
+ * model card (README.md: recipe, data hashes, measured quality; "" when the folder has none). Recorded when a
+ * run is stored; model_params and family as in the results table.
+ */
+export const MODELS_SCHEMA = {
+  model: "VARCHAR",
+  model_hash: "VARCHAR",
+  model_params: "DOUBLE",
+  family: "VARCHAR",
+  config: "VARCHAR",
+  card: "VARCHAR",
 } as const satisfies TableSchema;
 
 const text = z.string();
@@ -110,3 +128,13 @@ export const RunRow = z.object({
   seconds: real.nonnegative(),
 }).strict();
 export type RunRow = z.infer<typeof RunRow>;
+
+export const ModelRow = z.object({
+  model: text.min(1),
+  model_hash: text.regex(/^[0-9a-f]{1,64}$/, "lower-case hex"),
+  model_params: real.nonnegative(),
+  family: text,
+  config: text,
+  card: text,
+}).strict();
+export type ModelRow = z.infer<typeof ModelRow>;

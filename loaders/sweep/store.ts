@@ -2,15 +2,19 @@
 // so a sweep killed at any moment loses at most the run in flight and never leaves half a run.
 //   <store>/store.json                 {"schema_version": N}
 //   <store>/runs/<run_id>/results.parquet, examples.parquet, run.parquet
-// `exportTables` consolidates the runs into results.parquet / examples.parquet / runs.parquet.
+//   <store>/models/<model_hash>-<model>.json   the model card of each (model, weights hash) with stored runs
+// `exportTables` consolidates the runs into results.parquet / examples.parquet / runs.parquet, and the model
+// cards into models.parquet (an optional table: stores and exports from before it have none).
 import { existsSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { z } from "zod";
 import { readParquet, sqlString, withDuckDB, writeParquet, type Row, type TableSchema } from "../store/parquet.js";
 import {
   EXAMPLES_SCHEMA,
   ExampleRow,
+  MODELS_SCHEMA,
+  ModelRow,
   RESULTS_SCHEMA,
   ResultRow,
   RUNS_SCHEMA,
@@ -30,6 +34,12 @@ const TABLES = [
   ["runs", RUNS_SCHEMA],
 ] as const satisfies readonly (readonly [string, TableSchema])[];
 
+/** The export's optional table of model cards (exports written before it lack the file). */
+const MODELS_FILE = "models.parquet";
+
+const modelKey = (r: ModelRow) => `${r.model}\n${r.model_hash}`;
+const byModel = (a: ModelRow, b: ModelRow) => (modelKey(a) < modelKey(b) ? -1 : modelKey(a) > modelKey(b) ? 1 : 0);
+
 const RUN_ID = /^[a-z0-9][a-z0-9-]{0,127}$/;
 
 function validateRows<T>(schema: z.ZodType<T>, rows: readonly unknown[], what: string): T[] {
@@ -48,6 +58,54 @@ export class ResultsStore {
 
   get runsDir(): string {
     return join(this.dir, "runs");
+  }
+
+  get modelsDir(): string {
+    return join(this.dir, "models");
+  }
+
+  private modelFile(model: string, modelHash: string): string {
+    return join(this.modelsDir, `${modelHash}-${encodeURIComponent(model)}.json`);
+  }
+
+  /** Whether the card of `model` with these weights is recorded. */
+  hasModel(model: string, modelHash: string): boolean {
+    return existsSync(this.modelFile(model, modelHash));
+  }
+
+  /**
+   * Records a model card (one per model name and weights hash) atomically; returns false when that one is
+   * already recorded: the first card is kept (README.md is not part of the weights hash).
+   */
+  async recordModel(row: ModelRow): Promise<boolean> {
+    const [valid] = validateRows(ModelRow, [row], `model ${row.model}: models`);
+    const file = this.modelFile(valid.model, valid.model_hash);
+    if (existsSync(file)) return false;
+    await mkdir(this.modelsDir, { recursive: true });
+    const tmp = join(this.modelsDir, `.tmp-${process.pid}-${Date.now()}-${basename(file)}`);
+    try {
+      await writeFile(tmp, `${JSON.stringify(valid, null, 2)}\n`);
+      if (existsSync(file)) return false; // another shard recorded it meanwhile
+      await rename(tmp, file);
+      return true;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** The recorded model cards, by model and hash. */
+  async modelRows(): Promise<ModelRow[]> {
+    if (!existsSync(this.modelsDir)) return [];
+    const rows: ModelRow[] = [];
+    for (const name of (await readdir(this.modelsDir)).filter((f) => f.endsWith(".json") && !f.startsWith(".")).sort()) {
+      const file = join(this.modelsDir, name);
+      try {
+        rows.push(...validateRows(ModelRow, [JSON.parse(await readFile(file, "utf8"))], "models"));
+      } catch (error) {
+        throw new Error(`results store file ${file} is corrupt (${(error as Error).message}); it was left untouched`);
+      }
+    }
+    return rows.sort(byModel);
   }
 
   /** Opens a store; with `create`, makes an empty one where none exists. Never overwrites a bad store.json. */
@@ -113,12 +171,18 @@ export class ResultsStore {
 
   /** Removes leftovers of interrupted writes. */
   async sweepTemporaries(): Promise<void> {
-    for (const entry of await readdir(this.runsDir)) {
-      if (entry.startsWith(".tmp-")) await rm(join(this.runsDir, entry), { recursive: true, force: true });
+    for (const dir of [this.runsDir, this.modelsDir]) {
+      if (!existsSync(dir)) continue;
+      for (const entry of await readdir(dir)) {
+        if (entry.startsWith(".tmp-")) await rm(join(dir, entry), { recursive: true, force: true });
+      }
     }
   }
 
-  /** Copies the runs of other stores (e.g. shards) into this one; a run id stored twice must be identical. */
+  /**
+   * Copies the runs of other stores (e.g. shards) into this one; a run id stored twice must be identical.
+   * Their model cards come along (a card this store already has is kept).
+   */
   async mergeFrom(sources: readonly ResultsStore[]): Promise<{ added: number; skipped: number }> {
     let added = 0;
     let skipped = 0;
@@ -140,6 +204,7 @@ export class ResultsStore {
         await rename(tmp, join(this.runsDir, runId));
         added += 1;
       }
+      for (const row of await source.modelRows()) await this.recordModel(row);
     }
     return { added, skipped };
   }
@@ -148,6 +213,8 @@ export class ResultsStore {
    * Adds the runs of an export (results.parquet, examples.parquet, runs.parquet as exportTables writes them)
    * as run folders: the committed data/results/ is such an export, and a local store is seeded from it so that
    * sweeps skip what it holds. Runs already in this store are skipped. Returns how many were added.
+   * The model cards of its models.parquet are recorded too; an export without that file (one written before
+   * the models table) is read as having none.
    */
   async importExport(exportDir: string): Promise<{ added: number; skipped: number }> {
     const files = Object.fromEntries(TABLES.map(([t]) => [t, join(exportDir, `${t}.parquet`)]));
@@ -162,6 +229,16 @@ export class ResultsStore {
           await run(`CREATE TEMP TABLE "${table}" AS SELECT ${columns} FROM read_parquet(${sqlString(files[table]!)})`);
         } catch (error) {
           throw new Error(`export file ${files[table]} is corrupt or lacks columns (${(error as Error).message}); nothing was imported`);
+        }
+      }
+      const modelsFile = join(exportDir, MODELS_FILE);
+      let models: ModelRow[] = [];
+      if (existsSync(modelsFile)) {
+        try {
+          const columns = Object.keys(MODELS_SCHEMA).map((c) => `"${c}"`).join(", ");
+          models = validateRows(ModelRow, await run(`SELECT ${columns} FROM read_parquet(${sqlString(modelsFile)}) ORDER BY ALL`), "models");
+        } catch (error) {
+          throw new Error(`export file ${modelsFile} is corrupt or lacks columns (${(error as Error).message}); nothing was imported`);
         }
       }
       const ids = (await run(`SELECT DISTINCT run_id FROM "runs" ORDER BY 1`)).map((r) => String(r.run_id));
@@ -184,13 +261,21 @@ export class ResultsStore {
           await rm(tmp, { recursive: true, force: true });
         }
       }
+      for (const row of models) await this.recordModel(row);
     });
     return { added, skipped };
   }
 
-  /** Writes results.parquet, examples.parquet and runs.parquet for the whole store into `outDir`. */
+  /**
+   * Writes results.parquet, examples.parquet, runs.parquet and models.parquet (no rows when no card is recorded)
+   * for the whole store into `outDir`. Returns the row counts; `models` is among them when there are cards.
+   * Cards already in `outDir`'s models.parquet for this store's runs are kept where the store has none of its
+   * own: a store seeded from an export before that export had them (see scripts/sweeps/record-models.ts)
+   * would otherwise drop them from it.
+   */
   async exportTables(outDir: string): Promise<Record<string, number>> {
     const runIds = await this.finishedRunIds();
+    const models = await this.modelRows();
     await mkdir(outDir, { recursive: true });
     const counts: Record<string, number> = {};
     for (const [table, schema] of TABLES) {
@@ -217,6 +302,26 @@ export class ResultsStore {
       });
       await rename(tmp, out);
     }
+    const modelsOut = join(outDir, MODELS_FILE);
+    let cards = models;
+    if (existsSync(modelsOut)) {
+      const columns = Object.keys(MODELS_SCHEMA).map((c) => `m."${c}"`).join(", ");
+      const earlier = await withDuckDB(async (run) => {
+        try {
+          const rows = await run(
+            `SELECT ${columns} FROM read_parquet(${sqlString(modelsOut)}) m WHERE EXISTS ` +
+              `(SELECT 1 FROM read_parquet(${sqlString(join(outDir, "runs.parquet"))}) r WHERE r.model = m.model AND r.model_hash = m.model_hash)`,
+          );
+          return validateRows(ModelRow, rows, "models");
+        } catch {
+          return []; // an unreadable earlier file is simply replaced
+        }
+      });
+      const recorded = new Set(models.map(modelKey));
+      cards = [...models, ...earlier.filter((r) => !recorded.has(modelKey(r)))].sort(byModel);
+    }
+    await writeParquet(cards as Row[], MODELS_SCHEMA, modelsOut); // atomic: temp file, then rename
+    if (cards.length) counts.models = cards.length;
     return counts;
   }
 }

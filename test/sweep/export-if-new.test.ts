@@ -45,7 +45,7 @@ describe("kick sweep --export-if-new", () => {
     r = await capture(() => sweepMain(["--plan", one, "--store", store, "--export", tables]));
     expect([r.code, r.err]).toEqual([0, expect.stringMatching(/exported results: \d+ rows, examples: \d+ rows, runs: 1 rows/)]);
     const before = snapshot(tables);
-    expect(Object.keys(before).sort()).toEqual(["examples.parquet", "results.parquet", "runs.parquet"]);
+    expect(Object.keys(before).sort()).toEqual(["examples.parquet", "models.parquet", "results.parquet", "runs.parquet"]);
     await new Promise((done) => setTimeout(done, 20)); // so that a rewrite would show in the mtimes
     r = await capture(() => sweepMain(["--plan", one, "--store", store, "--export", tables, "--export-if-new"]));
     expect(r.code, r.err).toBe(0);
