@@ -157,7 +157,8 @@ describe("report pages", () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 500 } });
     const watch = await watchPage(page, server.url);
     await page.goto(`${server.url}/calibration`);
-    await chartShown(page, "calibration");
+    // the store is open (banner) and the page has settled, without scrolling: the k-shot chart is far below
+    await page.locator(".kick-fixture-banner").first().waitFor({ timeout: 60_000 });
     await page.waitForLoadState("networkidle");
     await page.waitForTimeout(500);
     expect(await page.locator('[data-controls="k-shot"] select').count()).toBe(0);
