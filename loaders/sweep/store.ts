@@ -37,8 +37,9 @@ const TABLES = [
 /** The export's optional table of model cards (exports written before it lack the file). */
 const MODELS_FILE = "models.parquet";
 
-const modelKey = (r: ModelRow) => `${r.model}\n${r.model_hash}`;
-const byModel = (a: ModelRow, b: ModelRow) => (modelKey(a) < modelKey(b) ? -1 : modelKey(a) > modelKey(b) ? 1 : 0);
+/** A models-table row's identity (model name and weights hash), and the table's order. */
+export const modelKey = (r: Pick<ModelRow, "model" | "model_hash">) => `${r.model}\n${r.model_hash}`;
+export const byModel = (a: ModelRow, b: ModelRow) => (modelKey(a) < modelKey(b) ? -1 : modelKey(a) > modelKey(b) ? 1 : 0);
 
 const RUN_ID = /^[a-z0-9][a-z0-9-]{0,127}$/;
 

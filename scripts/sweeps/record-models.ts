@@ -12,6 +12,7 @@ import { readParquet, sqlString, withDuckDB, writeParquet, type Row } from "../.
 import { modelWeightsHash } from "../../loaders/sweep/models.js";
 import { modelCardRow } from "../../loaders/sweep/runner.js";
 import { MODELS_SCHEMA, ModelRow } from "../../loaders/sweep/schema.js";
+import { byModel, modelKey as key } from "../../loaders/sweep/store.js";
 
 const { values, positionals } = parseArgs({ options: { export: { type: "string", default: "data/results" } }, allowPositionals: true });
 const exportDir = values.export!;
@@ -20,7 +21,6 @@ const runsFile = join(exportDir, "runs.parquet");
 const modelsFile = join(exportDir, "models.parquet");
 if (!existsSync(runsFile)) throw new Error(`${runsFile} not found: give the folder of an export (--export DIR)`);
 
-const key = (r: Pick<ModelRow, "model" | "model_hash">) => `${r.model}\n${r.model_hash}`;
 const rows = new Map<string, ModelRow>();
 if (existsSync(modelsFile)) for (const r of await readParquet(modelsFile)) rows.set(key(r as ModelRow), ModelRow.parse(r));
 const before = rows.size;
@@ -42,6 +42,6 @@ for (const dir of modelDirs) {
   }
 }
 
-const sorted = [...rows.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+const sorted = [...rows.values()].sort(byModel);
 await writeParquet(sorted as Row[], MODELS_SCHEMA, modelsFile); // atomic: temp file, then rename
 console.error(`[record-models] wrote ${sorted.length} row(s) to ${modelsFile} (${before} before)`);
