@@ -8,8 +8,8 @@ import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { expectBindable, expectDtype, grid1d, params } from "./common.js";
-import { gemmUpdate, hessianInverseFactor, view } from "./linalg.js";
-import { checkSolveBlock, kthSmallest, obsScoreWgsl, obsSolveWgsl, SOLVE_ROWS, zeroDeadColumns } from "./prune.js";
+import { hessianInverseFactor } from "./linalg.js";
+import { checkSolveBlock, kthSmallest, LAZY_SPAN_BLOCKS, lazyBlocks, obsScoreWgsl, obsSolveWgsl, SOLVE_ROWS, zeroDeadColumns } from "./prune.js";
 import { checkQuantOptions, findParams, type QuantOptions, type Quantized } from "./quant.js";
 
 const diagWgsl = `
@@ -121,17 +121,18 @@ export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: Gpt
     throw e;
   }
   if (perm) Hp.release();
-  const T = ctx.empty([rows * B]), E = ctx.empty([rows, B]);
+  const T = ctx.empty([rows * B]), E = ctx.empty([rows, B * LAZY_SPAN_BLOCKS]);
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
   const slotT = ctx.upload(Uint32Array.from(slotOfPos), [cols], "u32");
   const LVp = ctx.zeros([rows, cols], "u32");
   checkSolveBlock(ctx, op, B, `${layer}: `);
   // GPTQ is SparseGPT's solve with quantization: q = quantize(mask ? 0 : w)
-  const solve = ctx.pipeline(`obs:solve:${B}:${joint}:false:true`, () => obsSolveWgsl(B, { threshold: joint, quantize: true }));
+  const grouped = G !== -1;
+  const solve = ctx.pipeline(`obs:solve:${B}:${joint}:false:true:${grouped}`, () => obsSolveWgsl(B, { threshold: joint, quantize: true, grouped }));
   const score = ctx.pipeline("obs:score", () => obsScoreWgsl);
   const rowGroups = grid1d(ctx, Math.ceil(rows / SOLVE_ROWS));
-  for (let i1 = 0; i1 < cols; i1 += B) {
-    const i2 = Math.min(i1 + B, cols), bw = i2 - i1;
+  lazyBlocks(ctx, rows, cols, B, Wp, hinv, E, (i1, bw, eOff) => {
+    const i2 = i1 + bw;
     if (G !== -1 && !o.staticGroups) {
       // find_params on W[:, c:c+G] for every group starting in this block, on the values as they
       // stand at the block start (the official code reads W, not the in-block copy W1)
@@ -144,10 +145,8 @@ export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: Gpt
       const n = rows * bw;
       kthSmallest(ctx, T, n, Math.floor(n * o.sparsity!), state, hist);
     }
-    ctx.dispatch({ pipeline: solve, bindings: [Wp, hinv, T, state, E, PR, slotT, LVp], uniforms: params([rows, cols, i1, bw, { f: 2 ** bits - 1 }]), workgroups: rowGroups });
-    if (i2 < cols) gemmUpdate(ctx, rows, cols - i2, bw, view(E, 0, B), view(hinv, i1 * cols + i2, cols), view(Wp, i2, cols), { alpha: -1, beta: 1 });
-    if ((i1 / B) % 8 === 7) ctx.flush();
-  }
+    ctx.dispatch({ pipeline: solve, bindings: [Wp, hinv, T, state, E, PR, slotT, LVp], uniforms: params([rows, cols, i1, bw, B * LAZY_SPAN_BLOCKS, eOff, { f: 2 ** bits - 1 }]), workgroups: rowGroups });
+  });
   T.release(); E.release(); state.release(); hist.release(); hinv.release(); slotT.release();
   let levels = LVp;
   const gIdx = new Int32Array(cols);

@@ -1,5 +1,5 @@
 // Dense linear algebra for the second-order compressors (SparseGPT, GPTQ): a strided GEMM update,
-// a blocked f32 Cholesky, a blocked triangular inverse, and `hessianInverseFactor`, which returns
+// a recursive f32 Cholesky that also yields the factor's inverse, and `hessianInverseFactor`, which returns
 // the upper Cholesky factor U of (H + damp·I)⁻¹ (H⁻¹ = UᵀU) as SparseGPT's `Hinv` — the same
 // matrix as torch's cholesky(cholesky_inverse(cholesky(H)), upper=True), computed without
 // forming H⁻¹: with J the reversal permutation and J·H·J = L·Lᵀ, U = J·L⁻¹·J.
@@ -84,6 +84,13 @@ export interface GemmOptions {
   beta?: number;
   /** Only write C entries with column ≤ row (in C's local coordinates): a SYRK update. */
   lower?: boolean;
+  /**
+   * An operand is lower triangular in its local coordinates (zero above the diagonal, stored as
+   * zeros): K-tiles that can only meet those zeros are skipped. "a": A[r][k] = 0 for k > r;
+   * "b": B[k][c] = 0 for k < c (B[c][k] = 0 for k > c with transB). Only a speed-up: the
+   * fallback kernel reads the zeros.
+   */
+  tri?: "a" | "b";
   /** `count` products at element offsets advanced by a, b, c per product (one dispatch). */
   batch?: { count: number; a: number; b: number; c: number };
 }
@@ -102,7 +109,8 @@ export function gemmUpdate(ctx: GpuContext, m: number, n: number, k: number, A: 
   }
   const transB = !!o.transB, lower = !!o.lower;
   const bt = o.batch;
-  const fast = stridedMatmul(ctx, m, n, k, A, B, C, transB, lower, o.alpha ?? 1, o.beta ?? 1, bt);
+  const tri = o.tri === "a" ? 1 : o.tri === "b" ? (transB ? 3 : 2) : 0;
+  const fast = stridedMatmul(ctx, m, n, k, A, B, C, transB, lower, o.alpha ?? 1, o.beta ?? 1, bt, tri);
   if (fast) return;
   if (bt && bt.count > 1) {
     for (let z = 0; z < bt.count; z++)
@@ -127,7 +135,7 @@ export function gemmUpdate(ctx: GpuContext, m: number, n: number, k: number, A: 
  */
 const patchCache = new Map<string, string | null>();
 function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatView, B: MatView, C: MatView,
-  transB: boolean, lower: boolean, alpha: number, beta: number, bt?: { count: number; a: number; b: number; c: number }): boolean {
+  transB: boolean, lower: boolean, alpha: number, beta: number, bt?: { count: number; a: number; b: number; c: number }, tri = 0): boolean {
   if (process.env?.KICK_LINALG_SIMPLE_GEMM) return false;
   const tile = chooseTile(ctx, m, n, 1);
   const al = (v: MatView, st = 0) => v.ld % 4 === 0 && v.off % 4 === 0 && v.t.size % 4 === 0 && st % 4 === 0;
@@ -141,7 +149,7 @@ function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatV
   const key = `linalg:smm:${tileKey(tile)}:${+transB}${+v.checked}${+v.vecA}${+v.vecB}${+v.vecC}`;
   let code = patchCache.get(key);
   if (code === undefined) {
-    code = patchMatmul(matmulWgsl(v), tile.BM);
+    code = patchMatmul(matmulWgsl(v), tile);
     patchCache.set(key, code);
   }
   if (code === null) return false;
@@ -150,13 +158,14 @@ function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatV
   ctx.dispatch({
     pipeline: pipe,
     bindings: [A.t, B.t, C.t],
-    uniforms: params([m, n, k, A.off, B.off, C.off, C.ld, 0, numTiles, A.ld, B.ld, { f: alpha }, { f: beta }, lower ? 1 : 0, bt?.a ?? 0, bt?.b ?? 0, bt?.c ?? 0]),
+    uniforms: params([m, n, k, A.off, B.off, C.off, C.ld, 0, numTiles, A.ld, B.ld, { f: alpha }, { f: beta }, lower ? 1 : 0, bt?.a ?? 0, bt?.b ?? 0, bt?.c ?? 0, tri]),
     workgroups: [Math.ceil(n / tile.BN), Math.ceil(m / tile.BM), bt?.count ?? 1],
   });
   return true;
 }
 
-export function patchMatmul(src: string, BM: number): string | null {
+export function patchMatmul(src: string, tile: { BM: number; BN: number; BK: number }): string | null {
+  const { BM, BN, BK } = tile;
   let s = src;
   const rep = (from: string | RegExp, to: string, all = false): boolean => {
     const before = s;
@@ -165,30 +174,39 @@ export function patchMatmul(src: string, BM: number): string | null {
   };
   const ok = [
     rep("struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32 };",
-      "struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32, lda: u32, ldb: u32, alpha: f32, beta: f32, lower: u32, bsA: u32, bsB: u32, bsC: u32 };"),
+      "struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32, lda: u32, ldb: u32, alpha: f32, beta: f32, lower: u32, bsA: u32, bsB: u32, bsC: u32, tri: u32 };"),
     rep("let baseA = wg.z * p.strideA; let baseB = wg.z * p.strideB; let baseC = wg.z * p.strideC;",
       `let baseA = p.strideA + wg.z * p.bsA; let baseB = p.strideB + wg.z * p.bsB; let baseC = p.strideC + wg.z * p.bsC;\n  if (p.lower != 0u && gn0 > gm0 + ${BM - 1}u) { return; }`),
     rep("baseA + gr * p.K", "baseA + gr * p.lda", true),
     rep(/baseB \+ g(r|k) \* p\.(K|N)/g, "baseB + g$1 * p.ldb", true),
+    // K-tile range [tS, tE) of this output tile (p.tri, see GemmOptions.tri)
+    rep("var k0 = 0u;", `var tS = 0u; var tE = p.numTiles;
+  if (p.tri == 1u) { tE = min(tE, (gm0 + ${BM + BK - 1}u) / ${BK}u); }
+  if (p.tri == 2u) { tS = gn0 / ${BK}u; }
+  if (p.tri == 3u) { tE = min(tE, (gn0 + ${BN + BK - 1}u) / ${BK}u); }
+  if (tS >= tE) { tS = 0u; tE = 0u; }
+  var k0 = tS * ${BK}u;`),
+    rep("for (var t = 0u; t < p.numTiles; t++) {\n    let cur = t & 1u;\n    let more = t + 1u < p.numTiles;",
+      "for (var t = tS; t < tE; t++) {\n    let cur = (t - tS) & 1u;\n    let more = t + 1u < tE;"),
     rep(/C\[([^\]]+)\] = (c\d+_\d+(?:\[\d\])?);/g, "{ let ci = $1; var o = p.alpha * $2; if (p.beta != 0.0) { o = o + p.beta * C[ci]; } C[ci] = o; }", true),
   ].every(Boolean);
   if (!ok || /wg\.z \* p\.stride/.test(s) || /[^.]p\.K \+ gk|gr \* p\.K/.test(s)) return null;
   return s;
 }
 
-// ---- Cholesky --------------------------------------------------------------------------------
-/** Diagonal block of the blocked Cholesky: 64 where the workgroup memory allows (32 KiB), else 32; KICK_CHOL_BLOCK overrides. */
+// ---- Cholesky and inverse ----------------------------------------------------------------------
+/** Leaf size of the recursive Cholesky: 64 where the workgroup memory allows (32 KiB), else 32; KICK_CHOL_BLOCK overrides. */
 export function cholBlock(ctx: GpuContext): number {
   const env = typeof process !== "undefined" ? Number(process.env?.KICK_CHOL_BLOCK) : NaN;
   if (env === 32 || env === 64) return env;
   return ctx.limits.maxComputeWorkgroupStorageSize >= 2 * 64 * 64 * 4 ? 64 : 32;
 }
 
-/** Factor the bs×bs diagonal block at (k0,k0) of A (lower, in place) and write its inverse into Dinv[blk]. */
+/** Factor the bw×bw diagonal block at (k0,k0) of A (lower, in place) and write its inverse into X at (k0,k0). */
 const potrfWgsl = (bs: number) => `
-struct P { n: u32, k0: u32, blk: u32, bw: u32 };
+struct P { n: u32, k0: u32, bw: u32 };
 @group(0) @binding(0) var<storage, read_write> A: array<f32>;
-@group(0) @binding(1) var<storage, read_write> Dinv: array<f32>;
+@group(0) @binding(1) var<storage, read_write> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> flag: array<u32>;
 @group(0) @binding(3) var<uniform> p: P;
 var<workgroup> a: array<array<f32, ${bs}>, ${bs}>;
@@ -232,58 +250,51 @@ fn main(@builtin(local_invocation_index) t: u32) {
   workgroupBarrier();
   for (var e = t; e < ${bs * bs}u; e += 256u) {
     let i = e / ${bs}u; let j = e % ${bs}u;
-    if (i < bw && j < bw) { A[(p.k0 + i) * p.n + p.k0 + j] = select(0.0, a[i][j], j <= i); }
-    Dinv[p.blk * ${bs * bs}u + e] = x[i][j];
-  }
-}`;
-
-/** Panel: rows k1.. of column block [k0, k0+bw): L21 = A21 · L11⁻ᵀ, written into A and Panel[r, 0:bs]. */
-const trsmWgsl = (bs: number) => `
-struct P { n: u32, k0: u32, blk: u32, bw: u32, rows: u32 };
-@group(0) @binding(0) var<storage, read_write> A: array<f32>;
-@group(0) @binding(1) var<storage, read> Dinv: array<f32>;
-@group(0) @binding(2) var<storage, read_write> Panel: array<f32>;
-@group(0) @binding(3) var<uniform> p: P;
-var<workgroup> li: array<f32, ${bs * bs}>;
-@compute @workgroup_size(64)
-fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  for (var e = t; e < ${bs * bs}u; e += 64u) { li[e] = Dinv[p.blk * ${bs * bs}u + e]; }
-  workgroupBarrier();
-  let r = (wg.y * nwg.x + wg.x) * 64u + t;
-  if (r >= p.rows) { return; }
-  let gr = p.k0 + p.bw + r;
-  var v: array<f32, ${bs}>;
-  for (var j = 0u; j < ${bs}u; j++) { v[j] = select(0.0, A[gr * p.n + p.k0 + j], j < p.bw); }
-  for (var j = 0u; j < p.bw; j++) {
-    var s = 0.0;
-    for (var k = 0u; k <= j; k++) { s = fma(v[k], li[j * ${bs}u + k], s); }
-    A[gr * p.n + p.k0 + j] = s;
-    Panel[r * ${bs}u + j] = s;
+    if (i < bw && j < bw) { X[(p.k0 + i) * p.n + p.k0 + j] = x[i][j]; }
   }
 }`;
 
 /**
- * In-place lower Cholesky of the SPD n×n matrix A (the upper triangle is left as is), blocked by
- * `bs` (cholBlock); fills Dinv [nb, bs, bs] with the inverses of the diagonal blocks of L. A failed
- * pivot (≤ 0 or not finite) writes its 1-based index into flag[0] (the factor is then garbage).
+ * X = L⁻¹ for the lower Cholesky factor L of the SPD n×n matrix A, recursively, so that almost
+ * all the work is in a few large GEMMs rather than n/64 thin updates. For A = [[A11, ·], [A21, A22]]
+ * split at h (a multiple of the leaf size), with X11 = L11⁻¹ from the first half:
+ *   L21 = A21·X11ᵀ (written over A21),  A22 −= L21·L21ᵀ,  X22 = L22⁻¹ from the second half,
+ *   X21 = −X22·(L21·X11).
+ * Leaves (≤ bs) are factored and inverted in one workgroup (potrf). A's lower triangle is
+ * overwritten with L (its strict upper triangle with garbage); X must start as zeros. A failed
+ * pivot (≤ 0 or not finite) writes its 1-based index into flag[0] (the results are then garbage).
  */
-export function choleskyInPlace(ctx: GpuContext, A: Tensor, Dinv: Tensor, flag: Tensor, bs = cholBlock(ctx)): void {
+export function choleskyInverse(ctx: GpuContext, A: Tensor, X: Tensor, flag: Tensor, bs = cholBlock(ctx)): void {
   const n = A.shape[0]!;
-  if (A.shape.length !== 2 || A.shape[1] !== n) fail("cholesky", `A ${shapeStr(A.shape)} is not square`, "pass an n×n matrix");
+  if (A.shape.length !== 2 || A.shape[1] !== n) fail("choleskyInverse", `A ${shapeStr(A.shape)} is not square`, "pass an n×n matrix");
   const potrf = ctx.pipeline(`linalg:potrf:${bs}`, () => potrfWgsl(bs));
-  const trsm = ctx.pipeline(`linalg:trsm:${bs}`, () => trsmWgsl(bs));
-  const panel = ctx.empty([Math.max(1, n), bs]);
-  for (let k0 = 0, blk = 0; k0 < n; k0 += bs, blk++) {
-    const bw = Math.min(bs, n - k0), rows = n - k0 - bw;
-    ctx.dispatch({ pipeline: potrf, bindings: [A, Dinv, flag], uniforms: params([n, k0, blk, bw]), workgroups: [1] });
-    if (rows === 0) break;
-    const groups = Math.ceil(rows / 64);
-    ctx.dispatch({ pipeline: trsm, bindings: [A, Dinv, panel], uniforms: params([n, k0, blk, bw, rows]), workgroups: [groups] });
-    const k1 = k0 + bw;
-    gemmUpdate(ctx, rows, rows, bw, view(panel, 0, bs), view(panel, 0, bs), view(A, k1 * n + k1, n), { transB: true, alpha: -1, beta: 1, lower: true });
-    if (blk % 16 === 15) ctx.flush(); // overlap recording with execution
-  }
-  panel.release();
+  const split = (m: number) => bs * Math.ceil(Math.ceil(m / bs) / 2);
+  const need = (m: number): number => (m <= bs ? 1 : Math.max((m - split(m)) * split(m), need(split(m)), need(m - split(m))));
+  const tSize = need(n);
+  const T = ctx.empty([tSize]), T2 = ctx.empty([tSize]);
+  let dispatches = 0;
+  const flushSometimes = () => { if (++dispatches % 64 === 0) ctx.flush(); }; // overlap recording with execution
+  const rec = (o: number, m: number) => {
+    if (m <= bs) {
+      ctx.dispatch({ pipeline: potrf, bindings: [A, X, flag], uniforms: params([n, o, m]), workgroups: [1] });
+      flushSometimes();
+      return;
+    }
+    const h = split(m), r = m - h, d = o * (n + 1), a21 = d + h * n, x22 = d + h * (n + 1);
+    rec(o, h);
+    gemmUpdate(ctx, r, h, h, view(A, a21, n), view(X, d, n), view(T, 0, h), { transB: true, alpha: 1, beta: 0, tri: "b" });
+    copyBlock(ctx, r, h, view(T, 0, h), view(A, a21, n));
+    gemmUpdate(ctx, r, r, h, view(T, 0, h), view(T, 0, h), view(A, x22, n), { transB: true, alpha: -1, beta: 1, lower: true });
+    flushSometimes();
+    rec(o + h, r);
+    gemmUpdate(ctx, r, h, h, view(A, a21, n), view(X, d, n), view(T2, 0, h), { alpha: 1, beta: 0, tri: "b" });
+    gemmUpdate(ctx, r, h, r, view(X, x22, n), view(T2, 0, h), view(T, 0, h), { alpha: -1, beta: 0, tri: "a" });
+    copyBlock(ctx, r, h, view(T, 0, h), view(X, a21, n));
+    flushSometimes();
+  };
+  rec(0, n);
+  T.release();
+  T2.release();
 }
 
 const copyBlockWgsl = `
@@ -301,51 +312,6 @@ export function copyBlock(ctx: GpuContext, rows: number, cols: number, S: MatVie
   if (rows === 0 || cols === 0) return;
   const pipe = ctx.pipeline("linalg:copyBlock", () => copyBlockWgsl);
   ctx.dispatch({ pipeline: pipe, bindings: [S.t, D.t], uniforms: params([rows, cols, S.off, S.ld, D.off, D.ld, batch?.s ?? 0, batch?.d ?? 0]), workgroups: [Math.ceil(cols / 16), Math.ceil(rows / 16), batch?.count ?? 1] });
-}
-
-const placeDiagWgsl = (bs: number) => `
-struct P { n: u32 };
-@group(0) @binding(0) var<storage, read> Dinv: array<f32>;
-@group(0) @binding(1) var<storage, read_write> X: array<f32>;
-@group(0) @binding(2) var<uniform> p: P;
-@compute @workgroup_size(16, 16)
-fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let i = p.n; let r = g.z * ${bs}u + g.y; let c = g.z * ${bs}u + g.x;
-  if (g.x >= ${bs}u || g.y >= ${bs}u || r >= i || c >= i) { return; }
-  X[r * p.n + c] = Dinv[g.z * ${bs * bs}u + g.y * ${bs}u + g.x];
-}`;
-
-/**
- * X = L⁻¹ for the lower factor L (in A's lower triangle) and the diagonal-block inverses Dinv,
- * by recursive doubling: with the inverses of the s×s diagonal blocks known, every pair
- * [[L11, 0], [L21, L22]] gets X21 = −X22·L21·X11, all pairs of a level in one batched product:
- * about 2·log2(n/32) dispatches in all. X must start as zeros.
- */
-export function lowerInverse(ctx: GpuContext, A: Tensor, Dinv: Tensor, X: Tensor, bs = cholBlock(ctx)): void {
-  const n = A.shape[0]!, nb = Math.ceil(n / bs);
-  ctx.dispatch({ pipeline: ctx.pipeline(`linalg:placeDiag:${bs}`, () => placeDiagWgsl(bs)), bindings: [Dinv, X], uniforms: params([n]), workgroups: [bs / 16, bs / 16, nb] });
-  if (n <= bs) return;
-  let tSize = 0;
-  for (let s = bs; s < n; s *= 2) tSize = Math.max(tSize, Math.max(1, Math.floor(n / (2 * s))) * s * s);
-  const T = ctx.empty([tSize]), T2 = ctx.empty([tSize]);
-  for (let s = bs; s < n; s *= 2) {
-    const full = Math.floor(n / (2 * s));
-    const step = 2 * s * (n + 1); // from one pair's (2js, 2js) to the next's
-    const pair = (count: number, j0: number, sb: number) => {
-      if (count <= 0 || sb <= 0) return;
-      const o11 = 2 * j0 * s * (n + 1), o21 = o11 + s * n, o22 = o11 + s * (n + 1);
-      // T = L21 · X11   (sb × s, K = s)
-      gemmUpdate(ctx, sb, s, s, view(A, o21, n), view(X, o11, n), view(T, 0, s), { alpha: 1, beta: 0, batch: { count, a: step, b: step, c: s * s } });
-      // X21 = −X22 · T  (sb × s, K = sb), through T2 (X cannot be read and written in one dispatch)
-      gemmUpdate(ctx, sb, s, sb, view(X, o22, n), view(T, 0, s), view(T2, 0, s), { alpha: -1, beta: 0, batch: { count, a: step, b: s * s, c: s * s } });
-      copyBlock(ctx, sb, s, view(T2, 0, s), view(X, o21, n), { count, s: s * s, d: step });
-    };
-    pair(full, 0, s);
-    const rest = n - 2 * full * s - s; // a last, partial pair
-    if (rest > 0) pair(1, full, rest);
-  }
-  T.release();
-  T2.release();
 }
 
 
@@ -425,30 +391,25 @@ export async function hessianInverseFactor(
   if (H.shape.length !== 2 || H.shape[1] !== n) fail(op, `H ${shapeStr(H.shape)} is not square`, "pass the n×n Hessian");
   const stats = ctx.zeros([2]);
   ctx.dispatch({ pipeline: ctx.pipeline("linalg:diagStats", () => diagStatsWgsl), bindings: [H, stats], uniforms: params([n]), workgroups: [1] });
-  const bs = cholBlock(ctx), nb = Math.ceil(n / bs);
   let damp = percdamp;
   for (let attempt = 0; ; attempt++) {
     const Pm = ctx.empty([n, n]);
-    const Dinv = ctx.empty([nb, bs, bs]);
+    const X = ctx.zeros([n, n]);
     const flag = ctx.zeros([1], "u32");
     ctx.dispatch({ pipeline: ctx.pipeline("linalg:prep", () => prepWgsl), bindings: [H, stats, Pm], uniforms: params([n, { f: damp }]), workgroups: [Math.ceil(n / 16), Math.ceil(n / 16)] });
-    choleskyInPlace(ctx, Pm, Dinv, flag, bs);
+    choleskyInverse(ctx, Pm, X, flag);
+    Pm.release();
     const f = (await ctx.read(flag))[0]!;
     flag.release();
     if (f === 0) {
-      const X = ctx.zeros([n, n]);
-      lowerInverse(ctx, Pm, Dinv, X, bs);
       const U = ctx.empty([n, n]);
       ctx.dispatch({ pipeline: ctx.pipeline("linalg:flip", () => flipWgsl), bindings: [X, U], uniforms: params([n]), workgroups: [Math.ceil(n / 16), Math.ceil(n / 16)] });
       X.release();
-      Pm.release();
-      Dinv.release();
       const st = await ctx.readF32(stats);
       stats.release();
       return { hinv: U, damping: damp, deadColumns: Math.round(st[1]!) };
     }
-    Pm.release();
-    Dinv.release();
+    X.release();
     if (attempt >= maxRetries) {
       const st = await ctx.readF32(stats);
       stats.release();

@@ -291,12 +291,20 @@ export interface ObsSolveOptions {
   /** choose N of every M columns on the updated weights (SparseGPT N:M) */
   nm?: boolean;
   quantize?: boolean;
+  /** quantizer params vary along the block (GPTQ groups): fetched per column, not once per row */
+  grouped?: boolean;
 }
+/**
+ * The in-block sweep: R rows × B columns of W in workgroup memory, one thread per column. The
+ * loop over the block's columns is sequential (each column's error updates the next), so every
+ * global read it needs is fetched before the loop (the block's Hinv diagonal, the quantizer
+ * params) or issued at the top of an iteration, ahead of the barrier it would otherwise wait on.
+ */
 export const obsSolveWgsl = (B: number, o: ObsSolveOptions) => {
   const R = SOLVE_ROWS;
-  const quant = !!o.quantize;
+  const quant = !!o.quantize, grouped = quant && !!o.grouped, masked = o.threshold || !!o.nm;
   return `
-struct P { rows: u32, cols: u32, i1: u32, bw: u32, ${quant ? "maxq: f32" : "N: u32, M: u32"} };
+struct P { rows: u32, cols: u32, i1: u32, bw: u32, eld: u32, eoff: u32, ${quant ? "maxq: f32" : "N: u32, M: u32"} };
 @group(0) @binding(0) var<storage, read_write> W: array<f32>;
 @group(0) @binding(1) var<storage, read> Hinv: array<f32>;
 @group(0) @binding(2) var<storage, read> T: array<f32>;
@@ -307,12 +315,16 @@ ${quant ? `@group(0) @binding(5) var<storage, read> PR: array<f32>;
 @group(0) @binding(7) var<storage, read_write> LV: array<u32>;
 @group(0) @binding(8) var<uniform> p: P;` : "@group(0) @binding(5) var<uniform> p: P;"}
 var<workgroup> ws: array<array<f32, ${B}>, ${R}>;
-var<workgroup> mk: array<array<u32, ${B}>, ${R}>;
+${masked ? `var<workgroup> mk: array<array<u32, ${B}>, ${R}>;` : ""}
+${grouped ? `var<workgroup> qp: array<array<vec2<f32>, ${B}>, ${R}>;` : quant ? `var<workgroup> qp: array<vec2<f32>, ${R}>;` : ""}
+var<workgroup> dg: array<f32, ${B}>;
 var<workgroup> es: array<f32, ${R}>;
 @compute @workgroup_size(${B})
 fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r0 = (wg.y * nwg.x + wg.x) * ${R}u;
   let thresh = state[0];
+  if (j < p.bw) { dg[j] = Hinv[(p.i1 + j) * p.cols + p.i1 + j]; }
+  ${grouped ? `let slot = SLOT[p.i1 + min(j, p.bw - 1u)];` : ""}
   for (var r = 0u; r < ${R}u; r++) {
     let row = r0 + r;
     var w = 0.0; var m = 0u;
@@ -320,20 +332,24 @@ fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3
       w = W[row * p.cols + p.i1 + j];
       ${o.threshold ? "m = select(0u, 1u, bitcast<u32>(T[row * p.bw + j]) <= thresh);" : "m = 0u * u32(T[0]);"}
     }
-    ws[r][j] = w; mk[r][j] = m;
+    ws[r][j] = w;${masked ? " mk[r][j] = m;" : ""}
+    ${grouped ? `{ let q = (slot * p.rows + min(row, p.rows - 1u)) * 2u; qp[r][j] = vec2<f32>(PR[q], PR[q + 1u]); }` : ""}
   }
+  ${quant && !grouped ? `if (j < ${R}u) { let q = (SLOT[p.i1] * p.rows + min(r0 + j, p.rows - 1u)) * 2u; qp[j] = vec2<f32>(PR[q], PR[q + 1u]); }` : ""}
   workgroupBarrier();
   for (var i = 0u; i < p.bw; i++) {
     let hrow = (p.i1 + i) * p.cols + p.i1;
+    var h = 0.0;
+    if (j > i && j < p.bw) { h = Hinv[hrow + j]; } // issued now, used after the barrier
     ${o.nm ? `
     if (i % p.M == 0u) {
       for (var t = j; t < ${R}u * p.M; t += ${B}u) {
         let r = t / p.M; let jj = t % p.M;
-        let dj = Hinv[hrow + jj * p.cols + i + jj];
+        let dj = dg[i + jj];
         let sj = (ws[r][i + jj] * ws[r][i + jj]) / (dj * dj);
         var rank = 0u;
         for (var f = 0u; f < p.M; f++) {
-          let df = Hinv[hrow + f * p.cols + i + f];
+          let df = dg[i + f];
           let sf = (ws[r][i + f] * ws[r][i + f]) / (df * df);
           if (sf < sj || (sf == sj && f < jj)) { rank++; }
         }
@@ -344,18 +360,16 @@ fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3
     if (j < ${R}u) {
       let row = r0 + j;
       let wi = ws[j][i];
-      ${quant ? `let o = (SLOT[p.i1 + i] * p.rows + min(row, p.rows - 1u)) * 2u;
-      let sc = PR[o]; let zr = PR[o + 1u];
-      let x = select(wi, 0.0, mk[j][i] == 1u);
-      let lv = clamp(round(x / sc) + zr, 0.0, p.maxq);
-      let q = sc * (lv - zr);` : "let q = select(wi, 0.0, mk[j][i] == 1u);"}
-      let err = (wi - q) / Hinv[hrow + i];
+      let x = ${masked ? "select(wi, 0.0, mk[j][i] == 1u)" : "wi"};
+      ${quant ? `let sz = ${grouped ? "qp[j][i]" : "qp[j]"};
+      let lv = clamp(round(x / sz.x) + sz.y, 0.0, p.maxq);
+      let q = sz.x * (lv - sz.y);` : "let q = x;"}
+      let err = (wi - q) / dg[i];
       es[j] = err;
-      if (row < p.rows) { W[row * p.cols + p.i1 + i] = q; E[row * ${B}u + i] = err;${quant ? " LV[row * p.cols + p.i1 + i] = u32(lv);" : ""} }
+      if (row < p.rows) { W[row * p.cols + p.i1 + i] = q; E[row * p.eld + p.eoff + i] = err;${quant ? " LV[row * p.cols + p.i1 + i] = u32(lv);" : ""} }
     }
     workgroupBarrier();
     if (j > i && j < p.bw) {
-      let h = Hinv[hrow + j];
       for (var r = 0u; r < ${R}u; r++) { ws[r][j] = fma(-es[r], h, ws[r][j]); }
     }
     workgroupBarrier();
@@ -363,10 +377,33 @@ fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3
 }`;
 };
 
-/** The fused solve keeps R rows × B columns (values + mask) in workgroup memory and B threads. */
+/** The fused solve keeps R rows × B columns (values, mask or per-column quantizer params) in workgroup memory and B threads. */
 export function checkSolveBlock(ctx: GpuContext, op: string, B: number, what: string): void {
-  if (B * SOLVE_ROWS * 8 > ctx.limits.maxComputeWorkgroupStorageSize || B > ctx.limits.maxComputeInvocationsPerWorkgroup)
+  if (B * SOLVE_ROWS * 12 + B * 4 + SOLVE_ROWS * 8 > ctx.limits.maxComputeWorkgroupStorageSize || B > ctx.limits.maxComputeInvocationsPerWorkgroup)
     fail(op, `${what}blockSize ${B} needs more workgroup memory/threads than ${ctx.adapterDescription} offers`, "use a smaller blockSize");
+}
+
+/** Columns whose lazy updates are gathered into one GEMM: a K of 4 blocks runs the update far more efficiently than 128. */
+export const LAZY_SPAN_BLOCKS = 4;
+
+/**
+ * The lazy-batch loop shared by SparseGPT and GPTQ: `block(i1, bw, eOff)` records one block's work,
+ * writing its errors into E[:, eOff .. eOff + bw) (E is [rows, span]); the next blocks of the same
+ * span get this block's update at once (W[:, i2:s2] −= Err·Hinv[i1:i2, i2:s2]); the columns after the
+ * span get the whole span's in one GEMM with K = span. The same sums as one update per block, grouped.
+ */
+export function lazyBlocks(ctx: GpuContext, rows: number, cols: number, B: number, W: Tensor, hinv: Tensor, E: Tensor, block: (i1: number, bw: number, eOff: number) => void): void {
+  const span = B * LAZY_SPAN_BLOCKS;
+  for (let s1 = 0; s1 < cols; s1 += span) {
+    const s2 = Math.min(s1 + span, cols);
+    for (let i1 = s1; i1 < s2; i1 += B) {
+      const i2 = Math.min(i1 + B, s2), bw = i2 - i1;
+      block(i1, bw, i1 - s1);
+      if (i2 < s2) gemmUpdate(ctx, rows, s2 - i2, bw, view(E, i1 - s1, span), view(hinv, i1 * cols + i2, cols), view(W, i2, cols), { alpha: -1, beta: 1 });
+    }
+    if (s2 < cols) gemmUpdate(ctx, rows, cols - s2, s2 - s1, view(E, 0, span), view(hinv, s1 * cols + s2, cols), view(W, s2, cols), { alpha: -1, beta: 1 });
+    ctx.flush(); // let the GPU run while the next span is recorded
+  }
 }
 
 export interface SparseGptOptions extends PruneMaskOptions {
@@ -403,24 +440,21 @@ export async function sparsegptPrune(ctx: GpuContext, W: Tensor, H: Tensor, o: S
   } else checkSparsity(op, o.sparsity);
   zeroDeadColumns(ctx, W, H, rows, cols);
   const { hinv, damping, deadColumns } = await hessianInverseFactor(ctx, H, o.damping ?? 0.01, o.layer ?? "layer");
-  const T = ctx.empty([rows * B]), E = ctx.empty([rows, B]);
+  const T = ctx.empty([rows * B]), E = ctx.empty([rows, B * LAZY_SPAN_BLOCKS]);
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
   const nmMode = !!o.nm;
   const solve = ctx.pipeline(`obs:solve:${B}:${!nmMode}:${nmMode}:false`, () => obsSolveWgsl(B, { threshold: !nmMode, nm: nmMode }));
   checkSolveBlock(ctx, op, B, "");
   const score = ctx.pipeline("obs:score", () => obsScoreWgsl);
   const rowGroups = grid1d(ctx, Math.ceil(rows / SOLVE_ROWS));
-  for (let i1 = 0; i1 < cols; i1 += B) {
-    const i2 = Math.min(i1 + B, cols), bw = i2 - i1;
+  lazyBlocks(ctx, rows, cols, B, W, hinv, E, (i1, bw, eOff) => {
     if (!nmMode) {
       ctx.dispatch({ pipeline: score, bindings: [W, hinv, T], uniforms: params([rows, cols, i1, bw]), workgroups: [Math.ceil(bw / 16), Math.ceil(rows / 16)] });
       const n = rows * bw;
       kthSmallest(ctx, T, n, Math.floor(n * o.sparsity), state, hist);
     }
-    ctx.dispatch({ pipeline: solve, bindings: [W, hinv, T, state, E], uniforms: params([rows, cols, i1, bw, o.nm?.n ?? 0, o.nm?.m ?? 1]), workgroups: rowGroups });
-    if (i2 < cols) gemmUpdate(ctx, rows, cols - i2, bw, view(E, 0, B), view(hinv, i1 * cols + i2, cols), view(W, i2, cols), { alpha: -1, beta: 1 });
-    if ((i1 / B) % 8 === 7) ctx.flush(); // let the GPU run while the next blocks are recorded
-  }
+    ctx.dispatch({ pipeline: solve, bindings: [W, hinv, T, state, E], uniforms: params([rows, cols, i1, bw, B * LAZY_SPAN_BLOCKS, eOff, o.nm?.n ?? 0, o.nm?.m ?? 1]), workgroups: rowGroups });
+  });
   T.release(); E.release(); state.release(); hist.release(); hinv.release();
   return { damping, deadColumns };
 }

@@ -32,14 +32,27 @@ struct QP { rows: u32, cols: u32, c0: u32, G: u32, ngroups: u32, slot0: u32, max
 @group(0) @binding(0) var<storage, read> W: array<f32>;
 @group(0) @binding(1) var<storage, read_write> PR: array<f32>;
 @group(0) @binding(2) var<uniform> p: QP;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.y * nwg.x * 64u + gid.x;
+var<workgroup> mn: array<array<f32, 32>, 8>;
+var<workgroup> mx: array<array<f32, 32>, 8>;
+// 8 (row, group) pairs per workgroup, 32 lanes each reading the group's columns in coalesced runs
+@compute @workgroup_size(32, 8)
+fn main(@builtin(local_invocation_id) li: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lane = li.x; let y = li.y;
+  let idx = (wg.y * nwg.x + wg.x) * 8u + y;
   let r = idx % p.rows; let g = idx / p.rows;
-  if (g >= p.ngroups) { return; }
   var xmin = 0.0; var xmax = 0.0;
-  let base = r * p.cols + p.c0 + g * p.G;
-  for (var k = 0u; k < p.G; k++) { let v = W[base + k]; xmin = min(xmin, v); xmax = max(xmax, v); }
+  if (g < p.ngroups) {
+    let base = r * p.cols + p.c0 + g * p.G;
+    for (var k = lane; k < p.G; k += 32u) { let v = W[base + k]; xmin = min(xmin, v); xmax = max(xmax, v); }
+  }
+  mn[y][lane] = xmin; mx[y][lane] = xmax;
+  workgroupBarrier();
+  for (var s = 16u; s > 0u; s >>= 1u) {
+    if (lane < s) { mn[y][lane] = min(mn[y][lane], mn[y][lane + s]); mx[y][lane] = max(mx[y][lane], mx[y][lane + s]); }
+    workgroupBarrier();
+  }
+  if (lane != 0u || g >= p.ngroups) { return; }
+  xmin = mn[y][0]; xmax = mx[y][0];
   if (p.sym == 1u) {
     xmax = max(abs(xmin), xmax);
     if (xmin < 0.0) { xmin = -xmax; }
@@ -57,7 +70,7 @@ export function findParams(ctx: GpuContext, W: Tensor, PR: Tensor, a: { rows: nu
   ctx.dispatch({
     pipeline: ctx.pipeline("quant:findParams", () => FIND_PARAMS_WGSL), bindings: [W, PR],
     uniforms: params([a.rows, a.cols, a.c0, a.G, a.ngroups, a.slot0, { f: 2 ** a.bits - 1 }, a.sym ? 1 : 0]),
-    workgroups: grid1d(ctx, Math.ceil((a.rows * a.ngroups) / 64)),
+    workgroups: grid1d(ctx, Math.ceil((a.rows * a.ngroups) / 8)),
   });
 }
 

@@ -6,6 +6,8 @@ import { CholeskyError, gemmUpdate, hessianInverseFactor, patchMatmul, view } fr
 import { matmulWgsl } from "../../kernels/ops/matmul_wgsl.js";
 import { columnSqAccumulate, hessianAccumulate, kthSmallest, magnitudePrune, sparsegptPrune, wandaPrune } from "../../kernels/ops/prune.js";
 import { choleskyRef, hessianRef, hinvRef, magnitudeRef, sparsegptRef, wandaRef } from "../../kernels/reference/prune.js";
+import { gptqQuantize } from "../../kernels/ops/gptq.js";
+import { gptqRef } from "../../kernels/reference/quant.js";
 import { expectClose, randn, rng, withContext } from "./helpers.js";
 
 let ctx: GpuContext;
@@ -54,7 +56,7 @@ describe("GPU kernels vs references", () => {
     for (const transB of [false, true])
       for (const vec of [false, true])
         for (const checked of [false, true]) {
-          const code = patchMatmul(matmulWgsl({ BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, transA: false, transB, checked, vecA: vec, vecB: vec, vecC: vec }), 128);
+          const code = patchMatmul(matmulWgsl({ BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, transA: false, transB, checked, vecA: vec, vecB: vec, vecC: vec }), { BM: 128, BN: 128, BK: 8 });
           expect(code, `transB=${transB} vec=${vec} checked=${checked}`).not.toBeNull();
           expect(code).toMatch(/p\.beta \* C\[ci\]/);
         }
@@ -73,6 +75,21 @@ describe("GPU kernels vs references", () => {
       const a = ctx.upload(A, [A.length]), b = ctx.upload(B, [B.length]), c = ctx.upload(C0, [C0.length]);
       gemmUpdate(ctx, m, n, k, view(a, 7, lda), view(b, 5, ldb), view(c, 4, ldc), { transB, alpha: -2, beta: 0.5 });
       expectClose(await ctx.readF32(c), want, 1e-4, 1e-4, `gemm ${m}x${n}x${k}`);
+      a.release(); b.release(); c.release();
+    }
+  });
+
+  it("gemmUpdate with a lower-triangular operand (tri) skips only K-tiles of zeros", async () => {
+    // The triangle's zeros are stored, so the full product is the reference; a wrong K range
+    // (tiles skipped that hold nonzeros) changes the result. Shapes span several tiles of K.
+    const lowerOf = (d: number, seed: number) => { const L = randn(d * d, seed); for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) L[i * d + j] = 0; return L; };
+    const full = (m: number, n: number, k: number, A: ArrayLike<number>, B: ArrayLike<number>, transB: boolean) =>
+      Float64Array.from({ length: m * n }, (_, e) => { const i = Math.floor(e / n), j = e % n; let s = 0; for (let q = 0; q < k; q++) s += A[i * k + q]! * (transB ? B[j * k + q]! : B[q * n + j]!); return s; });
+    for (const [m, n, k, tri, transB] of [[77, 90, 77, "a", false], [90, 77, 77, "b", false], [90, 77, 77, "b", true], [64, 64, 64, "a", false], [128, 40, 40, "b", true]] as const) {
+      const A = tri === "a" ? lowerOf(k, 5) : randn(m * k, 6), B = tri === "b" ? lowerOf(k, 7) : randn(k * n, 8);
+      const a = ctx.upload(A, [A.length]), b = ctx.upload(B, [B.length]), c = ctx.zeros([m * n]);
+      gemmUpdate(ctx, m, n, k, view(a, 0, k), view(b, 0, transB ? k : n), view(c, 0, n), { transB, alpha: 1, beta: 0, tri });
+      expectClose(await ctx.readF32(c), full(m, n, k, A, B, transB), 1e-4, 1e-4, `tri ${tri} ${m}x${n}x${k} transB=${transB}`);
       a.release(); b.release(); c.release();
     }
   });
@@ -102,10 +119,10 @@ describe("GPU kernels vs references", () => {
     H.release(); r.hinv.release();
   });
 
-  it("Hinv with 32-wide Cholesky blocks (the path for GPUs with 16 KiB of workgroup memory)", async () => {
+  it("Hinv with 32-wide leaves (GPUs with 16 KiB of workgroup memory): n=300 recurses four levels, uneven splits", async () => {
     process.env.KICK_CHOL_BLOCK = "32";
     try {
-      const n = 100, T = 300, { H, Hd } = await gpuHessian(acts(T, n, 5), T, n);
+      const n = 300, T = 700, { H, Hd } = await gpuHessian(acts(T, n, 5), T, n);
       const r = await hessianInverseFactor(ctx, H, 0.01);
       const want = hinvRef(Hd, n, 0.01);
       expectClose(await ctx.readF32(r.hinv), want, 2e-4 * Math.max(...Array.from(want, Math.abs)), 1e-3, "hinv bs=32");
@@ -140,6 +157,9 @@ describe("GPU kernels vs references", () => {
     [33, 200, 0.7, undefined, 128],
     [40, 96, 0.5, { n: 2, m: 4 }, 32],
     [17, 136, 0.5, { n: 4, m: 8 }, 128],
+    // block 16: lazy spans of 64 columns (LAZY_SPAN_BLOCKS), the last one partial
+    [24, 200, 0.5, undefined, 16],
+    [24, 200, 0.5, { n: 2, m: 4 }, 16],
   ] as const;
   it.each(cases)("SparseGPT %i×%i s=%f nm=%o block=%i matches the reference", async (rows, cols, s, nm, B) => {
     const T = 4 * cols, X = acts(T, cols, rows);
@@ -158,6 +178,21 @@ describe("GPU kernels vs references", () => {
     expect(zeros / got.length).toBeLessThan(s + 0.02);
     expectClose(got, want, 1e-3, 1e-3, "sparsegpt W");
     Wt.release(); H.release();
+  });
+
+  it.each([[false, 32], [true, 32], [false, -1]] as const)("GPTQ across lazy spans (block 16, 192 columns: three spans) matches gptqRef: actOrder=%s group=%i", async (actOrder, groupSize) => {
+    const rows = 24, cols = 192, T = 4 * cols, X = acts(T, cols, 9);
+    const { H, Hd } = await gpuHessian(X, T, cols);
+    const W = gauss(rows * cols, 11).map((v) => v * 0.05);
+    const Wt = ctx.upload(W, [rows, cols]);
+    const o = { bits: 4, groupSize, sym: false, actOrder, blockSize: 16 };
+    const r = await gptqQuantize(ctx, Wt, H, o);
+    const lv = new Uint32Array((await ctx.read(r.levels)).buffer);
+    const want = gptqRef(W, Hd, rows, cols, o);
+    let same = 0;
+    for (let i = 0; i < lv.length; i++) if (lv[i] === want.levels[i]) same++;
+    expect(same / lv.length).toBeGreaterThanOrEqual(0.99);
+    Wt.release(); H.release(); r.levels.release(); r.params.release();
   });
 
   it.each([[37, 120, 0.5, undefined], [9, 64, 0.3, undefined], [37, 120, 0.5, { n: 2, m: 4 }], [5, 48, 0.5, { n: 5, m: 8 }]] as const)(
