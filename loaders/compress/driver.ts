@@ -5,11 +5,13 @@
 // splits a layer into [q,k,v], [o], [gate,up], [down], each gathered after the previous group
 // was compressed. OWL first runs the dense model once to set per-layer sparsities.
 //
-// Two forwards: a `CalibrationModel` (GpuCausalLM: activations stay on the GPU, the pass runs layers
-// 0..l only, each compressed linear is written back into the model with `replaceWeight`), or any
+// Two forwards: a `CalibrationModel` (GpuCausalLM) keeps the hidden states entering the current layer
+// for every calibration batch on the GPU (the reference's `inps`), runs only that layer to gather
+// statistics, writes each compressed linear back with `replaceWeight` and runs the layer again for
+// the next layer's inputs — two layer passes per layer (one more per true-sequential group). Or any
 // CausalLM with per-linear input hooks that reads its weights from `weights` (ReferenceModel, f64 on
 // the CPU: tests and oracles), whose forward is stopped by an exception once it passes layer l (the
-// "Catcher" trick). Either way layer l costs l+1 layers of compute.
+// "Catcher" trick): layer l costs l+1 layers there.
 import { matmul, mul, sumRows } from "../../kernels/index.js";
 import type { GpuContext } from "../../kernels/runtime/context.js";
 import type { Tensor } from "../../kernels/runtime/tensor.js";
@@ -63,16 +65,20 @@ export interface CompressResult {
   packed?: Map<string, PackedQuantWeight>;
 }
 
-/** A forward that keeps calibration activations on the GPU and takes compressed weights back (GpuCausalLM). */
+type GpuHook = (site: LinearSite, input: Tensor) => void | Promise<void>;
+
+/** A forward that runs one decoder layer at a time on GPU activations and takes compressed weights back (GpuCausalLM). */
 export interface CalibrationModel {
   readonly ctx: GpuContext;
-  /** runs layers 0..lastLayer; `hook` sees each linear's input [B·T, in] on the GPU */
-  calibrationPass(ids: number[][], lastLayer: number, hook: (site: LinearSite, input: Tensor) => void | Promise<void>): Promise<void>;
+  /** the hidden states entering layer 0 of a batch, [B·T, hidden] */
+  calibrationInputs(ids: number[][]): Tensor;
+  /** layer l on x (consumed unless keep) → its output; `hook` sees each linear's input [B·T, in] on the GPU */
+  calibrationLayer(ids: number[][], l: number, x: Tensor, hook: GpuHook | null, keep: boolean): Promise<Tensor>;
   replaceWeight(name: string, data: Float32Array): void;
 }
 
 export const isCalibrationModel = (m: CausalLM): m is CausalLM & CalibrationModel =>
-  typeof (m as Partial<CalibrationModel>).calibrationPass === "function" && typeof (m as Partial<CalibrationModel>).replaceWeight === "function";
+  typeof (m as Partial<CalibrationModel>).calibrationLayer === "function" && typeof (m as Partial<CalibrationModel>).replaceWeight === "function";
 
 /** Whether a spec's method gathers statistics from calibration samples. */
 export const needsCalibration = (cspec: CompressionSpec): boolean => cspec.method === "wanda" || cspec.method === "sparsegpt" || cspec.method === "gptq";
@@ -147,101 +153,124 @@ export async function compressModel(o: CompressOptions): Promise<CompressResult>
   let layerSparsity = Array.from({ length: L }, () => cspec.sparsity);
   if (cspec.method === "dense") return { report, layerSparsity, seconds: 0 };
 
-  if (cspec.owl) {
-    // Pass 1: dense propagation, Wanda statistics of every layer.
-    const stats = new Map<string, Stats>();
-    await gather(o, (site) => site.layer >= 0, stats, () => false, L - 1, false); // Wanda statistics only
-    const D: number[] = [];
-    for (let l = 0; l < L; l++) {
-      const scores: Float32Array[] = [];
-      for (const lin of linears) {
-        const st = stats.get(`${l}:${GROUP[lin]}`)!;
-        scores.push(wandaScores(weights.get(name(l, lin))!, await ctx.readF32(st.S)));
-      }
-      D.push(outlierRatio(scores, cspec.owl.m));
-    }
-    for (const st of stats.values()) { st.H?.release(); st.S.release(); }
-    layerSparsity = owlSparsities(D, cspec.sparsity, cspec.owl.lambda);
-  }
-
-  for (let l = 0; l < L; l++) {
-    const groups: Group[][] = cspec.trueSequential ? GROUP_ORDER.map((g) => [g]) : [[...GROUP_ORDER]];
-    for (const gs of groups) {
+  const B = o.batch ?? 8;
+  const batches: number[][][] = [];
+  for (let b0 = 0; b0 < o.samples.length; b0 += B) batches.push(o.samples.slice(b0, b0 + B));
+  const gpu = isCalibrationModel(o.model) ? o.model : null;
+  /** CalibrationModel: per batch, the hidden states entering the layer being compressed */
+  let inps: Tensor[] = [];
+  const freeInps = () => { inps.forEach((t) => t.release()); inps = []; };
+  try {
+    if (cspec.owl) {
+      // Pass 1: dense propagation, Wanda statistics of every layer.
       const stats = new Map<string, Stats>();
-      if (o.samples.length) {
-        const last = gs[gs.length - 1]!;
-        await gather(o, (site) => site.layer === l && gs.includes(GROUP[site.linear]), stats,
-          (site) => site.layer > l || (site.layer === l && GROUP_ORDER.indexOf(GROUP[site.linear]) > GROUP_ORDER.indexOf(last)), l);
-      }
-      for (const lin of linears.filter((x) => gs.includes(GROUP[x]))) {
-        const t = performance.now();
-        const wname = name(l, lin);
-        const W = weights.get(wname)!, rows = rowsOf(spec, lin), cols = W.length / rows;
-        const st = stats.get(`${l}:${GROUP[lin]}`);
-        const Wt = ctx.upload(W, [rows, cols]);
-        const s = layerSparsity[l]!;
-        const opts = { sparsity: s, nm: nm ?? undefined };
-        const extra: Partial<LayerReport> = {};
-        let qr: Quantized | undefined;
-        if (cspec.method === "magnitude") magnitudePrune(ctx, Wt, opts);
-        else if (cspec.method === "wanda") wandaPrune(ctx, Wt, st!.S, opts);
-        else if (cspec.method === "rtn") {
-          try { qr = rtnQuantize(ctx, Wt, { bits: cspec.bits!, groupSize: cspec.groupSize ?? -1, sym: cspec.sym, layer: wname }); }
-          catch (e) { Wt.release(); throw new CompressionError((e as Error).message); }
-        } else if (quant) {
-          try {
-            const r = await gptqQuantize(ctx, Wt, st!.H!, {
-              bits: cspec.bits!, groupSize: cspec.groupSize ?? -1, sym: cspec.sym, actOrder: cspec.actOrder, staticGroups: cspec.staticGroups,
-              sparsity: cspec.method === "sparsegpt" ? s : undefined, damping: cspec.damping, blockSize: Math.min(cspec.blockSize, 128), layer: wname,
-            });
-            qr = r;
-            extra.damping = r.damping;
-            extra.deadColumns = r.deadColumns;
-          } catch (e) {
-            Wt.release();
-            throw new CompressionError((e as Error).message);
-          }
-        } else {
-          try {
-            const r = await sparsegptPrune(ctx, Wt, st!.H!, { ...opts, damping: cspec.damping, blockSize: Math.min(cspec.blockSize, 128), layer: wname });
-            extra.damping = r.damping;
-            extra.deadColumns = r.deadColumns;
-          } catch (e) {
-            Wt.release();
-            if (e instanceof CholeskyError) throw new CompressionError(e.message);
-            throw e;
-          }
+      if (gpu) {
+        inps = batches.map((ids) => gpu.calibrationInputs(ids));
+        for (let l = 0; l < L; l++) await layerPass(o, batches, inps, l, (site) => site.layer === l, stats, false, true);
+        freeInps();
+        await checkFinite(ctx, stats);
+      } else await gather(o, batches, (site) => site.layer >= 0, stats, () => false, false); // Wanda statistics only
+      const D: number[] = [];
+      for (let l = 0; l < L; l++) {
+        const scores: Float32Array[] = [];
+        for (const lin of linears) {
+          const st = stats.get(`${l}:${GROUP[lin]}`)!;
+          scores.push(wandaScores(weights.get(name(l, lin))!, await ctx.readF32(st.S)));
         }
-        const Wh = await ctx.readF32(Wt);
-        if (qr) {
-          const lv = new Uint32Array((await ctx.read(qr.levels)).buffer);
-          const pr = await ctx.readF32(qr.params);
-          qr.levels.release(); qr.params.release();
-          const G = cspec.groupSize ?? -1;
-          try { packed!.set(wname, packQuantized(lv, pr, qr.gIdx, rows, cols, cspec.bits!, G, wname)); }
-          catch (e) { Wt.release(); throw new CompressionError((e as Error).message); }
-          extra.bits = cspec.bits; extra.groupSize = G; extra.bitsPerWeight = bitsPerWeight(cspec.bits!, cols, G);
-        }
-        let zeros = 0;
-        for (let i = 0; i < Wh.length; i++) {
-          if (Wh[i] === 0) zeros++;
-          else if (!Number.isFinite(Wh[i]!)) throw new CompressionError(`${wname}: compression produced ${Wh[i]} at [${Math.floor(i / cols)}, ${i % cols}]`);
-        }
-        let relError: number | null = null, sqError: number | null = null;
-        if (st?.H) {
-          const e = await quadError(ctx, W, Wh, st.H, rows, cols);
-          relError = e.num / e.den;
-          sqError = (e.num * st.n) / 2; // H = (2/n)·XᵀX
-        }
-        Wt.release();
-        weights.set(wname, Wh);
-        if (isCalibrationModel(o.model)) o.model.replaceWeight(wname, Wh);
-        const r: LayerReport = { name: wname, layer: l, linear: lin, rows, cols, targetSparsity: s, sparsity: zeros / Wh.length, relError, sqError, seconds: (performance.now() - t) / 1000, ...extra };
-        report.push(r);
-        o.onLayer?.(r, report.length, total);
+        D.push(outlierRatio(scores, cspec.owl.m));
       }
       for (const st of stats.values()) { st.H?.release(); st.S.release(); }
+      layerSparsity = owlSparsities(D, cspec.sparsity, cspec.owl.lambda);
     }
+
+    if (gpu) inps = batches.map((ids) => gpu.calibrationInputs(ids));
+    for (let l = 0; l < L; l++) {
+      const groups: Group[][] = cspec.trueSequential ? GROUP_ORDER.map((g) => [g]) : [[...GROUP_ORDER]];
+      for (const gs of groups) {
+        const stats = new Map<string, Stats>();
+        const want = (site: LinearSite) => site.layer === l && gs.includes(GROUP[site.linear]);
+        if (o.samples.length && gpu) {
+          await layerPass(o, batches, inps, l, want, stats, true, false);
+          await checkFinite(ctx, stats);
+        } else if (o.samples.length) {
+          const last = gs[gs.length - 1]!;
+          await gather(o, batches, want, stats,
+            (site) => site.layer > l || (site.layer === l && GROUP_ORDER.indexOf(GROUP[site.linear]) > GROUP_ORDER.indexOf(last)));
+        }
+        for (const lin of linears.filter((x) => gs.includes(GROUP[x]))) {
+          const t = performance.now();
+          const wname = name(l, lin);
+          const W = weights.get(wname)!, rows = rowsOf(spec, lin), cols = W.length / rows;
+          const st = stats.get(`${l}:${GROUP[lin]}`);
+          const Wt = ctx.upload(W, [rows, cols]);
+          const s = layerSparsity[l]!;
+          const opts = { sparsity: s, nm: nm ?? undefined };
+          const extra: Partial<LayerReport> = {};
+          let qr: Quantized | undefined;
+          if (cspec.method === "magnitude") magnitudePrune(ctx, Wt, opts);
+          else if (cspec.method === "wanda") wandaPrune(ctx, Wt, st!.S, opts);
+          else if (cspec.method === "rtn") {
+            try { qr = rtnQuantize(ctx, Wt, { bits: cspec.bits!, groupSize: cspec.groupSize ?? -1, sym: cspec.sym, layer: wname }); }
+            catch (e) { Wt.release(); throw new CompressionError((e as Error).message); }
+          } else if (quant) {
+            try {
+              const r = await gptqQuantize(ctx, Wt, st!.H!, {
+                bits: cspec.bits!, groupSize: cspec.groupSize ?? -1, sym: cspec.sym, actOrder: cspec.actOrder, staticGroups: cspec.staticGroups,
+                sparsity: cspec.method === "sparsegpt" ? s : undefined, damping: cspec.damping, blockSize: Math.min(cspec.blockSize, 128), layer: wname,
+              });
+              qr = r;
+              extra.damping = r.damping;
+              extra.deadColumns = r.deadColumns;
+            } catch (e) {
+              Wt.release();
+              throw new CompressionError((e as Error).message);
+            }
+          } else {
+            try {
+              const r = await sparsegptPrune(ctx, Wt, st!.H!, { ...opts, damping: cspec.damping, blockSize: Math.min(cspec.blockSize, 128), layer: wname });
+              extra.damping = r.damping;
+              extra.deadColumns = r.deadColumns;
+            } catch (e) {
+              Wt.release();
+              if (e instanceof CholeskyError) throw new CompressionError(e.message);
+              throw e;
+            }
+          }
+          const Wh = await ctx.readF32(Wt);
+          if (qr) {
+            const lv = new Uint32Array((await ctx.read(qr.levels)).buffer);
+            const pr = await ctx.readF32(qr.params);
+            qr.levels.release(); qr.params.release();
+            const G = cspec.groupSize ?? -1;
+            try { packed!.set(wname, packQuantized(lv, pr, qr.gIdx, rows, cols, cspec.bits!, G, wname)); }
+            catch (e) { Wt.release(); throw new CompressionError((e as Error).message); }
+            extra.bits = cspec.bits; extra.groupSize = G; extra.bitsPerWeight = bitsPerWeight(cspec.bits!, cols, G);
+          }
+          let zeros = 0;
+          for (let i = 0; i < Wh.length; i++) {
+            if (Wh[i] === 0) zeros++;
+            else if (!Number.isFinite(Wh[i]!)) throw new CompressionError(`${wname}: compression produced ${Wh[i]} at [${Math.floor(i / cols)}, ${i % cols}]`);
+          }
+          let relError: number | null = null, sqError: number | null = null;
+          if (st?.H) {
+            const e = await quadError(ctx, W, Wh, st.H, rows, cols);
+            relError = e.num / e.den;
+            sqError = (e.num * st.n) / 2; // H = (2/n)·XᵀX
+          }
+          Wt.release();
+          weights.set(wname, Wh);
+          if (isCalibrationModel(o.model)) o.model.replaceWeight(wname, Wh);
+          const r: LayerReport = { name: wname, layer: l, linear: lin, rows, cols, targetSparsity: s, sparsity: zeros / Wh.length, relError, sqError, seconds: (performance.now() - t) / 1000, ...extra };
+          report.push(r);
+          o.onLayer?.(r, report.length, total);
+        }
+        for (const st of stats.values()) { st.H?.release(); st.S.release(); }
+      }
+      // the next layer's inputs: this layer's outputs with its compressed weights
+      if (gpu && l < L - 1) await layerPass(o, batches, inps, l, () => false, new Map(), false, true);
+    }
+  } finally {
+    freeInps();
   }
   return { report, layerSparsity, seconds: (performance.now() - t0) / 1000, ...(packed ? { packed } : {}) };
 }
@@ -256,64 +285,71 @@ function rowsOf(spec: ModelSpec, lin: LinearName): number {
   }
 }
 
+/** A linear-input hook that accumulates the wanted sites' H (optional) and Σx² into `stats` (q/k/v and gate/up share one input). */
+function statsHook(ctx: GpuContext, want: (s: LinearSite) => boolean, stats: Map<string, Stats>, withH: boolean, nb: number) {
+  const seen = new Set<string>();
+  return (site: LinearSite, X: Tensor) => {
+    if (!want(site)) return;
+    const key = `${site.layer}:${GROUP[site.linear]}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    let st = stats.get(key);
+    const cols = site.inFeatures;
+    if (!st) { st = { H: withH ? ctx.zeros([cols, cols]) : null, S: ctx.zeros([cols]), n: 0, cols, site: `layers.${site.layer}.${site.linear}` }; stats.set(key, st); }
+    if (st.H) hessianAccumulate(ctx, st.H, X, st.n, nb);
+    columnSqAccumulate(ctx, st.S, X, st.n, nb);
+    st.n += nb;
+  };
+}
+
 /**
- * Runs the calibration samples through layers 0..lastLayer; `want` selects the linear inputs to accumulate.
- * The CPU reference forward is cut short by `stop` (an exception); a CalibrationModel stops by itself.
+ * CalibrationModel: layer l over every batch, from inps[b]; the wanted linear inputs go into `stats`.
+ * `advance`: inps[b] is replaced by the layer's output (the next layer's input); else the output is dropped.
  */
-async function gather(o: CompressOptions, want: (s: LinearSite) => boolean, stats: Map<string, Stats>, stop: (s: LinearSite) => boolean, lastLayer: number, withH = true): Promise<void> {
+async function layerPass(o: CompressOptions, batches: number[][][], inps: Tensor[], l: number, want: (s: LinearSite) => boolean,
+  stats: Map<string, Stats>, withH: boolean, advance: boolean): Promise<void> {
+  const model = o.model as CausalLM & CalibrationModel;
+  for (let b = 0; b < batches.length; b++) {
+    const ids = batches[b]!;
+    const out = await model.calibrationLayer(ids, l, inps[b]!, statsHook(o.ctx, want, stats, withH, ids.length), !advance);
+    if (advance) inps[b] = out;
+    else out.release();
+  }
+}
+
+/** Activations gathered on the GPU never came to the CPU: a NaN/Inf among them shows up in Σx². */
+async function checkFinite(ctx: GpuContext, stats: Map<string, Stats>): Promise<void> {
+  for (const st of stats.values()) {
+    const S = await ctx.readF32(st.S);
+    const c = S.findIndex((x) => !Number.isFinite(x));
+    if (c >= 0) throw new CompressionError(`${st.site}: calibration activations of input feature ${c} contain NaN/Inf (Σx² = ${S[c]})`);
+  }
+}
+
+/**
+ * Any CausalLM with linear-input hooks (the CPU reference): runs the calibration batches through the
+ * model, cut short by `stop` (an exception, the "Catcher" trick); `want` selects the inputs to accumulate.
+ */
+async function gather(o: CompressOptions, batches: number[][][], want: (s: LinearSite) => boolean, stats: Map<string, Stats>, stop: (s: LinearSite) => boolean, withH = true): Promise<void> {
   const { ctx, model } = o;
-  const B = o.batch ?? 8;
-  for (let b0 = 0; b0 < o.samples.length; b0 += B) {
-    const ids = o.samples.slice(b0, b0 + B), nb = ids.length;
-    const seen = new Set<string>();
-    /** the stats a site's input should go into, or null (unwanted, or q/k/v and gate/up: one shared input) */
-    const target = (site: LinearSite): Stats | null => {
-      if (!want(site)) return null;
-      const key = `${site.layer}:${GROUP[site.linear]}`;
-      if (seen.has(key)) return null;
-      seen.add(key);
-      let st = stats.get(key);
-      const cols = site.inFeatures;
-      if (!st) { st = { H: withH ? ctx.zeros([cols, cols]) : null, S: ctx.zeros([cols]), n: 0, cols, site: `layers.${site.layer}.${site.linear}` }; stats.set(key, st); }
-      return st;
-    };
-    const accumulate = (st: Stats, X: Tensor) => {
-      if (st.H) hessianAccumulate(ctx, st.H, X, st.n, nb);
-      columnSqAccumulate(ctx, st.S, X, st.n, nb);
-      st.n += nb;
-    };
-    if (isCalibrationModel(model)) {
-      await model.calibrationPass(ids, lastLayer, (site, X) => {
-        const st = target(site);
-        if (st) accumulate(st, X);
-      });
-      continue;
-    }
+  for (const ids of batches) {
+    const hook = statsHook(ctx, want, stats, withH, ids.length);
     try {
       await model.forward({ ids }, {
         onLinearInput: (site, input, rows) => {
           if (stop(site)) throw new StopForward();
-          const st = target(site);
-          if (!st) return;
+          if (!want(site)) return;
           const cols = site.inFeatures;
           for (let i = 0; i < rows * cols; i++)
             if (!Number.isFinite(input[i]!))
               throw new CompressionError(`layers.${site.layer}.${site.linear}: calibration activation [token ${Math.floor(i / cols)}, ${i % cols}] is ${input[i]} (NaN/Inf in the model's activations)`);
           const X = ctx.upload(input.subarray(0, rows * cols), [rows, cols]);
-          accumulate(st, X);
+          hook(site, X);
           X.release();
         },
       });
     } catch (e) {
       if (!(e instanceof StopForward)) throw e;
-    }
-  }
-  if (isCalibrationModel(model)) {
-    // activations never came to the CPU: a NaN/Inf among them shows up in Σx²
-    for (const st of stats.values()) {
-      const S = await ctx.readF32(st.S);
-      const c = S.findIndex((x) => !Number.isFinite(x));
-      if (c >= 0) throw new CompressionError(`${st.site}: calibration activations of input feature ${c} contain NaN/Inf (Σx² = ${S[c]})`);
     }
   }
 }

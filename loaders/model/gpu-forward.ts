@@ -118,16 +118,42 @@ export class GpuCausalLM implements CausalLM {
   }
 
   // ---- compression (loaders/compress/driver.ts) ----------------------------------------------
-  /**
-   * Calibration forward: layers 0..lastLayer of full-length sequences (no final norm, no logits), each
-   * linear input handed to `hook` on the GPU, so nothing is read back unless the hook asks.
-   */
-  async calibrationPass(ids: number[][], lastLayer: number, hook: GpuLinearHook): Promise<void> {
+  // The reference pipeline's order (SparseGPT's llama_sequential): the driver keeps the hidden
+  // states entering the current layer for every calibration batch on the GPU, runs that one layer
+  // to gather statistics, compresses it, runs it again to get the next layer's inputs: two layer
+  // passes per layer, not a forward through layers 0..l for each l.
+
+  /** The hidden states entering layer 0 of a calibration batch (full-length sequences), [B·T, hidden] on the GPU. */
+  calibrationInputs(ids: number[][]): Tensor {
     const { mask } = checkBatch({ ids }, this.spec.vocabSize);
     const step = this.prepare(ids, mask);
-    step.gpuHook = hook;
     try {
-      (await this.hidden(ids, step, undefined, lastLayer)).release();
+      return this.embed(ids, step);
+    } finally {
+      this.endStep(step);
+    }
+  }
+
+  /**
+   * Decoder layer l on x, the hidden states entering it for the batch `ids`; each linear input is
+   * handed to `hook` on the GPU. Returns the layer's output; x is consumed unless `keep`.
+   */
+  async calibrationLayer(ids: number[][], l: number, x: Tensor, hook: GpuLinearHook | null, keep: boolean): Promise<Tensor> {
+    const { mask } = checkBatch({ ids }, this.spec.vocabSize);
+    const step = this.prepare(ids, mask);
+    if (hook) step.gpuHook = hook;
+    let input = x;
+    if (keep) {
+      input = this.ctx.empty(x.shape);
+      copyRange(this.ctx, x, 0, input, 0, x.size);
+    }
+    try {
+      const lw = await this.weights.layer(l);
+      try {
+        return await this.block(l, input, step, lw.w);
+      } finally {
+        lw.done();
+      }
     } finally {
       this.endStep(step);
     }
@@ -369,7 +395,23 @@ export class GpuCausalLM implements CausalLM {
   }
 
   /** Hidden states after the final norm, [N, hidden]. */
-  private async hidden(ids: number[][], step: Step, prefix?: { embeds: Float32Array; P: number; B: number; T: number }, lastLayer = this.spec.numLayers - 1): Promise<Tensor> {
+  private async hidden(ids: number[][], step: Step, prefix?: { embeds: Float32Array; P: number; B: number; T: number }): Promise<Tensor> {
+    const s = this.spec;
+    let x = this.embed(ids, step, prefix);
+    for (let l = 0; l < s.numLayers; l++) {
+      const lw = await this.weights.layer(l);
+      try {
+        x = await this.block(l, x, step, lw.w);
+      } finally {
+        lw.done();
+      }
+    }
+    if (s.finalNorm) x = this.replace(x, this.norm(x, (n) => this.weights.get(`final_norm.${n}`)));
+    return x;
+  }
+
+  /** Token embeddings (+ soft-prompt rows, + learned positions): the input of layer 0. */
+  private embed(ids: number[][], step: Step, prefix?: { embeds: Float32Array; P: number; B: number; T: number }): Tensor {
     const s = this.spec, ctx = this.ctx;
     const idT = ctx.upload(Uint32Array.from(ids.flat()), [step.N]);
     let x = embedding(ctx, this.weights.get("embed"), idT);
@@ -385,15 +427,6 @@ export class GpuCausalLM implements CausalLM {
       x = this.replace(x, add(ctx, x, pe));
       pe.release();
     }
-    for (let l = 0; l <= lastLayer; l++) {
-      const lw = await this.weights.layer(l);
-      try {
-        x = await this.block(l, x, step, lw.w);
-      } finally {
-        lw.done();
-      }
-    }
-    if (s.finalNorm && lastLayer === s.numLayers - 1) x = this.replace(x, this.norm(x, (n) => this.weights.get(`final_norm.${n}`)));
     return x;
   }
 
