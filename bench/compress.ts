@@ -12,6 +12,7 @@ import type { GpuContext } from "../kernels/runtime/context.js";
 import type { Tensor } from "../kernels/runtime/tensor.js";
 import { hessianInverseFactor } from "../kernels/ops/linalg.js";
 import { hessianAccumulate, sparsegptPrune, wandaPrune } from "../kernels/ops/prune.js";
+import { normalSampler, readF32File } from "./bench-data.js";
 
 const args = process.argv.slice(2);
 const small = args.includes("--small");
@@ -19,20 +20,7 @@ const dir = args.find((a) => !a.startsWith("--"));
 const outJson = args[args.indexOf("--out") + 1] && args.includes("--out") ? args[args.indexOf("--out") + 1]! : null;
 const shapes: Array<[number, number]> = small ? [[256, 256], [512, 256], [256, 384]] : [[4096, 4096], [11008, 4096], [4096, 11008]];
 
-const readBin = (p: string) => {
-  const b = readFileSync(p);
-  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-};
-let seed = 7;
-const randn = (n: number) => {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    seed = (seed * 1664525 + 1013904223) >>> 0; const u = (seed + 1) / 4294967297;
-    seed = (seed * 1664525 + 1013904223) >>> 0; const v = seed / 4294967296;
-    a[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-  return a;
-};
+const randn = normalSampler(7);
 
 async function timeMs(ctx: GpuContext, fn: () => Promise<unknown> | unknown, reps = 3, setup?: () => void): Promise<number> {
   let best = Infinity;
@@ -71,7 +59,7 @@ for (const [rows, cols] of shapes) {
   const tl = torch?.layers.find((l: { rows: number; cols: number }) => l.rows === rows && l.cols === cols);
   let Hd: Float32Array, Wd: Float32Array, Sd: Float32Array;
   if (dir && !small) {
-    Hd = readBin(join(dir, `H_${cols}.bin`)); Wd = readBin(join(dir, `W_${rows}x${cols}.bin`)); Sd = readBin(join(dir, `S_${cols}.bin`));
+    Hd = readF32File(join(dir, `H_${cols}.bin`)); Wd = readF32File(join(dir, `W_${rows}x${cols}.bin`)); Sd = readF32File(join(dir, `S_${cols}.bin`));
   } else {
     const T = 2 * cols, X = randn(T * cols);
     const Ht = ctx.zeros([cols, cols]);
@@ -83,10 +71,10 @@ for (const [rows, cols] of shapes) {
   const H = ctx.upload(Hd, [cols, cols]);
   let W: Tensor | null = null;
   const fresh = () => { W?.release(); W = ctx.upload(Wd, [rows, cols]); };
-  const hinvMs = await timeMs(ctx, async () => (await hessianInverseFactor(ctx, H, 0.01, "bench")).hinv.release(), 2);
-  const sgptMs = await timeMs(ctx, () => sparsegptPrune(ctx, W!, H, { sparsity: 0.5 }), 2, fresh);
+  const hinvMs = await timeMs(ctx, async () => (await hessianInverseFactor(ctx, H, 0.01, "bench")).hinv.release(), 4);
+  const sgptMs = await timeMs(ctx, () => sparsegptPrune(ctx, W!, H, { sparsity: 0.5 }), 4, fresh);
   const Wp = await ctx.readF32(W!);
-  const sgpt24Ms = await timeMs(ctx, () => sparsegptPrune(ctx, W!, H, { sparsity: 0.5, nm: { n: 2, m: 4 } }), 1, fresh);
+  const sgpt24Ms = await timeMs(ctx, () => sparsegptPrune(ctx, W!, H, { sparsity: 0.5, nm: { n: 2, m: 4 } }), 2, fresh);
   const S = ctx.upload(Sd, [cols]);
   const wandaMs = await timeMs(ctx, () => wandaPrune(ctx, W!, S, { sparsity: 0.5 }), 5, fresh);
   const row: Record<string, unknown> = { rows, cols, hinvMs, sparsegptMs: sgptMs, sparsegpt24Ms: sgpt24Ms, wandaMs };
@@ -96,7 +84,7 @@ for (const [rows, cols] of shapes) {
   const nErr = Math.min(rows, 512);
   row.relErr = await relErr(ctx, Wd, Wp, H, cols, nErr);
   if (tl && dir) {
-    const P = readBin(join(dir, `P_${rows}x${cols}.bin`));
+    const P = readF32File(join(dir, `P_${rows}x${cols}.bin`));
     let same = 0;
     for (let i = 0; i < P.length; i++) if ((P[i] === 0) === (Wp[i] === 0)) same++;
     row.maskAgree = same / P.length;

@@ -14,7 +14,9 @@ if [ ! -f .gpu-kit/activate.sh ] || [ ! -f .gpu-kit/webgpu.tar.xz ]; then
   bash "$kit"
 fi
 # DuckDB is native and does not travel: jobs that would write Parquet get a stub that says so.
-npx esbuild "$entry" --bundle --platform=node --format=esm --target=node20 --external:webgpu \
+# Whitespace and syntax minified (names kept, so errors still name classes): everything carried to the
+# host shares one 64 MiB allowance with the working tree.
+npx esbuild "$entry" --bundle --platform=node --format=esm --target=node20 --external:webgpu --minify-whitespace --minify-syntax \
   --alias:@duckdb/node-api=./scripts/gpu-host/duckdb-stub.ts \
   --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url); globalThis.__KICK_BUNDLE_ENTRY = '$entry';" \
   --outfile=".gpu-kit/$name.mjs" --log-level=warning
