@@ -75,6 +75,10 @@ CONFIGS = [
     ("w4g64_sym", "gptq", 4, 64, True, False, False, 0),
     ("w2g32", "gptq", 2, 32, False, False, False, 0),
     ("joint_w4_s50", "sparsegpt", 4, -1, False, False, False, 0.5),
+    # the quantization issue's list as written (g128 only on the 128-wide layer A)
+    ("w3g128_act", "gptq", 3, 128, False, True, False, 0),
+    ("w4g128_sym", "gptq", 4, 128, True, False, False, 0),
+    ("w2g64", "gptq", 2, 64, False, False, False, 0),
 ]
 
 
