@@ -45,7 +45,7 @@ for (const [rows, cols] of shapes) {
     let best = Infinity, lv: Uint32Array | null = null;
     for (let rep = 0; rep < 6; rep++) { // first = warm-up, then best of 5
       const W: Tensor = ctx.upload(Wd, [rows, cols]);
-      await ctx.readF32(ctx.zeros([1]));
+      await ctx.sync();
       // Timed as the official side: the solve with its inputs on the GPU, until the GPU is done;
       // the results stay there (reading 4 bytes per weight back is not part of the solve).
       const t = performance.now();

@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { createContext } from "../kernels/index.js";
 import { grid1d, params } from "../kernels/ops/common.js";
 import { gemmUpdate, hessianInverseFactor, view } from "../kernels/ops/linalg.js";
-import { hessianAccumulate, LAZY_SPAN_BLOCKS, obsSolveWgsl, SOLVE_ROWS } from "../kernels/ops/prune.js";
+import { hessianAccumulate, lazySpanBlocks, obsSolveWgsl, SOLVE_ROWS } from "../kernels/ops/prune.js";
 import { findParams } from "../kernels/ops/quant.js";
 import { normalSampler } from "./bench-data.js";
 
@@ -18,8 +18,9 @@ const ctx = await createContext();
 console.error(`[gptq-phases] ${ctx.adapterDescription}`);
 const B = 128;
 for (const [rows, cols] of shapes) {
-  const H = ctx.zeros([cols, cols]);
-  hessianAccumulate(ctx, H, ctx.upload(randn(2 * cols * cols), [2 * cols, cols]), 0, 1);
+  const H = ctx.zeros([cols, cols]), X = ctx.upload(randn(2 * cols * cols), [2 * cols, cols]);
+  hessianAccumulate(ctx, H, X, 0, 1);
+  X.release();
   let hinvMs = Infinity;
   for (let r = 0; r < 4; r++) {
     await ctx.sync();
@@ -32,7 +33,7 @@ for (const [rows, cols] of shapes) {
   const { hinv } = await hessianInverseFactor(ctx, H, 0.01, "phases");
   const W = ctx.upload(randn(rows * cols).map((v) => v * 0.02), [rows, cols]);
   const ng = cols / B;
-  const PR = ctx.zeros([ng, rows, 2]), LV = ctx.zeros([rows, cols], "u32"), E = ctx.empty([rows, B]), T = ctx.empty([rows * B]);
+  const PR = ctx.zeros([ng, rows, 2]), LV = ctx.zeros([rows, cols], "u32"), E = ctx.zeros([rows, B]), T = ctx.zeros([rows * B]);
   const state = ctx.zeros([2], "u32");
   const row: Record<string, number | string> = { shape: `${rows}x${cols}`, hinvMs };
   for (const grouped of [false, true]) {
@@ -44,13 +45,13 @@ for (const [rows, cols] of shapes) {
       for (let r = 0; r < 3; r++) best = Math.min(best, (await ctx.gpuTimeMs(() => { for (let i1 = 0; i1 < cols; i1 += B) what(i1); })) ?? NaN);
       return best;
     };
-    const tag = grouped ? "g128" : "perRow";
+    const tag = grouped ? "slotPerColumn" : "slotPerBlock"; // G < block or static act-order groups : per row or G a multiple of the block
     if (grouped) row.findParamsMs = await time((i1) => findParams(ctx, W, PR, { rows, cols, c0: i1, G: B, ngroups: 1, slot0: i1 / B, bits: 4, sym: false }));
     row[`solve_${tag}Ms`] = await time((i1) => ctx.dispatch({ pipeline: solve, bindings: [W, hinv, T, state, E, PR, slot, LV], uniforms: params([rows, cols, i1, B, B, 0, { f: 15 }]), workgroups: grid1d(ctx, Math.ceil(rows / SOLVE_ROWS)) }));
     slot.release();
   }
   // the lazy updates: one GEMM per block (K = 128, the official order) against lazyBlocks' grouping
-  const span = B * LAZY_SPAN_BLOCKS, Es = ctx.zeros([rows, span]);
+  const span = B * lazySpanBlocks(), Es = ctx.zeros([rows, span]);
   const gemms = async (grouped: boolean) => {
     let best = Infinity;
     for (let r = 0; r < 3; r++) best = Math.min(best, (await ctx.gpuTimeMs(() => {

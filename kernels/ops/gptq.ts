@@ -9,7 +9,7 @@ import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { expectBindable, expectDtype, grid1d, params } from "./common.js";
 import { hessianInverseFactor } from "./linalg.js";
-import { checkSolveBlock, kthSmallest, LAZY_SPAN_BLOCKS, lazyBlocks, obsScoreWgsl, obsSolveWgsl, SOLVE_ROWS, zeroDeadColumns } from "./prune.js";
+import { checkSolveBlock, kthSmallest, lazyBlocks, lazySpanBlocks, obsScoreWgsl, obsSolveWgsl, SOLVE_ROWS, zeroDeadColumns } from "./prune.js";
 import { checkQuantOptions, findParams, type QuantOptions, type Quantized } from "./quant.js";
 
 const diagWgsl = `
@@ -81,7 +81,8 @@ export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: Gpt
   expectBindable(ctx, op, "W", W, "quantize smaller matrices");
   checkQuantOptions(op, cols, o, layer);
   const B = o.blockSize ?? 128;
-  if (!(Number.isInteger(B) && B >= 1 && B <= 128)) fail(op, `${layer}: blockSize ${B}`, "use 1..128");
+  if (!(Number.isInteger(B) && B >= 1 && B <= 128)) fail(op, `${layer}: blockSize ${B}`, "use 8..128");
+  checkSolveBlock(ctx, op, B, `${layer}: `);
   const joint = o.sparsity !== undefined;
   if (joint && !(o.sparsity! >= 0 && o.sparsity! < 1)) fail(op, `${layer}: sparsity ${o.sparsity} outside [0, 1)`, "pass a sparsity in [0, 1)");
   if (joint && (o.groupSize !== -1 || o.actOrder || o.staticGroups))
@@ -121,17 +122,23 @@ export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: Gpt
     throw e;
   }
   if (perm) Hp.release();
-  const T = ctx.empty([rows * B]), E = ctx.empty([rows, B * LAZY_SPAN_BLOCKS]);
+  // find_params reads a group's columns when the block it starts in begins: a group that starts after a
+  // span's first block and reaches past the span's end would miss that span's pending updates
+  const groupsFit = G === -1 || !!o.staticGroups || (B * lazySpanBlocks()) % G === 0;
+  const spanBlocks = groupsFit ? lazySpanBlocks() : 1;
+  const T = ctx.empty([rows * B]), E = ctx.empty([rows, B * spanBlocks]);
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
   const slotT = ctx.upload(Uint32Array.from(slotOfPos), [cols], "u32");
   const LVp = ctx.zeros([rows, cols], "u32");
-  checkSolveBlock(ctx, op, B, `${layer}: `);
   // GPTQ is SparseGPT's solve with quantization: q = quantize(mask ? 0 : w)
-  const grouped = G !== -1;
+  // one quantizer slot per block (per row, or groups that are whole multiples of the block with
+  // contiguous slots): the row params are read once per row; otherwise per column
+  const oneSlotPerBlock = slotOfPos.every((v, c) => c % B === 0 || v === slotOfPos[c - 1]);
+  const grouped = !oneSlotPerBlock;
   const solve = ctx.pipeline(`obs:solve:${B}:${joint}:false:true:${grouped}`, () => obsSolveWgsl(B, { threshold: joint, quantize: true, grouped }));
   const score = ctx.pipeline("obs:score", () => obsScoreWgsl);
   const rowGroups = grid1d(ctx, Math.ceil(rows / SOLVE_ROWS));
-  lazyBlocks(ctx, rows, cols, B, Wp, hinv, E, (i1, bw, eOff) => {
+  lazyBlocks(ctx, rows, cols, B, spanBlocks, Wp, hinv, E, (i1, bw, eOff) => {
     const i2 = i1 + bw;
     if (G !== -1 && !o.staticGroups) {
       // find_params on W[:, c:c+G] for every group starting in this block, on the values as they
@@ -145,7 +152,7 @@ export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: Gpt
       const n = rows * bw;
       kthSmallest(ctx, T, n, Math.floor(n * o.sparsity!), state, hist);
     }
-    ctx.dispatch({ pipeline: solve, bindings: [Wp, hinv, T, state, E, PR, slotT, LVp], uniforms: params([rows, cols, i1, bw, B * LAZY_SPAN_BLOCKS, eOff, { f: 2 ** bits - 1 }]), workgroups: rowGroups });
+    ctx.dispatch({ pipeline: solve, bindings: [Wp, hinv, T, state, E, PR, slotT, LVp], uniforms: params([rows, cols, i1, bw, B * spanBlocks, eOff, { f: 2 ** bits - 1 }]), workgroups: rowGroups });
   });
   T.release(); E.release(); state.release(); hist.release(); hinv.release(); slotT.release();
   let levels = LVp;

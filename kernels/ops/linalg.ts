@@ -260,8 +260,9 @@ fn main(@builtin(local_invocation_index) t: u32) {
  * split at h (a multiple of the leaf size), with X11 = L11⁻¹ from the first half:
  *   L21 = A21·X11ᵀ (written over A21),  A22 −= L21·L21ᵀ,  X22 = L22⁻¹ from the second half,
  *   X21 = −X22·(L21·X11).
- * Leaves (≤ bs) are factored and inverted in one workgroup (potrf). A's lower triangle is
- * overwritten with L (its strict upper triangle with garbage); X must start as zeros. A failed
+ * Leaves (≤ bs) are factored and inverted in one workgroup (potrf), which writes only X. A is
+ * scratch: its off-diagonal blocks end as L21, its diagonal blocks hold the updated (unfactored)
+ * values, its strict upper triangle garbage. X must start as zeros. A failed
  * pivot (≤ 0 or not finite) writes its 1-based index into flag[0] (the results are then garbage).
  */
 export function choleskyInverse(ctx: GpuContext, A: Tensor, X: Tensor, flag: Tensor, bs = cholBlock(ctx)): void {

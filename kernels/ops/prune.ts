@@ -377,23 +377,35 @@ fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3
 }`;
 };
 
-/** The fused solve keeps R rows × B columns (values, mask or per-column quantizer params) in workgroup memory and B threads. */
+/**
+ * The fused solve keeps R rows × B columns (values, mask or per-column quantizer params) in workgroup
+ * memory and B threads, of which the first R also own one row each: B must be at least R.
+ */
 export function checkSolveBlock(ctx: GpuContext, op: string, B: number, what: string): void {
+  if (B < SOLVE_ROWS) fail(op, `${what}blockSize ${B} is below ${SOLVE_ROWS}`, `use a blockSize of ${SOLVE_ROWS}..128`);
   if (B * SOLVE_ROWS * 12 + B * 4 + SOLVE_ROWS * 8 > ctx.limits.maxComputeWorkgroupStorageSize || B > ctx.limits.maxComputeInvocationsPerWorkgroup)
     fail(op, `${what}blockSize ${B} needs more workgroup memory/threads than ${ctx.adapterDescription} offers`, "use a smaller blockSize");
 }
 
-/** Columns whose lazy updates are gathered into one GEMM: a K of 4 blocks runs the update far more efficiently than 128. */
-export const LAZY_SPAN_BLOCKS = 4;
+/**
+ * Blocks whose lazy updates to the later columns are gathered into one GEMM (K = 4 blocks runs far
+ * more efficiently than one block); KICK_LAZY_SPAN_BLOCKS (1..8) overrides, 1 = one GEMM per block.
+ */
+export function lazySpanBlocks(): number {
+  const env = typeof process !== "undefined" ? Number(process.env?.KICK_LAZY_SPAN_BLOCKS) : NaN;
+  return Number.isInteger(env) && env >= 1 && env <= 8 ? env : 4;
+}
 
 /**
- * The lazy-batch loop shared by SparseGPT and GPTQ: `block(i1, bw, eOff)` records one block's work,
- * writing its errors into E[:, eOff .. eOff + bw) (E is [rows, span]); the next blocks of the same
- * span get this block's update at once (W[:, i2:s2] −= Err·Hinv[i1:i2, i2:s2]); the columns after the
- * span get the whole span's in one GEMM with K = span. The same sums as one update per block, grouped.
+ * The lazy-batch loop shared by SparseGPT and GPTQ over spans of `spanBlocks` blocks:
+ * `block(i1, bw, eOff)` records one block's work, writing its errors into E[:, eOff .. eOff + bw)
+ * (E is [rows, B·spanBlocks]); the next blocks of the same span get this block's update at once
+ * (W[:, i2:s2] −= Err·Hinv[i1:i2, i2:s2]); the columns after the span get the whole span's in one GEMM
+ * with K = the span. The same sums as one update per block, grouped — so the columns after the
+ * current span are only up to date at span starts (callers reading them mid-span use spanBlocks 1).
  */
-export function lazyBlocks(ctx: GpuContext, rows: number, cols: number, B: number, W: Tensor, hinv: Tensor, E: Tensor, block: (i1: number, bw: number, eOff: number) => void): void {
-  const span = B * LAZY_SPAN_BLOCKS;
+export function lazyBlocks(ctx: GpuContext, rows: number, cols: number, B: number, spanBlocks: number, W: Tensor, hinv: Tensor, E: Tensor, block: (i1: number, bw: number, eOff: number) => void): void {
+  const span = B * spanBlocks;
   for (let s1 = 0; s1 < cols; s1 += span) {
     const s2 = Math.min(s1 + span, cols);
     for (let i1 = s1; i1 < s2; i1 += B) {
@@ -433,27 +445,28 @@ export async function sparsegptPrune(ctx: GpuContext, W: Tensor, H: Tensor, o: S
   if (H.shape.length !== 2 || H.shape[0] !== cols || H.shape[1] !== cols)
     fail(op, `H ${shapeStr(H.shape)} does not match W ${shapeStr(W.shape)}`, `pass the [${cols}, ${cols}] Hessian of this layer's input`);
   const B = o.blockSize ?? 128;
-  if (!(Number.isInteger(B) && B >= 1 && B <= 128)) fail(op, `blockSize ${B}`, "use 1..128");
+  if (!(Number.isInteger(B) && B >= 1 && B <= 128)) fail(op, `blockSize ${B}`, "use 8..128");
+  checkSolveBlock(ctx, op, B, "");
   if (o.nm) {
     checkNM(op, cols, o.nm);
     if (B % o.nm.m) fail(op, `blockSize ${B} is not a multiple of M=${o.nm.m}`, "use a block size divisible by M");
   } else checkSparsity(op, o.sparsity);
   zeroDeadColumns(ctx, W, H, rows, cols);
   const { hinv, damping, deadColumns } = await hessianInverseFactor(ctx, H, o.damping ?? 0.01, o.layer ?? "layer");
-  const T = ctx.empty([rows * B]), E = ctx.empty([rows, B * LAZY_SPAN_BLOCKS]);
+  const spanBlocks = lazySpanBlocks();
+  const T = ctx.empty([rows * B]), E = ctx.empty([rows, B * spanBlocks]);
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
   const nmMode = !!o.nm;
   const solve = ctx.pipeline(`obs:solve:${B}:${!nmMode}:${nmMode}:false`, () => obsSolveWgsl(B, { threshold: !nmMode, nm: nmMode }));
-  checkSolveBlock(ctx, op, B, "");
   const score = ctx.pipeline("obs:score", () => obsScoreWgsl);
   const rowGroups = grid1d(ctx, Math.ceil(rows / SOLVE_ROWS));
-  lazyBlocks(ctx, rows, cols, B, W, hinv, E, (i1, bw, eOff) => {
+  lazyBlocks(ctx, rows, cols, B, spanBlocks, W, hinv, E, (i1, bw, eOff) => {
     if (!nmMode) {
       ctx.dispatch({ pipeline: score, bindings: [W, hinv, T], uniforms: params([rows, cols, i1, bw]), workgroups: [Math.ceil(bw / 16), Math.ceil(rows / 16)] });
       const n = rows * bw;
       kthSmallest(ctx, T, n, Math.floor(n * o.sparsity), state, hist);
     }
-    ctx.dispatch({ pipeline: solve, bindings: [W, hinv, T, state, E], uniforms: params([rows, cols, i1, bw, B * LAZY_SPAN_BLOCKS, eOff, o.nm?.n ?? 0, o.nm?.m ?? 1]), workgroups: rowGroups });
+    ctx.dispatch({ pipeline: solve, bindings: [W, hinv, T, state, E], uniforms: params([rows, cols, i1, bw, B * spanBlocks, eOff, o.nm?.n ?? 0, o.nm?.m ?? 1]), workgroups: rowGroups });
   });
   T.release(); E.release(); state.release(); hist.release(); hinv.release();
   return { damping, deadColumns };

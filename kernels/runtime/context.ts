@@ -36,6 +36,7 @@ export class GpuContext implements TensorOwner {
   readonly maxBinding: number;
   readonly features: ReadonlySet<string>;
   private pool = new Map<number, GPUBuffer[]>();
+  private layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
   private pipelines = new Map<string, GPUComputePipeline>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -216,7 +217,9 @@ export class GpuContext implements TensorOwner {
       return { binding: i, resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size } };
     });
     if (uniforms) entries.push({ binding: bindings.length, resource: { buffer: this.uniformBuffer(uniforms) } });
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    let layout = this.layouts.get(pipeline);
+    if (!layout) this.layouts.set(pipeline, (layout = pipeline.getBindGroupLayout(0))); // a Dawn call per dispatch otherwise
+    const bindGroup = this.device.createBindGroup({ layout, entries });
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);

@@ -42,7 +42,7 @@ export const compressionSpecSchema = z
     sparsity: z.number().min(0, "sparsity must be in [0, 1)").lt(1, "sparsity must be in [0, 1)").optional(),
     /** SparseGPT/GPTQ: damping as a fraction of mean(diag H). */
     damping: z.number().gt(0).lt(10).default(0.01),
-    blockSize: z.number().int().positive().max(4096).default(128),
+    blockSize: z.number().int().min(8).max(4096).default(128), // the fused solve needs ≥ 8 columns (one per row it owns)
     trueSequential: z.boolean().default(false),
     calibration: calibrationSchema.default({ source: "corpus", samples: 128, seqLen: 2048, seed: 0 }),
     owl: owlSchema.optional(),

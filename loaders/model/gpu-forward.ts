@@ -48,7 +48,7 @@ interface Step {
   realRows: number[];
   cache?: KvCache;
   hook?: ForwardOptions["onLinearInput"];
-  /** calibrationPass: linear inputs handed over as GPU tensors */
+  /** calibrationLayer: linear inputs handed over as GPU tensors */
   gpuHook?: GpuLinearHook;
 }
 

@@ -58,6 +58,9 @@ describe("GPU kernels vs references", () => {
         for (const checked of [false, true]) {
           const code = patchMatmul(matmulWgsl({ BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, transA: false, transB, checked, vecA: vec, vecB: vec, vecC: vec }), { BM: 128, BN: 128, BK: 8 });
           expect(code, `transB=${transB} vec=${vec} checked=${checked}`).not.toBeNull();
+          // the triangular K ranges (GemmOptions.tri) are in the patched loop, not silently dropped
+          expect(code).toContain("for (var t = tS; t < tE; t++)");
+          expect(code).toContain("tS = gn0 / 8u");
           expect(code).toMatch(/p\.beta \* C\[ci\]/);
         }
   });
@@ -107,7 +110,7 @@ describe("GPU kernels vs references", () => {
     expect([nh, ns]).toEqual([2, 2]);
   });
 
-  it.each([5, 32, 33, 77, 130])("Hinv (Cholesky → inverse → upper factor) n=%i", async (n) => {
+  it.each([5, 32, 33, 77, 130, 390])("Hinv (Cholesky → inverse → upper factor) n=%i", async (n) => {
     const T = 3 * n, { H, Hd } = await gpuHessian(acts(T, n, n), T, n);
     const r = await hessianInverseFactor(ctx, H, 0.01);
     const U = await ctx.readF32(r.hinv);
@@ -180,7 +183,8 @@ describe("GPU kernels vs references", () => {
     Wt.release(); H.release();
   });
 
-  it.each([[false, 32], [true, 32], [false, -1]] as const)("GPTQ across lazy spans (block 16, 192 columns: three spans) matches gptqRef: actOrder=%s group=%i", async (actOrder, groupSize) => {
+  // group 48 does not divide the 64-column span: a group starting mid-span reaches into the next span
+  it.each([[false, 32], [true, 32], [false, -1], [false, 48], [true, 48], [false, 96]] as const)("GPTQ across lazy spans (block 16, 192 columns: three spans) matches gptqRef: actOrder=%s group=%i", async (actOrder, groupSize) => {
     const rows = 24, cols = 192, T = 4 * cols, X = acts(T, cols, 9);
     const { H, Hd } = await gpuHessian(X, T, cols);
     const W = gauss(rows * cols, 11).map((v) => v * 0.05);
@@ -193,6 +197,14 @@ describe("GPU kernels vs references", () => {
     for (let i = 0; i < lv.length; i++) if (lv[i] === want.levels[i]) same++;
     expect(same / lv.length).toBeGreaterThanOrEqual(0.99);
     Wt.release(); H.release(); r.levels.release(); r.params.release();
+  });
+
+  it("a block below 8 columns is refused (the fused solve's first 8 threads own one row each)", async () => {
+    const { H } = await gpuHessian(acts(64, 32, 2), 64, 32);
+    const W = ctx.upload(gauss(8 * 32, 3), [8, 32]);
+    await expect(sparsegptPrune(ctx, W, H, { sparsity: 0.5, blockSize: 4 })).rejects.toThrow(/blockSize 4 is below 8/);
+    await expect(gptqQuantize(ctx, W, H, { bits: 4, groupSize: -1, sym: false, blockSize: 4 })).rejects.toThrow(/blockSize 4 is below 8/);
+    W.release(); H.release();
   });
 
   it.each([[37, 120, 0.5, undefined], [9, 64, 0.3, undefined], [37, 120, 0.5, { n: 2, m: 4 }], [5, 48, 0.5, { n: 5, m: 8 }]] as const)(
