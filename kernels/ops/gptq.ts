@@ -81,7 +81,6 @@ export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: Gpt
   expectBindable(ctx, op, "W", W, "quantize smaller matrices");
   checkQuantOptions(op, cols, o, layer);
   const B = o.blockSize ?? 128;
-  if (!(Number.isInteger(B) && B >= 1 && B <= 128)) fail(op, `${layer}: blockSize ${B}`, "use 8..128");
   checkSolveBlock(ctx, op, B, `${layer}: `);
   const joint = o.sparsity !== undefined;
   if (joint && !(o.sparsity! >= 0 && o.sparsity! < 1)) fail(op, `${layer}: sparsity ${o.sparsity} outside [0, 1)`, "pass a sparsity in [0, 1)");
@@ -124,8 +123,8 @@ export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: Gpt
   if (perm) Hp.release();
   // find_params reads a group's columns when the block it starts in begins: a group that starts after a
   // span's first block and reaches past the span's end would miss that span's pending updates
-  const groupsFit = G === -1 || !!o.staticGroups || (B * lazySpanBlocks()) % G === 0;
-  const spanBlocks = groupsFit ? lazySpanBlocks() : 1;
+  const span = lazySpanBlocks(), groupsFit = G === -1 || !!o.staticGroups || (B * span) % G === 0;
+  const spanBlocks = groupsFit ? span : 1;
   const T = ctx.empty([rows * B]), E = ctx.empty([rows, B * spanBlocks]);
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
   const slotT = ctx.upload(Uint32Array.from(slotOfPos), [cols], "u32");

@@ -382,6 +382,7 @@ fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3
  * memory and B threads, of which the first R also own one row each: B must be at least R.
  */
 export function checkSolveBlock(ctx: GpuContext, op: string, B: number, what: string): void {
+  if (!(Number.isInteger(B) && B <= 128)) fail(op, `${what}blockSize ${B}`, `use ${SOLVE_ROWS}..128`);
   if (B < SOLVE_ROWS) fail(op, `${what}blockSize ${B} is below ${SOLVE_ROWS}`, `use a blockSize of ${SOLVE_ROWS}..128`);
   if (B * SOLVE_ROWS * 12 + B * 4 + SOLVE_ROWS * 8 > ctx.limits.maxComputeWorkgroupStorageSize || B > ctx.limits.maxComputeInvocationsPerWorkgroup)
     fail(op, `${what}blockSize ${B} needs more workgroup memory/threads than ${ctx.adapterDescription} offers`, "use a smaller blockSize");
@@ -445,7 +446,6 @@ export async function sparsegptPrune(ctx: GpuContext, W: Tensor, H: Tensor, o: S
   if (H.shape.length !== 2 || H.shape[0] !== cols || H.shape[1] !== cols)
     fail(op, `H ${shapeStr(H.shape)} does not match W ${shapeStr(W.shape)}`, `pass the [${cols}, ${cols}] Hessian of this layer's input`);
   const B = o.blockSize ?? 128;
-  if (!(Number.isInteger(B) && B >= 1 && B <= 128)) fail(op, `blockSize ${B}`, "use 8..128");
   checkSolveBlock(ctx, op, B, "");
   if (o.nm) {
     checkNM(op, cols, o.nm);

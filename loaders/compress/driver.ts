@@ -259,7 +259,7 @@ export async function compressModel(o: CompressOptions): Promise<CompressResult>
           }
           Wt.release();
           weights.set(wname, Wh);
-          if (isCalibrationModel(o.model)) o.model.replaceWeight(wname, Wh);
+          gpu?.replaceWeight(wname, Wh);
           const r: LayerReport = { name: wname, layer: l, linear: lin, rows, cols, targetSparsity: s, sparsity: zeros / Wh.length, relError, sqError, seconds: (performance.now() - t) / 1000, ...extra };
           report.push(r);
           o.onLayer?.(r, report.length, total);
