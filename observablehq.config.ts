@@ -14,6 +14,7 @@ const REPORT_FIGURES = [
   "calibration",
   "k-shot",
   "knowledge-retention",
+  "mcq-format",
   "soft-prompt-recovery",
   "soft-prompt-transfer",
 ];

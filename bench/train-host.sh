@@ -6,5 +6,7 @@
 set -eo pipefail
 out=${OUT:-/tmp/bench-out}; mkdir -p "$out"
 export PYTHONUNBUFFERED=1
-bash scripts/gpu-host/host-run.sh bench-train --out "$out/kick-train.json" "$@" 2>&1 | tee "$out/kick-train.log"
-python3 bench/train_torch.py --kick "$out/kick-train.json" --out "$out/torch-train.json" | tee "$out/train-table.md"
+# STEPS timed optimiser steps after WARMUP untimed ones, the same on both sides (5 steps gave ±20% run to run)
+steps=${STEPS:-20}; warmup=${WARMUP:-3}
+bash scripts/gpu-host/host-run.sh bench-train --out "$out/kick-train.json" --steps "$steps" --warmup "$warmup" "$@" 2>&1 | tee "$out/kick-train.log"
+python3 bench/train_torch.py --kick "$out/kick-train.json" --out "$out/torch-train.json" --steps "$steps" --warmup "$warmup" | tee "$out/train-table.md"

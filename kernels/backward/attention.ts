@@ -5,28 +5,22 @@
 //   2. one thread per (b, kv head, key j), looping over the query heads of its group and i ≥ j:
 //      dV_j = Σ P_ij dO_i,   dK_j = scale · Σ P_ij (dO_i·V_j − Δ_i) Q_i
 //   q, o, dO: [B, T, Hq, D]   k, v: [B, T, Hkv, D]   →  dq, dk, dv of the same shapes.
-// A first, simple version (one thread per row, D-long registers): correct and memory-light, slow
-// next to a tiled kernel — see docs/train.md.
+// These row-wise kernels (one thread per row, D-long registers) serve head dims that are not multiples
+// of 64; attention_tiled.ts has the block-tiled pair used otherwise (see docs/train.md).
 import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { expectBindable, expectDtype, expectRank, grid1d, params } from "../ops/common.js";
+import { ATTN_BWD_PARAMS, DKV_BINDINGS, DQ_BINDINGS } from "./attention_bindings.js";
+import { DKV_TILES, DQ_TILES, dkvTiledBytes, dkvTiledWgsl, dqTiledBytes, dqTiledWgsl, type AttnBwdTile } from "./attention_tiled.js";
 
 const head = (D: number) => `
-struct P { B: u32, T: u32, Hq: u32, Hkv: u32, scale: f32, n: u32 };
+${ATTN_BWD_PARAMS}
 const D4: u32 = ${D / 4}u;
 `;
 
 // Rows are read as vec4 (head dims are multiples of 4): a quarter of the load instructions.
-const dqWgsl = (D: number) => `${head(D)}
-@group(0) @binding(0) var<storage, read> Q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> K: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> V: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> O: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> dO: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> dQ: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> LD: array<f32>;
-@group(0) @binding(7) var<uniform> p: P;
+const dqWgsl = (D: number) => `${head(D)}${DQ_BINDINGS}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = gid.y * nwg.x * 64u + gid.x; // (b, h, i), i fastest
@@ -57,15 +51,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   LD[2u * idx] = lse; LD[2u * idx + 1u] = delta;
 }`;
 
-const dkvWgsl = (D: number) => `${head(D)}
-@group(0) @binding(0) var<storage, read> Q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> K: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> V: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> dO: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> LD: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dK: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> dV: array<vec4<f32>>;
-@group(0) @binding(7) var<uniform> p: P;
+const dkvWgsl = (D: number) => `${head(D)}${DKV_BINDINGS}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = gid.y * nwg.x * 64u + gid.x; // (b, hk, j), j fastest
@@ -94,8 +80,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 export interface AttentionGrads { dq: Tensor; dk: Tensor; dv: Tensor }
 
+export interface AttentionBackwardOptions {
+  scale?: number;
+  /** default: "tiled" where the head dim is a multiple of 64 and a tile fits the device, else "rowwise" */
+  kernel?: "rowwise" | "tiled";
+  /** force the tiles (tests): dQ kernel, dK/dV kernel */
+  tiles?: { dq: AttnBwdTile; dkv: AttnBwdTile };
+}
+
+/** The tiles of the two tiled kernels for head dim D on this device, or null where none fits. */
+export function attentionBackwardTiles(ctx: GpuContext, D: number): { dq: AttnBwdTile; dkv: AttnBwdTile } | null {
+  if (D % 64 || D > 256 || ctx.limits.maxComputeInvocationsPerWorkgroup < 256) return null;
+  const limit = ctx.limits.maxComputeWorkgroupStorageSize;
+  const dq = DQ_TILES.find((t) => dqTiledBytes(D, t) <= limit), dkv = DKV_TILES.find((t) => dkvTiledBytes(D, t) <= limit);
+  return dq && dkv ? { dq, dkv } : null;
+}
+
 /** Gradients of causal GQA attention out = attention(q, k, v) given out (o) and dO. */
-export function attentionBackward(ctx: GpuContext, q: Tensor, k: Tensor, v: Tensor, o: Tensor, dO: Tensor, opts: { scale?: number } = {}): AttentionGrads {
+export function attentionBackward(ctx: GpuContext, q: Tensor, k: Tensor, v: Tensor, o: Tensor, dO: Tensor, opts: AttentionBackwardOptions = {}): AttentionGrads {
   const op = "attentionBackward";
   for (const [name, t] of [["q", q], ["k", k], ["v", v], ["o", o], ["dO", dO]] as const) {
     expectDtype(op, name, t, "f32");
@@ -113,7 +115,14 @@ export function attentionBackward(ctx: GpuContext, q: Tensor, k: Tensor, v: Tens
   const dq = ctx.empty(q.shape), dk = ctx.empty(k.shape), dv = ctx.empty(v.shape);
   const ld = ctx.empty([B, Hq, T, 2]);
   const nq = B * Hq * T, nk = B * Hkv * T;
-  if (nq > 0) {
+  const tiles = opts.kernel === "rowwise" || B > ctx.limits.maxComputeWorkgroupsPerDimension ? null : (opts.tiles ?? attentionBackwardTiles(ctx, D));
+  if (opts.kernel === "tiled" && !tiles) fail(op, `the tiled kernels need a head dim multiple of 64, at most 256 (got ${D}), and ${dkvTiledBytes(D, { BQ: 16, BK: 16 })} bytes of workgroup memory (limit ${ctx.limits.maxComputeWorkgroupStorageSize})`, 'pass kernel: "rowwise" or leave kernel unset');
+  if (tiles && nq > 0) {
+    const { dq: a, dkv: c } = tiles;
+    const u = params([B, T, Hq, Hkv, { f: scale }, nq]);
+    ctx.dispatch({ pipeline: ctx.pipeline(`attnBwdDqTiled:${D}:${a.BQ}x${a.BK}`, () => dqTiledWgsl(D, a)), bindings: [q, k, v, o, dO, dq, ld], uniforms: u, workgroups: [Math.ceil(T / a.BQ), Hq, B] });
+    ctx.dispatch({ pipeline: ctx.pipeline(`attnBwdDkvTiled:${D}:${c.BQ}x${c.BK}`, () => dkvTiledWgsl(D, c)), bindings: [q, k, v, dO, ld, dk, dv], uniforms: u, workgroups: [Math.ceil(T / c.BK), Hkv, B] });
+  } else if (nq > 0) {
     ctx.dispatch({ pipeline: ctx.pipeline(`attnBwdDq:${D}`, () => dqWgsl(D)), bindings: [q, k, v, o, dO, dq, ld], uniforms: params([B, T, Hq, Hkv, { f: scale }, nq]), workgroups: grid1d(ctx, Math.ceil(nq / 64)) });
     ctx.dispatch({ pipeline: ctx.pipeline(`attnBwdDkv:${D}`, () => dkvWgsl(D)), bindings: [q, k, v, dO, ld, dk, dv], uniforms: params([B, T, Hq, Hkv, { f: scale }, nk]), workgroups: grid1d(ctx, Math.ceil(nk / 64)) });
   }

@@ -23,7 +23,7 @@ Options:
   --items all|ci         all items (default) or the 40 ci items
   --limit N              the first N items
   --k-shot K             mcq: K solved dev examples of the same subject (0–5)
-  --scoring LIST         mcq: generate,loglik (default both)
+  --scoring LIST         mcq: any of generate,loglik,cloze (default generate,loglik); cloze scores each option's text, no letters
   --max-new-tokens N     generation budget (default per task)
   --seq-len N            perplexity window (default: the model's context, at most 2048)
   --temperature T        0 = greedy (default); > 0 seeded sampling

@@ -3,9 +3,14 @@
 // - "generate" (LLM-KICK): greedy decoding of max_new_tokens (default 1) after "Answer:"; correct when
 //   the generated text, trimmed (a trailing period dropped), is exactly the gold letter;
 // - "loglik" (lm-eval): the letter among " A" … " D" with the highest log-likelihood after the prompt
-//   (ties to the earlier letter).
-// Reported for all items and per subject.
-import { LETTERS, mcqBody, mcqHeader } from "../data/formats.js";
+//   (ties to the earlier letter);
+// - "cloze" (OLMES's cloze formulation, lm-eval's mmlu_continuation): no options in the prompt; the
+//   question in the suite's QA format ("Q: …\nA:", k solved dev questions first) and each option text as
+//   the continuation. `cloze_accuracy` takes the highest summed log-likelihood, `cloze_norm_accuracy`
+//   the highest per character (OLMES's MMLU normalisation). Small models that know a fact often cannot
+//   yet bind it to a letter (Robinson & Wingate 2023); cloze separates the knowledge from that skill.
+// Reported for all items, per subject and per exposure bin.
+import { LETTERS, mcqBody, mcqHeader, qaPrompt } from "../data/formats.js";
 import type { TaskItem } from "../data/tasks/schema.js";
 import { accuracyRow, type EvalContext, type ExampleOut, firstLine, infoRow, logLikelihoods, type MetricRow, runPrompts, type TaskResult, truncateLeft } from "./common.js";
 import { readSuite, selectItems } from "./suite.js";
@@ -17,6 +22,12 @@ type Item = TaskItem<"mcq">;
 export function mcqPrompt(item: Item, shots: readonly Item[]): string {
   const solved = shots.map((s) => `${mcqBody(s.question, s.options)} ${s.answer}\n\n`).join("");
   return `${mcqHeader(item.subject)}${solved}${mcqBody(item.question, item.options)}`;
+}
+
+/** The cloze prompt: k solved questions and the question in the QA format, no options. */
+export function mcqClozePrompt(item: Item, shots: readonly Item[]): string {
+  const solved = shots.map((s) => `${qaPrompt(s.question)} ${s.options[LETTERS.indexOf(s.answer)]}\n\n`).join("");
+  return `${solved}${qaPrompt(item.question)}`;
 }
 
 export async function evaluateMcq(spec: TaskSpec, ctx: EvalContext): Promise<TaskResult> {
@@ -36,9 +47,11 @@ export async function evaluateMcq(spec: TaskSpec, ctx: EvalContext): Promise<Tas
   let truncated = 0;
   const total = items.length * scoring.length;
   const subjects = [...new Set(items.map((x) => x.subject))].sort();
+  const exposures = [...new Set(items.map((x) => x.exposure))].sort((a, b) => a - b);
   const report = (metric: string, hits: boolean[]) => {
     results.push(accuracyRow("all", metric, hits));
     for (const s of subjects) results.push(accuracyRow(`subject/${s}`, metric, hits.filter((_, i) => items[i].subject === s)));
+    for (const e of exposures) results.push(accuracyRow(`exposure/${e}`, metric, hits.filter((_, i) => items[i].exposure === e)));
   };
 
   let offset = 0;
@@ -81,6 +94,34 @@ export async function evaluateMcq(spec: TaskSpec, ctx: EvalContext): Promise<Tas
     });
     tokens += lls.tokens;
     report("loglik_accuracy", hits);
+    truncated = Math.max(truncated, t);
+    offset += items.length;
+  }
+  if (scoring.includes("cloze")) {
+    let t = 0;
+    const requests = items.flatMap((x) => {
+      const text = prefix + mcqClozePrompt(x, shotsFor(x));
+      const full = ctx.tokenizer.encode(text);
+      const continuations = x.options.map((o) => ctx.tokenizer.encode(`${text} ${o}`).slice(full.length));
+      if (continuations.some((c) => c.length === 0)) throw new Error(`mcq ${x.id}: an option encodes to no tokens after the cloze prompt`);
+      const enc = truncateLeft(ctx, full, Math.max(...continuations.map((c) => c.length)));
+      if (enc.truncated) t += 1;
+      return continuations.map((continuation) => ({ context: enc.ids, continuation }));
+    });
+    const lls = await logLikelihoods(ctx, requests, (done, all) => ctx.onProgress?.(offset + Math.floor((done / all) * items.length), total));
+    const argmax = (v: number[]) => v.reduce((best, x, k) => (x > v[best] ? k : best), 0);
+    const raw: boolean[] = [], norm: boolean[] = [];
+    items.forEach((x, i) => {
+      const ll = lls.scores.slice(i * 4, i * 4 + 4).map((s) => s.logLikelihood);
+      const gold = LETTERS.indexOf(x.answer);
+      const byChar = argmax(ll.map((l, k) => l / (x.options[k].length + 1))); // the continuation is " " + option
+      raw.push(argmax(ll) === gold);
+      norm.push(byChar === gold);
+      examples.push({ example_id: `${x.id}#cloze`, prediction: LETTERS[byChar], reference: x.answer, correct: byChar === gold, logprob: ll[gold] });
+    });
+    tokens += lls.tokens;
+    report("cloze_accuracy", raw);
+    report("cloze_norm_accuracy", norm);
     truncated = Math.max(truncated, t);
   }
   results.push(infoRow("all", "k_shot", spec.k_shot, items.length), infoRow("all", "truncated_prompts", truncated, items.length));

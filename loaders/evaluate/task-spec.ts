@@ -35,8 +35,9 @@ export const TaskSpecInput = z
     limit: z.number().int().positive().optional(),
     /** mcq only: in-context examples, the first k of the dev split of the same subject */
     k_shot: z.number().int().min(0).max(5).default(0),
-    /** mcq: "generate" (LLM-KICK: generate one letter) and/or "loglik" (lm-eval: log-likelihood over A–D) */
-    scoring: z.array(z.enum(["generate", "loglik"])).min(1).optional(),
+    /** mcq: "generate" (LLM-KICK: generate one letter), "loglik" (lm-eval: log-likelihood over A–D),
+     *  "cloze" (OLMES cloze formulation: log-likelihood of each option's text, no letters) */
+    scoring: z.array(z.enum(["generate", "loglik", "cloze"])).min(1).optional(),
     /** icr_qa: which settings (closed book on factual items; open book on factual / counterfactual passages) */
     settings: z.array(z.enum(["closed", "open_factual", "open_counterfactual"])).min(1).optional(),
     max_new_tokens: z.number().int().positive().max(4096).optional(),
@@ -77,7 +78,7 @@ export function parseTaskSpec(input: unknown, where = "task spec"): TaskSpec {
   const out: TaskSpec = {
     ...s,
     max_new_tokens: s.max_new_tokens ?? DEFAULT_MAX_NEW_TOKENS[s.task],
-    ...(s.task === "mcq" ? { scoring: [...new Set(s.scoring ?? ["generate", "loglik"])].sort() as ("generate" | "loglik")[] } : {}),
+    ...(s.task === "mcq" ? { scoring: [...new Set(s.scoring ?? ["generate", "loglik"])].sort() as ("generate" | "loglik" | "cloze")[] } : {}),
     ...(s.task === "icr_qa"
       ? { settings: [...new Set(s.settings ?? ["closed", "open_factual", "open_counterfactual"])].sort() as NonNullable<TaskSpec["settings"]> }
       : {}),

@@ -10,14 +10,17 @@
 #          bash scripts/gpu-host/ctp.sh pack             (prompts, LoRA cards, checkpoint specs, logs → $OUT)
 #          bash scripts/gpu-host/ctp.sh tune MODEL LEVEL [lr:batch ...]  (the recovery prompt of one checkpoint under
 #                                                   other learning rates and batch sizes, side by side; ids
-#                                                   MODEL-LEVEL-lrX-bY; LEVEL "dense" tunes the dense model's prompt)
+#                                                   MODEL-LEVEL-lrX-bY, plus -pN for LENGTH=N other than 100;
+#                                                   LEVEL "dense" tunes the dense model's prompt)
 # Env: STEPS (prompt/LoRA steps, default 1000; Paper B: 30000), BATCH (windows per step, 4), LENGTH (soft
-# tokens, 100), LORA_RANK (32), SHARDS (processes for the transfer and dataset plans, 2; one per recovery plan).
+# tokens, 100), LORA_RANK (32), SHARDS (processes for the transfer and dataset plans, 2; one per recovery plan),
+# SOURCE (tune's training text: corpus = data/corpus/train-000.txt, or a source_docs kind such as prose; ids get -SOURCE).
+#          bash scripts/gpu-host/ctp.sh lora MODEL     (only the LoRA baseline at 4b50, as the pipeline trains it)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/gpu-host/unpack.sh
 cmd=${1:?usage: ctp.sh start [MODELS] | wait SECS | pack | tune MODEL LEVEL [lr:batch ...]}
-STEPS=${STEPS:-1000}; BATCH=${BATCH:-4}; LENGTH=${LENGTH:-100}; LORA_RANK=${LORA_RANK:-32}; SHARDS=${SHARDS:-2}
+STEPS=${STEPS:-1000}; BATCH=${BATCH:-4}; LENGTH=${LENGTH:-100}; LORA_RANK=${LORA_RANK:-32}; SHARDS=${SHARDS:-2}; SOURCE=${SOURCE:-corpus}
 levels=(sgpt50 sgpt62 sgpt75 gptq4 gptq3 4b50)
 sources=(facts sotu brown wordnet)   # kinds of training text (data/corpus/docs.jsonl)
 compress_args() { # level -> kick compress options = data/plans/ctp-levels.json (128 × 512 calibration tokens: the family's context)
@@ -31,15 +34,24 @@ compress_args() { # level -> kick compress options = data/plans/ctp-levels.json 
   esac
 }
 source_docs() { # "all": held-out documents less the perplexity task's (prompts are neither trained nor selected on the
-  # text that task scores); a kind: the training documents of that kind in shard 0 (dataset transfer)
+  # text that task scores); a kind: the training documents of that kind in shard 0 (dataset transfer); "prose": the
+  # training documents of every shard present of the kinds the perplexity task draws its held-out documents from
   [ -f "/tmp/ctp-src-$1.jsonl" ] || node -e '
     const fs = require("fs"); const [src, out] = process.argv.slice(1);
     const used = new Set(fs.readFileSync("data/tasks/perplexity.jsonl", "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).doc_id));
     const rows = (f) => fs.readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-    const train = fs.readFileSync("data/corpus/train-000.txt", "utf8").split("<|endoftext|>");
-    const kinds = rows("data/corpus/docs.jsonl").filter((d) => d.shard === 0).map((d) => d.kind);
-    if (kinds.length !== train.length) throw new Error(`docs.jsonl lists ${kinds.length} shard-0 documents, train-000.txt has ${train.length}`);
-    const docs = src === "all" ? rows("data/corpus/heldout.jsonl").filter((d) => !used.has(d.id)) : train.filter((_, i) => kinds[i] === src).map((text) => ({ text }));
+    // shard 0, or for "prose" every shard present (.gpu-sm/corpus-rest.tar.xz carries shards 1–5)
+    const shards = src === "prose" ? fs.readdirSync("data/corpus").filter((f) => /^train-\d{3}\.txt$/.test(f)).sort() : ["train-000.txt"];
+    const docsOf = rows("data/corpus/docs.jsonl");
+    const train = [], kinds = [];
+    for (const f of shards) {
+      const shard = Number(f.slice(6, 9)), texts = fs.readFileSync(`data/corpus/${f}`, "utf8").split("<|endoftext|>");
+      const k = docsOf.filter((d) => d.shard === shard).map((d) => d.kind);
+      if (k.length !== texts.length) throw new Error(`docs.jsonl lists ${k.length} shard-${shard} documents, ${f} has ${texts.length}`);
+      train.push(...texts); kinds.push(...k);
+    }
+    const want = src === "prose" ? new Set(rows("data/tasks/perplexity.jsonl").map((d) => d.source)) : new Set([src]);
+    const docs = src === "all" ? rows("data/corpus/heldout.jsonl").filter((d) => !used.has(d.id)) : train.filter((_, i) => want.has(kinds[i])).map((text) => ({ text }));
     if (!docs.length) throw new Error(`no documents for ${src}`);
     fs.writeFileSync(out + process.pid, docs.map((d) => JSON.stringify({ text: d.text })).join("\n")); fs.renameSync(out + process.pid, out);' "$1" "/tmp/ctp-src-$1.jsonl"
 }
@@ -95,15 +107,24 @@ case "$cmd" in
   tune)
     m=${2:?tune MODEL LEVEL}; l=${3:?tune MODEL LEVEL}; grid=("${@:4}"); [ ${#grid[@]} -gt 0 ] || grid=(1e-3:8 3e-3:8 1e-2:8 3e-2:8)
     for g in "${grid[@]}"; do
-      lr=${g%%:*}; b=${g##*:}; id="$m-$l-lr$lr-b$b"; ck=$([ "$l" = dense ] && echo "" || echo "--compressed data/models/$m-$l")
+      lr=${g%%:*}; b=${g##*:}; id="$m-$l-lr$lr-b$b$([ "$LENGTH" = 100 ] || echo "-p$LENGTH")$([ "$SOURCE" = corpus ] || echo "-$SOURCE")"; ck=$([ "$l" = dense ] && echo "" || echo "--compressed data/models/$m-$l")
       # every variant is scored on 64 validation windows (the recovery prompts used 16), so the choice between them is not noise
       setsid nohup bash -c "source scripts/gpu-host/unpack.sh; $(declare -f compress_args source_docs)
         [ $l = dense ] || [ -d data/models/$m-$l ] || { mkdir -p /tmp/ctp-lock; flock /tmp/ctp-lock/$m-$l bash -c 'source scripts/gpu-host/unpack.sh; [ -d data/models/$m-$l ] || node .gpu-duck/kick.mjs compress --model data/models/$m $(compress_args "$l") --seq-len 512 --dtype float32 --backend gpu --out data/models/$m-$l'; }
-        source_docs all
+        source_docs all; data=data/corpus/train-000.txt; [ $SOURCE = corpus ] || { source_docs $SOURCE; data=/tmp/ctp-src-$SOURCE.jsonl; }
         [ -d data/prompts/$id ] || kick prompt --model data/models/$m $ck --out data/prompts --steps $STEPS --batch $b --lr $lr --seq-len $((512 - LENGTH)) \
-          --eval-every 100 --eval-windows 64 --data data/corpus/train-000.txt --valid /tmp/ctp-src-all.jsonl --length $LENGTH --id $id && echo 'ctp tune done'" \
+          --eval-every 100 --eval-windows 64 --data \$data --valid /tmp/ctp-src-all.jsonl --length $LENGTH --id $id && echo 'ctp tune done'" \
         > "/tmp/ctp-tune-$id.log" 2>&1 < /dev/null &
     done
     sleep 5; tail -n 2 /tmp/ctp-tune-*.log ;;
+  lora)
+    m=${2:?lora MODEL}
+    setsid nohup bash -c "source scripts/gpu-host/unpack.sh; $(declare -f compress_args source_docs)
+      [ -d data/models/$m-4b50 ] || { mkdir -p /tmp/ctp-lock; flock /tmp/ctp-lock/$m-4b50 bash -c 'source scripts/gpu-host/unpack.sh; [ -d data/models/$m-4b50 ] || node .gpu-duck/kick.mjs compress --model data/models/$m $(compress_args 4b50) --seq-len 512 --dtype float32 --backend gpu --out data/models/$m-4b50'; }
+      source_docs all
+      [ -d data/lora/$m-4b50-lora$LORA_RANK ] || kick prompt --model data/models/$m --out data/lora --steps $STEPS --batch $BATCH --seq-len $((512 - LENGTH)) --eval-every 100 \
+        --compressed data/models/$m-4b50 --data data/corpus/train-000.txt --valid /tmp/ctp-src-all.jsonl --lora $LORA_RANK --lora-alpha $LORA_RANK --id $m-4b50-lora$LORA_RANK \
+        && echo 'ctp tune done'" > "/tmp/ctp-tune-$m-lora.log" 2>&1 < /dev/null &
+    sleep 5; tail -n 2 "/tmp/ctp-tune-$m-lora.log" ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

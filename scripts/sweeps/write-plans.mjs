@@ -61,6 +61,21 @@ write("data/sweeps/reference-ablations.json", {
   seeds: [0],
   ablations: { k_shot: [0, 1, 3, 5], calib_samples: [8, 32, 128, 512] },
 });
+// multiple choice in the cloze formulation (option texts scored, no letters) on a subset of the reference variants:
+// what compression does to the knowledge itself, next to the letter format of reference.json (docs/evaluate.md)
+const CLOZE_VARIANTS = (c) =>
+  c === "dense" ||
+  (!c.owl && !c.pattern && (c.method === "sparsegpt+gptq" ||
+    (c.bits === undefined && ((c.method === "sparsegpt" && c.sparsity >= 0.3) || ([0.5, 0.7].includes(c.sparsity)))) ||
+    (c.groupSize === 128 && [3, 4].includes(c.bits) && !c.actOrder)));
+write("data/sweeps/mcq-cloze.json", {
+  name: "mcq-cloze",
+  backend: "gpu",
+  models,
+  compression: ["dense", ...pruning, ...quantization].filter(CLOZE_VARIANTS),
+  seeds: [0],
+  tasks: [{ task: "mcq", scoring: ["cloze"] }],
+});
 
 // Compress-Then-Prompt (issue 11). scripts/gpu-host/ctp.sh compresses each model to these levels with kick compress
 // (the same specs, so the same weights) and learns the prompt <model>-<level>-corpus on each checkpoint; the
@@ -88,5 +103,11 @@ write("data/plans/ctp-datasets.json", ctp("ctp-datasets", [CTP_LEVELS["4b50"]], 
 // tuning the recipe (ctp.sh tune): kick-l's 4b50 and dense prompts under other learning rates and batch sizes,
 // each scored on the perplexity task's held-out test documents (never used to select a prompt) and factoid QA
 const kickL = models.filter((m) => m.name === "kick-l");
-write("data/plans/ctp-tune-4b50.json", { ...ctp("ctp-tune-4b50", [CTP_LEVELS["4b50"]], ["none", "soft:{model}-4b50-lr*"], [PPL, { task: "factoid_qa" }]), models: kickL });
+const TUNED = ["lr1e-3-b8", "lr3e-3-b8", "lr1e-2-b8", "lr3e-2-b8", "lr1e-2-b16", "lr3e-2-b16"]; // not the -pN prompts: other window lengths
+write("data/plans/ctp-tune-4b50.json", { ...ctp("ctp-tune-4b50", [CTP_LEVELS["4b50"]], ["none", ...TUNED.map((t) => `soft:{model}-4b50-${t}`)], [PPL, { task: "factoid_qa" }]), models: kickL });
+// prompts learned on in-domain prose (ctp.sh tune with SOURCE=prose), next to the best corpus recipe; MCQ in the cloze formulation
+const PROSE = ["lr1e-2-b16-prose", "lr1e-2-b32-prose", "lr3e-3-b16-prose"];
+write("data/plans/ctp-prose-4b50.json", { ...ctp("ctp-prose-4b50", [CTP_LEVELS["4b50"]], ["none", "soft:kick-l-4b50-lr1e-2-b16", ...PROSE.map((t) => `soft:kick-l-4b50-${t}`)], [PPL, { task: "factoid_qa" }, { task: "mcq", scoring: ["cloze"] }]), models: kickL });
+// the recovery prompts at 4-bit + 50% on MCQ in the cloze formulation
+write("data/plans/ctp-cloze-4b50.json", ctp("ctp-cloze-4b50", [CTP_LEVELS["4b50"]], ["none", "paper-b", "soft:{model}-4b50-corpus"], [{ task: "mcq", scoring: ["cloze"] }]));
 write("data/plans/ctp-tune-dense.json", { ...ctp("ctp-tune-dense", ["dense"], ["none", "soft:{model}-dense-lr*"], [PPL, { task: "factoid_qa" }]), models: kickL });

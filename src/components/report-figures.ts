@@ -59,15 +59,15 @@ const patternControl: Control = {
   prefer: () => ["unstructured"],
 };
 
-/** A compression family whose level varies: "method|pattern|pruned" or "method||quantized". */
-const familyControl: Control = {
+/** A compression family whose level varies: "method|pattern|pruned" or "method||quantized"; `where` keeps families with the rows a chart needs. */
+const familyControl = (where = "true"): Control => ({
   key: "family",
   label: "Compression",
   options: (p) => `SELECT DISTINCT CASE WHEN bits IS NULL THEN method || '|' || pattern || '|pruned' ELSE method || '||quantized' END AS value,
       CASE WHEN bits IS NULL THEN method || ' (' || pattern || ', by sparsity)' ELSE method || ' (by bits)' END AS label
-    FROM agg WHERE method <> 'dense' AND pattern NOT LIKE '%:%' AND NOT (bits IS NOT NULL AND sparsity > 0)${eq("model", p.model)} ORDER BY 1`,
+    FROM agg WHERE ${where} AND method <> 'dense' AND pattern NOT LIKE '%:%' AND NOT (bits IS NOT NULL AND sparsity > 0)${eq("model", p.model)} ORDER BY 1`,
   prefer: () => PRUNERS_FIRST.map((m) => `${m}|unstructured|pruned`),
-};
+});
 
 const taskControl = (exclude: string[] = ["perplexity"], prefer = ["factoid_qa", "mcq"], from = "agg", where = "true"): Control => ({
   key: "task",
@@ -158,10 +158,10 @@ add({
   draw: (rows, o) => nmChart(rows, o),
 });
 
-const levelSql = (task: string, subsetWhere: string, seriesExpr: string) => (p: Params) => {
+const levelSql = (task: string, subsetWhere: string, seriesExpr: string, metricWhere = (p: Params) => `metric = ${lit(p.metric as string)}`) => (p: Params) => {
   const f = familyFilter(p);
   return `SELECT ${seriesExpr} AS series, ${f.level} AS level, ${lit(f.levelLabel)} AS level_label, variant, value, ci_low, ci_high
-    FROM agg WHERE model = ${lit(p.model as string)} AND task = ${lit(task)} AND metric = ${lit(p.metric as string)} AND ${subsetWhere} AND ${f.where}
+    FROM agg WHERE model = ${lit(p.model as string)} AND task = ${lit(task)} AND ${metricWhere(p)} AND ${subsetWhere} AND ${f.where}
     ORDER BY series, level`;
 };
 
@@ -169,7 +169,7 @@ add({
   name: "retrieval",
   title: "Closed-book answers fail first; open book holds, even against counterfactual passages",
   page: "retrieval",
-  controls: [modelControl(), familyControl, metricControl("icr_qa")],
+  controls: [modelControl(), familyControl(), metricControl("icr_qa")],
   sql: levelSql("icr_qa", `subset IN ('closed', 'open_factual', 'open_counterfactual')`, `CASE subset WHEN 'closed' THEN 'closed book' WHEN 'open_factual' THEN 'open book' ELSE 'open book, counterfactual passage' END`),
   draw: levelDraw((p) => `Retrieval QA — ${p.metric}`),
 });
@@ -178,7 +178,7 @@ add({
   name: "summarization-length",
   title: "Summaries of long documents degrade first",
   page: "long-context",
-  controls: [modelControl(), familyControl, metricControl("summarization")],
+  controls: [modelControl(), familyControl(), metricControl("summarization")],
   sql: levelSql("summarization", `subset LIKE 'bin/%'`, `replace(subset, 'bin/', '') || ' documents'`),
   draw: levelDraw((p) => `Summarization — ${p.metric}`),
 });
@@ -187,7 +187,7 @@ add({
   name: "long-context-length",
   title: "Retrieval from long contexts degrades with length",
   page: "long-context",
-  controls: [modelControl(), familyControl, metricControl("long_context")],
+  controls: [modelControl(), familyControl(), metricControl("long_context")],
   sql: (p) => levelSql("long_context", `subset LIKE 'length/%'`, `lpad(replace(subset, 'length/', ''), 5, ' ') || ' tokens'`)(p).replace("ORDER BY series, level", "ORDER BY CAST(replace(subset, 'length/', '') AS INTEGER), level"),
   draw: levelDraw((p) => `Long-context retrieval — ${p.metric}`),
 });
@@ -239,7 +239,7 @@ add({
   name: "knowledge-retention",
   title: "Rarely seen facts are lost first",
   page: "knowledge",
-  controls: [modelControl(), familyControl, metricControl("factoid_qa")],
+  controls: [modelControl(), familyControl(), metricControl("factoid_qa")],
   sql: (p) => {
     const f = familyFilter(p);
     return `SELECT variant AS series, CAST(replace(subset, 'exposure/', '') AS DOUBLE) AS exposure, ${f.level} AS level, value, ci_low, ci_high
@@ -248,6 +248,22 @@ add({
       ORDER BY level ${f.levelLabel.startsWith("Weight") ? "DESC" : "ASC"}, exposure`;
   },
   draw: (rows, o, p) => exposureChart(rows, { ...o, yLabel: `Factoid QA — ${p.metric}` }),
+});
+
+// The same questions in two formats: the Hendrycks prompt scored by the answer letter, and the
+// question alone scored by each option's text (cloze). Only variants measured in both formats, so
+// each level compares the same model (the letter format was also run on variants cloze was not).
+// No exposure subset control: the letter-format runs predate the exposure subsets.
+const CLOZE = `task = 'mcq' AND subset = 'all' AND metric = 'cloze_accuracy'`;
+
+add({
+  name: "mcq-format",
+  title: "Multiple choice: the model knows the answer but not the letter",
+  page: "knowledge",
+  controls: [modelControl("agg", CLOZE), familyControl(CLOZE)],
+  sql: (p) => `WITH l AS (${levelSql("mcq", "subset = 'all'", `CASE metric WHEN 'loglik_accuracy' THEN 'letter (A–D)' ELSE 'option text (cloze)' END`, () => `metric IN ('loglik_accuracy', 'cloze_accuracy')`)(p)})
+    SELECT * FROM l WHERE variant IN (SELECT variant FROM l GROUP BY variant HAVING count(DISTINCT series) = 2) ORDER BY series, level`,
+  draw: levelDraw(() => "Multiple choice — accuracy"),
 });
 
 /**

@@ -146,6 +146,23 @@ export const FINDINGS: Finding[] = [
     missing: "needs factoid_qa runs with exposure subsets (kick's own models) of an unstructured pruning method",
   },
   {
+    page: "knowledge",
+    title: "Multiple choice hides knowledge behind the letter",
+    // The largest model with both formats dense; then its pruned variant nearest 50% measured in both.
+    sql: `WITH m AS (SELECT model, max(model_params) AS params, max(value) FILTER (WHERE metric = 'loglik_accuracy') AS letter, max(value) FILTER (WHERE metric = 'cloze_accuracy') AS cloze
+          FROM agg WHERE task = 'mcq' AND subset = 'all' AND method = 'dense' GROUP BY model HAVING letter IS NOT NULL AND cloze IS NOT NULL ORDER BY params DESC LIMIT 1),
+        v AS (SELECT variant, max(value) FILTER (WHERE metric = 'loglik_accuracy') AS v_letter, max(value) FILTER (WHERE metric = 'cloze_accuracy') AS v_cloze
+          FROM agg JOIN m USING (model) WHERE task = 'mcq' AND subset = 'all' AND bits IS NULL AND pattern = 'unstructured' AND sparsity > 0
+          GROUP BY variant, method, sparsity HAVING v_letter IS NOT NULL AND v_cloze IS NOT NULL ORDER BY abs(sparsity - 0.5), ${METHOD_RANK} LIMIT 1)
+      SELECT * FROM m LEFT JOIN v ON true`,
+    sentence: ([r]) =>
+      r
+        ? `On ${r.model}, multiple choice scored by the answer letter reaches **${pct(r.letter)}** (four options, chance 25%), the same questions scored by the answer text **${pct(r.cloze)}**` +
+          (r.variant ? `; at ${r.variant} the text score ${n(r.v_cloze) < n(r.cloze) ? "falls" : "moves"} to **${pct(r.v_cloze)}**, the letter score to **${pct(r.v_letter)}**.` : ".")
+        : null,
+    missing: "needs dense mcq runs scored both by the letter and by the option text (mcq scoring loglik and cloze)",
+  },
+  {
     page: "soft-prompts",
     title: "Soft prompts recover compressed models",
     sql: `WITH v AS (SELECT model, CASE WHEN method = 'dense' THEN model ELSE model || ' · ' || variant END AS label, prompt, value FROM cells

@@ -125,11 +125,12 @@ describe("report pages", () => {
     const { page, watch } = await open("overview");
     const items = page.locator(".kick-findings li");
     await items.first().waitFor({ timeout: 60_000 });
-    expect(await items.count()).toBe(9);
+    expect(await items.count()).toBe(10);
     const text = await page.locator(".kick-findings").innerText();
     expect(text).not.toMatch(/Not in the store yet|Could not compute/);
     expect(text).toMatch(/perplexity rises by only \d+%/);
-    expect(await page.locator(".kick-findings strong").count()).toBeGreaterThan(9);
+    expect(text).toMatch(/scored by the answer letter reaches \d+%.*scored by the answer text \d+%; at sparsegpt 50% the text score falls to \d+%/);
+    expect(await page.locator(".kick-findings strong").count()).toBeGreaterThan(10);
     const hrefs = await page.locator(".kick-findings a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute("href")));
     expect(hrefs).toEqual(expect.arrayContaining(PAGES.map((p) => `./${p}`)));
     clean(watch);

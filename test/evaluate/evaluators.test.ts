@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import type { EvalContext, MetricRow } from "../../loaders/evaluate/common.js";
 import { evaluateTask } from "../../loaders/evaluate/index.js";
 import { checkSatisfied, cleanResponse } from "../../loaders/evaluate/instruction.js";
-import { mcqPrompt } from "../../loaders/evaluate/mcq.js";
+import { mcqClozePrompt, mcqPrompt } from "../../loaders/evaluate/mcq.js";
+import { LETTERS } from "../../loaders/data/formats.js";
 import { readSuite, selectItems } from "../../loaders/evaluate/suite.js";
 import { parseTaskSpec } from "../../loaders/evaluate/task-spec.js";
 import type { CausalLM, DecodeSession } from "../../loaders/model/causal-lm.js";
@@ -80,6 +81,37 @@ describe("multiple choice", () => {
     const ll = r.examples.filter((e) => e.example_id.endsWith("#loglik"));
     expect(ll.map((e) => e.prediction)).toEqual([items[0].answer, items[1].answer, wrong(items[2].answer)]);
     expect(ll.map((e) => e.correct)).toEqual([true, true, false]);
+  });
+});
+
+describe("multiple choice, cloze formulation", () => {
+  it("builds the cloze prompt: solved dev questions with the option text, no letters", () => {
+    const base = { id: "x", task: "mcq" as const, version: TASK_VERSION as typeof TASK_VERSION, split: "test" as const, ci: false, subject: "world capitals", fact_id: "f", relation: "r", exposure: 1 as const };
+    const shot = { ...base, question: "Which city is the capital of Chad?", options: ["Bern", "N'Djamena", "Lima", "Accra"], answer: "B" as const };
+    const item = { ...base, question: "Which city is the capital of Peru?", options: ["Lima", "Quito", "Oslo", "Rome"], answer: "A" as const };
+    expect(mcqClozePrompt(item, [shot])).toBe("Q: Which city is the capital of Chad?\nA: N'Djamena\n\nQ: Which city is the capital of Peru?\nA:");
+  });
+
+  it("scores option texts by summed and per-character log-likelihood, per subject and exposure", async () => {
+    const spec = parseTaskSpec({ task: "mcq", items: "ci", limit: 4, scoring: ["cloze"] });
+    const items = selectItems({ ...spec, task: "mcq" });
+    const oracle = new OracleModel();
+    // items 0, 1: the model continues with the gold option; item 2: with a wrong one; item 3: nothing it knows
+    items.slice(0, 3).forEach((x, i) => {
+      const k = LETTERS.indexOf(x.answer);
+      oracle.answer(mcqClozePrompt(x, []), ` ${x.options[i === 2 ? (k + 1) % 4 : k]}`);
+    });
+    const r = await evaluateTask(spec, ctxOf(oracle));
+    const raw = find(r.results, "all", "cloze_accuracy").value, norm = find(r.results, "all", "cloze_norm_accuracy").value;
+    // item 3 is scored by the oracle's uniform fallback: the shortest / any option, so only bounds are exact
+    expect(raw).toBeGreaterThanOrEqual(2 / 4);
+    expect(raw).toBeLessThanOrEqual(3 / 4);
+    expect(norm).toBeGreaterThanOrEqual(2 / 4);
+    const ex = r.examples.filter((e) => e.example_id.endsWith("#cloze"));
+    expect(ex.slice(0, 3).map((e) => e.correct)).toEqual([true, true, false]);
+    expect(r.results.some((x) => x.subset === `exposure/${items[0].exposure}` && x.metric === "cloze_accuracy")).toBe(true);
+    expect(r.results.some((x) => x.metric === "loglik_accuracy")).toBe(false);
+    expect(() => parseTaskSpec({ task: "mcq", scoring: ["letters"] })).toThrow(/scoring/);
   });
 });
 

@@ -10,7 +10,8 @@ import { ropeTablesRef } from "../../kernels/reference/rope.js";
 import { embeddingBackward, groupRows } from "../../kernels/backward/embedding.js";
 import { rmsNormBackward } from "../../kernels/backward/rms_norm.js";
 import { ropeBackward } from "../../kernels/backward/rope.js";
-import { attentionBackward } from "../../kernels/backward/attention.js";
+import { attentionBackward, attentionBackwardTiles } from "../../kernels/backward/attention.js";
+import { dkvTiledBytes, dqTiledBytes } from "../../kernels/backward/attention_tiled.js";
 import { swigluBackward } from "../../kernels/backward/swiglu.js";
 import { crossEntropyBackward } from "../../kernels/backward/cross_entropy.js";
 import { adamw } from "../../kernels/backward/adamw.js";
@@ -128,12 +129,41 @@ describe("GPU backward kernels vs the references", () => {
       const q = randn(s.B * s.T * s.Hq * s.D, 26), k = randn(s.B * s.T * s.Hkv * s.D, 27), v = randn(k.length, 28), dO = randn(q.length, 29);
       const qt = ctx.upload(q, [s.B, s.T, s.Hq, s.D]), kt = ctx.upload(k, [s.B, s.T, s.Hkv, s.D]), vt = ctx.upload(v, [s.B, s.T, s.Hkv, s.D]);
       const o = attention(ctx, qt, kt, vt, { kernel: "rowwise" });
-      const g = attentionBackward(ctx, qt, kt, vt, o, ctx.upload(dO, q.length === 0 ? [0] : [s.B, s.T, s.Hq, s.D]));
+      const g = attentionBackward(ctx, qt, kt, vt, o, ctx.upload(dO, q.length === 0 ? [0] : [s.B, s.T, s.Hq, s.D]), { kernel: "rowwise" });
       const r = R.attentionBackwardRef(q, k, v, dO, s);
       expectClose(await ctx.readF32(g.dq), r.dq, 2e-5, 2e-4, `dq ${JSON.stringify(s)}`);
       expectClose(await ctx.readF32(g.dk), r.dk, 2e-5, 2e-4, `dk ${JSON.stringify(s)}`);
       expectClose(await ctx.readF32(g.dv), r.dv, 2e-5, 2e-4, `dv ${JSON.stringify(s)}`);
     }
+  });
+  it("tiled attentionBackward (head dim 64 and 128, every tile, GQA, T past block edges) against the float64 reference", async () => {
+    const limit = ctx.limits.maxComputeWorkgroupStorageSize;
+    const tiles = [{ BQ: 16, BK: 16 }, { BQ: 32, BK: 16 }, { BQ: 16, BK: 32 }, { BQ: 32, BK: 32 }];
+    let ran = 0;
+    for (const s of [{ B: 2, T: 37, Hq: 4, Hkv: 2, D: 64 }, { B: 1, T: 50, Hq: 3, Hkv: 1, D: 64 }, { B: 1, T: 19, Hq: 2, Hkv: 2, D: 128 }]) {
+      const q = randn(s.B * s.T * s.Hq * s.D, 36), k = randn(s.B * s.T * s.Hkv * s.D, 37), v = randn(k.length, 38), dO = randn(q.length, 39);
+      const qt = ctx.upload(q, [s.B, s.T, s.Hq, s.D]), kt = ctx.upload(k, [s.B, s.T, s.Hkv, s.D]), vt = ctx.upload(v, [s.B, s.T, s.Hkv, s.D]);
+      const o = attention(ctx, qt, kt, vt, { kernel: "rowwise" });
+      const r = R.attentionBackwardRef(q, k, v, dO, s);
+      const dOt = ctx.upload(dO, [s.B, s.T, s.Hq, s.D]);
+      for (let i = 0; i < tiles.length; i++) {
+        // the dQ kernel with one tile and the dK/dV kernel with another, so that every pairing is exercised
+        const t = { dq: tiles[i], dkv: tiles[(i + 1) % tiles.length] };
+        if (dqTiledBytes(s.D, t.dq) > limit || dkvTiledBytes(s.D, t.dkv) > limit) continue;
+        const g = attentionBackward(ctx, qt, kt, vt, o, dOt, { kernel: "tiled", tiles: t });
+        const label = `${JSON.stringify(s)} tiles ${JSON.stringify(t)}`;
+        expectClose(await ctx.readF32(g.dq), r.dq, 2e-5, 2e-4, `dq ${label}`);
+        expectClose(await ctx.readF32(g.dk), r.dk, 2e-5, 2e-4, `dk ${label}`);
+        expectClose(await ctx.readF32(g.dv), r.dv, 2e-5, 2e-4, `dv ${label}`);
+        ran++;
+      }
+    }
+    // lavapipe (32 KiB of workgroup memory) fits four: 16- and 32-row blocks on both kernels at head dim 64
+    expect(ran, "tiled configurations that fit this device's workgroup memory").toBeGreaterThanOrEqual(4);
+    // the default picks the tiled kernels for head dim 64 where they fit
+    expect(attentionBackwardTiles(ctx, 64)).not.toBeNull();
+    expect(attentionBackwardTiles(ctx, 48)).toBeNull();
+    expect(() => attentionBackward(ctx, ctx.zeros([1, 2, 1, 8]), ctx.zeros([1, 2, 1, 8]), ctx.zeros([1, 2, 1, 8]), ctx.zeros([1, 2, 1, 8]), ctx.zeros([1, 2, 1, 8]), { kernel: "tiled" })).toThrow(/multiple of 64/);
   });
   it("swigluBackward and the linear gradients through matmul", async () => {
     const n = 333, g = randn(n, 30, 4), u = randn(n, 31), dy = randn(n, 32);
