@@ -8,7 +8,7 @@ import { saveModel, type SaveDtype } from "../model/save.js";
 import { calibrationStream, sampleWindows } from "../compress/calibration.js";
 import { checkModelForSpec, compressModel, type LayerReport } from "../compress/driver.js";
 import type { PackedQuantWeight } from "../compress/quant.js";
-import { compressionSpecId, parseCompressionSpec, type CompressionSpecInput } from "../compress/spec.js";
+import { compressionSpecId, parseCompressionSpec, type CompressionSpec, type CompressionSpecInput } from "../compress/spec.js";
 import { intOption, modelOption, numOption, parse, UsageError } from "./args.js";
 import { awqCompress, checkAwqModel, type AwqLinearReport } from "../compress/awq-driver.js";
 import { awqCalibrationSamples } from "../compress/awq-method.js";
@@ -119,7 +119,24 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
     seqLen,
     seed: intOption(c, "seed", v.seed as string | undefined, 0) ?? 0,
   };
-  const cspec = parseCompressionSpec(input);
+  const doc = await compressCheckpoint(model, out, parseCompressionSpec(input), { backend, dtype: dtype as SaveDtype | "keep" }, { model: ref, opened });
+  if (v.json) console.log(JSON.stringify(doc));
+  return 0;
+}
+
+/**
+ * Compresses the checkpoint MODEL per CSPEC into the new checkpoint OUT — `kick compress` without its command
+ * line (kick prompt --compressed SPEC uses it too). Returns the content of OUT/compression.json.
+ */
+export async function compressCheckpoint(
+  model: string,
+  out: string,
+  cspec: CompressionSpec,
+  { backend = "cpu", dtype = "keep" }: { backend?: "cpu" | "gpu"; dtype?: SaveDtype | "keep" } = {},
+  loaded?: Awaited<ReturnType<typeof loadReferenceModel>>,
+): Promise<Record<string, unknown>> {
+  const { model: ref, opened } = loaded ?? (await loadReferenceModel(model));
+  const spec = opened.spec;
   checkModelForSpec(spec, cspec);
   const cal = cspec.calibration;
   let samples: number[][] = [];
@@ -138,7 +155,7 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
       onLayer: (r: LayerReport, done, total) =>
         console.error(`[compress] ${done}/${total} ${r.name} ${r.rows}×${r.cols}: ${r.bits !== undefined ? `${r.bits}-bit g${r.groupSize} (${r.bitsPerWeight!.toFixed(3)} bits/weight), ` : ""}sparsity ${r.sparsity.toFixed(4)}${r.relError === null ? "" : `, rel err ${r.relError.toExponential(3)}`}, ${(r.seconds * 1000).toFixed(0)} ms${r.damping !== undefined && r.damping !== cspec.damping ? ` (damping raised to ${r.damping})` : ""}`),
     });
-    const written = await saveModel(out, { sourceDir: model, spec, weights: ref.weights, dtype: dtype as SaveDtype | "keep", metadata: { kick_compression: compressionSpecId(cspec) } });
+    const written = await saveModel(out, { sourceDir: model, spec, weights: ref.weights, dtype, metadata: { kick_compression: compressionSpecId(cspec) } });
     const doc: Record<string, unknown> = { spec: cspec, id: compressionSpecId(cspec), source: model, layerSparsity: res.layerSparsity, seconds: res.seconds, layers: res.report };
     if (res.packed) {
       const q = writePacked(out, res.packed);
@@ -149,8 +166,7 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
     const total = res.report.reduce((a, r) => a + r.rows * r.cols, 0);
     const zeros = res.report.reduce((a, r) => a + r.sparsity * r.rows * r.cols, 0);
     console.error(`[compress] wrote ${out} (${written.length + 1} files); linear sparsity ${(zeros / Math.max(1, total)).toFixed(4)} in ${res.seconds.toFixed(1)} s`);
-    if (v.json) console.log(JSON.stringify(doc));
-    return 0;
+    return doc;
   } finally {
     if (gpu) await gpu.dispose();
     else await ctx.destroy();

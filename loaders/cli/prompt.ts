@@ -1,4 +1,4 @@
-// kick prompt --model DIR [--compressed DIR] --data FILE --out DIR: prompt tuning (Compress-Then-Prompt) on the
+// kick prompt --model DIR [--compressed DIR|SPEC] --data FILE --out DIR: prompt tuning (Compress-Then-Prompt) on the
 // GPU: a soft prompt learned on a frozen (compressed) model, saved as <out>/<id>/prompt.safetensors + card.json.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -7,6 +7,7 @@ import { readModelSpec } from "../model/config.js";
 import { ModelTokenizer } from "../model/tokenizer.js";
 import { PROMPT_ID, SoftPromptError, tokenizerHash } from "../prompt/prompt-file.js";
 import { trainSoftPrompt, type PromptInit } from "../prompt/train.js";
+import { compressedCheckpoint, compressionForPrompt } from "../prompt/compressed.js";
 import { LORA_TARGETS, type LoraTargetName } from "../train/lora.js";
 import { trainLora } from "../train/lora-train.js";
 import { intOption, modelOption, numOption, parse, UsageError } from "./args.js";
@@ -28,8 +29,13 @@ stderr. Llama-architecture models only (the backward pass).
 Options:
   --model DIR          the (dense) checkpoint
   --compressed DIR     train on this compressed checkpoint instead (a kick compress output with
-                       compression.json; must share --model's width and tokenizer). A compression spec is
-                       not compressed here: run kick compress first.
+                       compression.json; must share --model's width and tokenizer)
+  --compressed SPEC    or compress --model first with this spec, written as kick eval's --compression
+                       and sweep plans write it: '{"method":"sparsegpt+gptq","sparsity":0.5,"bits":4}',
+                       '{"method":"gptq","bits":3,"groupSize":128}', magnitude/wanda/sparsegpt/rtn/gptq
+                       (AWQ: kick compress, then --compressed DIR). On the GPU, saved in f32 and reused
+                       by later runs with the same model and spec
+  --compressed-out DIR where that checkpoint goes (default runs/compressed/<model>-<hash of model and spec>)
   --data FILE          training text (.txt, or .jsonl with a "text" field per line; documents joined by "\\n\\n")
   --valid FILE         validation text (default: the last 10% of --data's tokens)
   --out DIR            prompts folder (the prompt goes to OUT/ID/)
@@ -78,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
   let lora: { rank: number; alpha?: number; targets: LoraTargetName[]; seqLen?: number } | undefined;
   try {
     const { values: v } = parse("prompt", argv, {
-      model: { type: "string" }, compressed: { type: "string" }, data: { type: "string" }, valid: { type: "string" }, out: { type: "string" },
+      model: { type: "string" }, compressed: { type: "string" }, "compressed-out": { type: "string" }, data: { type: "string" }, valid: { type: "string" }, out: { type: "string" },
       id: { type: "string" }, length: { type: "string" }, init: { type: "string" }, steps: { type: "string" }, lr: { type: "string" },
       warmup: { type: "string" }, batch: { type: "string" }, "grad-accum": { type: "string" }, "seq-len": { type: "string" },
       "eval-every": { type: "string" }, "eval-windows": { type: "string" }, seed: { type: "string" }, "run-dir": { type: "string" },
@@ -90,9 +96,10 @@ export async function main(argv: string[]): Promise<number> {
     const dense = modelOption("prompt", s("model"));
     let modelDir = dense;
     const comp = s("compressed");
-    if (comp !== undefined) {
-      if (!existsSync(comp) || !statSync(comp).isDirectory())
-        throw new UsageError("prompt", `--compressed ${comp}: not a checkpoint directory (to compress with a spec, run kick compress --model ${dense} ... --out DIR first, then --compressed DIR)`);
+    const compSpec = comp !== undefined && !(existsSync(comp) && statSync(comp).isDirectory()) ? compressionForPrompt(comp, dense) : undefined;
+    if (s("compressed-out") !== undefined && !compSpec) throw new UsageError("prompt", "--compressed-out needs --compressed SPEC (a compression spec, not a folder)");
+    // the spec is checked here; compressing waits until every other option has been checked (below)
+    if (comp !== undefined && compSpec === undefined) {
       modelOption("prompt", comp);
       const a = readModelSpec(dense), b = readModelSpec(comp);
       if (a.hiddenSize !== b.hiddenSize || a.vocabSize !== b.vocabSize) throw new UsageError("prompt", `--compressed ${comp}: width ${b.hiddenSize} / vocabulary ${b.vocabSize} differ from --model's ${a.hiddenSize} / ${a.vocabSize}`);
@@ -110,6 +117,8 @@ export async function main(argv: string[]): Promise<number> {
       for (const k of ["length", "init", "run-dir", "stop-after"]) if (s(k) !== undefined) throw new UsageError("prompt", `--${k} does not apply to --lora`);
       if (v.resume) throw new UsageError("prompt", "--resume does not apply to --lora");
     }
+    if (s("id") !== undefined && !PROMPT_ID.test(s("id")!)) throw new UsageError("prompt", `--id ${s("id")}: use letters, digits, ".", "_" and "-"`);
+    if (compSpec) modelDir = await compressedCheckpoint(dense, compSpec, s("compressed-out"));
     const id = s("id") ?? (loraRank !== undefined ? `${basename(resolve(modelDir))}-lora${loraRank}` : `${basename(resolve(modelDir))}-p${length}`);
     if (!PROMPT_ID.test(id)) throw new UsageError("prompt", `--id ${id}: use letters, digits, ".", "_" and "-"`);
     const tok = ModelTokenizer.load(modelDir);

@@ -7,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { captureCli as capture } from "../sweep/capture-cli.js";
 import { main, summary } from "../../loaders/cli/prompt.js";
 import { readModelSpec } from "../../loaders/model/config.js";
+import { loadReferenceModel } from "../../loaders/model/load.js";
 import { loraParameters, softPromptParameters } from "../../loaders/prompt/cost.js";
 
 const LLAMA = "test/fixtures/models/llama";
@@ -41,13 +42,48 @@ describe("kick prompt", () => {
     expect(JSON.parse(r.out).id).toBe("llama-50-p6");
   });
 
+  it("--compressed SPEC compresses --model first, keeps the checkpoint and reuses it", async () => {
+    process.env.XDG_RUNTIME_DIR ??= "/tmp";
+    const data = join(tmp, "spec-data.txt");
+    writeFileSync(data, "the cat sat on the mat. ".repeat(80));
+    const out = join(tmp, "spec-prompts"), ck = join(tmp, "ck", "llama-mag50");
+    const args = (id: string) => ["--model", LLAMA, "--compressed", '{"method":"magnitude","sparsity":0.5}', "--compressed-out", ck, "--data", data, "--out", out,
+      "--id", id, "--length", "4", "--steps", "2", "--seq-len", "16", "--eval-every", "2", "--warmup", "1"];
+    let r = await capture(() => main(args("a")));
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/\[prompt\] compressed checkpoint: /);
+    // the checkpoint holds the spec, and half of every linear's weights are zero (the dense fixture has none)
+    const doc = JSON.parse(readFileSync(join(ck, "compression.json"), "utf8"));
+    expect([doc.spec.method, doc.spec.sparsity]).toEqual(["magnitude", 0.5]);
+    const { model } = await loadReferenceModel(ck);
+    const { model: dense } = await loadReferenceModel(LLAMA);
+    for (const name of ["layers.0.q.weight", "layers.1.down.weight"]) {
+      const w = model.weights.get(name)!, w0 = dense.weights.get(name)!;
+      expect(w.filter((x) => x === 0).length / w.length, name).toBeCloseTo(0.5, 2);
+      expect(w0.filter((x) => x === 0).length, `${name} dense`).toBe(0);
+    }
+    const card = JSON.parse(readFileSync(join(out, "a", "card.json"), "utf8"));
+    expect(card.compression.spec).toEqual(doc.spec);
+    // a second prompt with the same spec reuses the checkpoint; another spec in the same folder is refused
+    r = await capture(() => main(args("b")));
+    expect([r.code, r.err]).toEqual([0, expect.stringMatching(/reusing .*llama-mag50/)]);
+    r = await capture(() => main(args("c").map((a) => a.replace('"sparsity":0.5', '"sparsity":0.25'))));
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/already holds another checkpoint/)]);
+  });
+
   it("bad command lines exit 2 with the reason", async () => {
     const data = join(tmp, "d.txt");
     writeFileSync(data, "hello world. ".repeat(50));
     let r = await capture(() => main(["--model", LLAMA, "--data", data]));
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--out DIR is required/)]);
     r = await capture(() => main(["--model", LLAMA, "--compressed", "magnitude:0.5", "--data", data, "--out", tmp]));
-    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/not a checkpoint directory .*run kick compress/)]);
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--compressed magnitude:0.5: neither a checkpoint directory nor a compression spec/)]);
+    r = await capture(() => main(["--model", LLAMA, "--compressed", '{"method":"magnitude","sparsity":1.5}', "--data", data, "--out", tmp]));
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--compressed.*sparsity/)]);
+    r = await capture(() => main(["--model", LLAMA, "--compressed", '{"method":"awq"}', "--data", data, "--out", tmp]));
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/AWQ is not compressed here/)]);
+    r = await capture(() => main(["--model", LLAMA, "--compressed-out", join(tmp, "x"), "--data", data, "--out", tmp]));
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--compressed-out needs --compressed SPEC/)]);
     r = await capture(() => main(["--model", LLAMA, "--data", data, "--out", tmp, "--length", "200"]));
     expect([r.code, r.err]).toEqual([2, expect.stringMatching(/prompt length 200 leaves no room .*longer than the context/)]);
     r = await capture(() => main(["--model", LLAMA, "--data", data, "--out", tmp, "--init", "random"]));
