@@ -8,5 +8,7 @@ out=${OUT:-/tmp/bench-out}; mkdir -p "$out"
 export PYTHONUNBUFFERED=1
 # STEPS timed optimiser steps after WARMUP untimed ones, the same on both sides (5 steps gave ±20% run to run)
 steps=${STEPS:-20}; warmup=${WARMUP:-3}
+# (set the step counts with STEPS/WARMUP: they must be the same on both sides, so --steps in the arguments is refused)
+for a in "$@"; do case "$a" in --steps|--warmup) echo "bench/train-host.sh: use STEPS=N / WARMUP=N instead of $a" >&2; exit 2 ;; esac; done
 bash scripts/gpu-host/host-run.sh bench-train --out "$out/kick-train.json" --steps "$steps" --warmup "$warmup" "$@" 2>&1 | tee "$out/kick-train.log"
 python3 bench/train_torch.py --kick "$out/kick-train.json" --out "$out/torch-train.json" --steps "$steps" --warmup "$warmup" | tee "$out/train-table.md"

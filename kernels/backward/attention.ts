@@ -115,8 +115,20 @@ export function attentionBackward(ctx: GpuContext, q: Tensor, k: Tensor, v: Tens
   const dq = ctx.empty(q.shape), dk = ctx.empty(k.shape), dv = ctx.empty(v.shape);
   const ld = ctx.empty([B, Hq, T, 2]);
   const nq = B * Hq * T, nk = B * Hkv * T;
-  const tiles = opts.kernel === "rowwise" || B > ctx.limits.maxComputeWorkgroupsPerDimension ? null : (opts.tiles ?? attentionBackwardTiles(ctx, D));
-  if (opts.kernel === "tiled" && !tiles) fail(op, `the tiled kernels need a head dim multiple of 64, at most 256 (got ${D}), and ${dkvTiledBytes(D, { BQ: 16, BK: 16 })} bytes of workgroup memory (limit ${ctx.limits.maxComputeWorkgroupStorageSize})`, 'pass kernel: "rowwise" or leave kernel unset');
+  // the tiled pair where the head dim, the device's workgroup memory and the grid allow (forced tiles are checked too)
+  const maxWg = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const limit = ctx.limits.maxComputeWorkgroupStorageSize;
+  const why = (t: { dq: AttnBwdTile; dkv: AttnBwdTile } | null): string | null => {
+    if (!t) return `the tiled kernels need a head dim multiple of 64, at most 256 (got ${D}), and ${dkvTiledBytes(D, { BQ: 16, BK: 16 })} bytes of workgroup memory (limit ${limit})`;
+    if (D % 64 || D > 256) return `the tiled kernels need a head dim multiple of 64, at most 256 (got ${D})`;
+    if (dqTiledBytes(D, t.dq) > limit || dkvTiledBytes(D, t.dkv) > limit) return `tiles ${JSON.stringify(t)} need more than the ${limit} bytes of workgroup memory`;
+    if (B > maxWg || Math.ceil(T / Math.min(t.dq.BQ, t.dkv.BK)) > maxWg) return `batch ${B} or ${T} positions need more than ${maxWg} workgroups per dimension`;
+    return null;
+  };
+  const wanted = opts.kernel === "rowwise" ? null : (opts.tiles ?? attentionBackwardTiles(ctx, D));
+  const problem = why(wanted);
+  if (opts.kernel === "tiled" && problem) fail(op, problem, 'pass kernel: "rowwise" or leave kernel unset');
+  const tiles = problem ? null : wanted;
   if (tiles && nq > 0) {
     const { dq: a, dkv: c } = tiles;
     const u = params([B, T, Hq, Hkv, { f: scale }, nq]);

@@ -115,9 +115,12 @@ export async function evaluateMcq(spec: TaskSpec, ctx: EvalContext): Promise<Tas
       const ll = lls.scores.slice(i * 4, i * 4 + 4).map((s) => s.logLikelihood);
       const gold = LETTERS.indexOf(x.answer);
       const byChar = argmax(ll.map((l, k) => l / (x.options[k].length + 1))); // the continuation is " " + option
-      raw.push(argmax(ll) === gold);
+      const bySum = argmax(ll);
+      raw.push(bySum === gold);
       norm.push(byChar === gold);
+      // #cloze: the per-character choice (cloze_norm_accuracy); #cloze_sum: the summed one (cloze_accuracy)
       examples.push({ example_id: `${x.id}#cloze`, prediction: LETTERS[byChar], reference: x.answer, correct: byChar === gold, logprob: ll[gold] });
+      examples.push({ example_id: `${x.id}#cloze_sum`, prediction: LETTERS[bySum], reference: x.answer, correct: bySum === gold, logprob: ll[gold] });
     });
     tokens += lls.tokens;
     report("cloze_accuracy", raw);

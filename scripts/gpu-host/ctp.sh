@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/gpu-host/unpack.sh
-cmd=${1:?usage: ctp.sh start [MODELS] | wait SECS | pack | tune MODEL LEVEL [lr:batch ...]}
+cmd=${1:?usage: ctp.sh start [MODELS] | wait SECS | pack | tune MODEL LEVEL [lr:batch ...] | lora MODEL}
 STEPS=${STEPS:-1000}; BATCH=${BATCH:-4}; LENGTH=${LENGTH:-100}; LORA_RANK=${LORA_RANK:-32}; SHARDS=${SHARDS:-2}; SOURCE=${SOURCE:-corpus}
 levels=(sgpt50 sgpt62 sgpt75 gptq4 gptq3 4b50)
 sources=(facts sotu brown wordnet)   # kinds of training text (data/corpus/docs.jsonl)
@@ -42,6 +42,7 @@ source_docs() { # "all": held-out documents less the perplexity task's (prompts 
     const rows = (f) => fs.readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
     // shard 0, or for "prose" every shard present (.gpu-sm/corpus-rest.tar.xz carries shards 1–5)
     const shards = src === "prose" ? fs.readdirSync("data/corpus").filter((f) => /^train-\d{3}\.txt$/.test(f)).sort() : ["train-000.txt"];
+    if (src === "prose" && shards.length < 2) throw new Error("prose reads every shard: only train-000.txt is here (carry .gpu-sm/corpus-rest.tar.xz, then source scripts/gpu-host/unpack.sh)");
     const docsOf = rows("data/corpus/docs.jsonl");
     const train = [], kinds = [];
     for (const f of shards) {

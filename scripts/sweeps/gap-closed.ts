@@ -6,12 +6,25 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sqlString, withDuckDB } from "../../loaders/store/parquet.js";
+import { mulberry32 } from "../../loaders/util/random.js";
 
 const { values, positionals } = parseArgs({ options: { export: { type: "string", default: "data/results" }, resamples: { type: "string", default: "10000" } }, allowPositionals: true });
 if (positionals.length !== 3) throw new Error("usage: gap-closed.ts DENSE_RUN COMPRESSED_RUN PROMPTED_RUN [--export DIR] [--resamples N]");
 const file = join(values.export!, "examples.parquet");
 
 const windows = await withDuckDB(async (run) => {
+  // the same task and window length, or the windows only share their names
+  const specs = await run(`SELECT run_id, json_extract_string(task_spec, '$.task') AS task, json_extract_string(task_spec, '$.seq_len') AS seq_len FROM read_parquet(${sqlString(join(values.export!, "runs.parquet"))})
+    WHERE run_id IN (${positionals.map(sqlString).join(", ")})`);
+  const spec = (id: string) => {
+    const r = specs.find((x) => x.run_id === id);
+    if (!r) throw new Error(`run ${id}: not in ${values.export}/runs.parquet`);
+    if (r.task !== "perplexity") throw new Error(`run ${id}: task ${r.task}, not perplexity`);
+    return r;
+  };
+  const first = spec(positionals[0]);
+  for (const id of positionals.slice(1))
+    if (spec(id).seq_len !== first.seq_len) throw new Error(`run ${id}: windows of ${spec(id).seq_len} tokens, run ${positionals[0]} of ${first.seq_len}`);
   const out: Map<string, number>[] = [];
   for (const id of positionals) {
     const rows = await run(`SELECT example_id, logprob FROM read_parquet(${sqlString(file)}) WHERE run_id = ${sqlString(id)}`);
@@ -37,8 +50,7 @@ const share = (pick: Int32Array | null) => {
   return { d, c, p, share: (c - p) / (c - d) };
 };
 
-let seed = 12345;
-const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+const rand = mulberry32(12345);
 const B = Number(values.resamples);
 const draws: number[] = [];
 for (let b = 0; b < B; b++) {

@@ -107,8 +107,11 @@ describe("multiple choice, cloze formulation", () => {
     expect(raw).toBeGreaterThanOrEqual(2 / 4);
     expect(raw).toBeLessThanOrEqual(3 / 4);
     expect(norm).toBeGreaterThanOrEqual(2 / 4);
-    const ex = r.examples.filter((e) => e.example_id.endsWith("#cloze"));
+    const ex = r.examples.filter((e) => e.example_id.endsWith("#cloze")), sum = r.examples.filter((e) => e.example_id.endsWith("#cloze_sum"));
     expect(ex.slice(0, 3).map((e) => e.correct)).toEqual([true, true, false]);
+    expect(sum.slice(0, 3).map((e) => e.correct)).toEqual([true, true, false]);
+    expect(sum.filter((e) => e.correct).length / sum.length).toBeCloseTo(raw, 12);
+    expect(ex.filter((e) => e.correct).length / ex.length).toBeCloseTo(norm, 12);
     expect(r.results.some((x) => x.subset === `exposure/${items[0].exposure}` && x.metric === "cloze_accuracy")).toBe(true);
     expect(r.results.some((x) => x.metric === "loglik_accuracy")).toBe(false);
     expect(() => parseTaskSpec({ task: "mcq", scoring: ["letters"] })).toThrow(/scoring/);
