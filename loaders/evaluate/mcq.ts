@@ -54,6 +54,21 @@ export async function evaluateMcq(spec: TaskSpec, ctx: EvalContext): Promise<Tas
     for (const e of exposures) results.push(accuracyRow(`exposure/${e}`, metric, hits.filter((_, i) => items[i].exposure === e)));
   };
 
+  // as lm-eval: continuation tokens = encode(context + " " + choice) minus the length of encode(context), so
+  // tokenizers that mark word starts (SentencePiece "▁") get the same tokens as in running text; four requests per item
+  const choiceRequests = (rows: { id: string; text: string; choices: readonly string[]; what: string }[]) => {
+    let truncatedRows = 0;
+    const requests = rows.flatMap(({ id, text, choices, what }) => {
+      const full = ctx.tokenizer.encode(text);
+      const continuations = choices.map((c) => ctx.tokenizer.encode(`${text} ${c}`).slice(full.length));
+      if (continuations.some((c) => c.length === 0)) throw new Error(`mcq ${id}: ${what} encodes to no tokens after the prompt`);
+      const enc = truncateLeft(ctx, full, Math.max(...continuations.map((c) => c.length)));
+      if (enc.truncated) truncatedRows += 1;
+      return continuations.map((continuation) => ({ context: enc.ids, continuation }));
+    });
+    return { requests, truncated: truncatedRows };
+  };
+
   let offset = 0;
   if (scoring.includes("generate")) {
     const run = await runPrompts(spec, ctx, prompts, prefix, { stopAtLineBreak: true, progressTotal: total });
@@ -66,24 +81,9 @@ export async function evaluateMcq(spec: TaskSpec, ctx: EvalContext): Promise<Tas
     offset = items.length;
   }
   if (scoring.includes("loglik")) {
-    // as lm-eval: continuation tokens = encode(context + " X") minus the length of encode(context), so
-    // tokenizers that mark word starts (SentencePiece "▁") get the same tokens as in running text
-    let t = 0;
-    const contexts = items.map((x, i) => {
-      const text = prefix + prompts[i].text;
-      const full = ctx.tokenizer.encode(text);
-      const continuations = LETTERS.map((l) => ctx.tokenizer.encode(`${text} ${l}`).slice(full.length));
-      if (continuations.some((c) => c.length === 0)) throw new Error(`mcq ${x.id}: an answer letter encodes to no tokens after the prompt`);
-      const enc = truncateLeft(ctx, full, Math.max(...continuations.map((c) => c.length)));
-      if (enc.truncated) t += 1;
-      return { ids: enc.ids, continuations };
-    });
+    const { requests, truncated: t } = choiceRequests(items.map((x, i) => ({ id: x.id, text: prefix + prompts[i].text, choices: LETTERS, what: "an answer letter" })));
     // all items in one batched call: the four letters of an item share its row when each is one token
-    const lls = await logLikelihoods(
-      ctx,
-      contexts.flatMap((c) => c.continuations.map((continuation) => ({ context: c.ids, continuation }))),
-      (done, all) => ctx.onProgress?.(offset + Math.floor((done / all) * items.length), total),
-    );
+    const lls = await logLikelihoods(ctx, requests, (done, all) => ctx.onProgress?.(offset + Math.floor((done / all) * items.length), total));
     const hits = items.map((x, i) => {
       const ll = lls.scores.slice(i * LETTERS.length, (i + 1) * LETTERS.length);
       let best = 0;
@@ -98,16 +98,7 @@ export async function evaluateMcq(spec: TaskSpec, ctx: EvalContext): Promise<Tas
     offset += items.length;
   }
   if (scoring.includes("cloze")) {
-    let t = 0;
-    const requests = items.flatMap((x) => {
-      const text = prefix + mcqClozePrompt(x, shotsFor(x));
-      const full = ctx.tokenizer.encode(text);
-      const continuations = x.options.map((o) => ctx.tokenizer.encode(`${text} ${o}`).slice(full.length));
-      if (continuations.some((c) => c.length === 0)) throw new Error(`mcq ${x.id}: an option encodes to no tokens after the cloze prompt`);
-      const enc = truncateLeft(ctx, full, Math.max(...continuations.map((c) => c.length)));
-      if (enc.truncated) t += 1;
-      return continuations.map((continuation) => ({ context: enc.ids, continuation }));
-    });
+    const { requests, truncated: t } = choiceRequests(items.map((x) => ({ id: x.id, text: prefix + mcqClozePrompt(x, shotsFor(x)), choices: x.options, what: "an option" })));
     const lls = await logLikelihoods(ctx, requests, (done, all) => ctx.onProgress?.(offset + Math.floor((done / all) * items.length), total));
     const argmax = (v: number[]) => v.reduce((best, x, k) => (x > v[best] ? k : best), 0);
     const raw: boolean[] = [], norm: boolean[] = [];
