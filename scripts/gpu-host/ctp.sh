@@ -33,6 +33,12 @@ compress_args() { # level -> kick compress options = data/plans/ctp-levels.json 
     4b50)   echo "--method sparsegpt --sparsity 0.5 --bits 4 --group=-1" ;;
   esac
 }
+checkpoint() { # data/models/MODEL-LEVEL, compressed once however many detached jobs ask for it at the same time
+  local m=$1 l=$2
+  [ -d "data/models/$m-$l" ] && return
+  mkdir -p /tmp/ctp-lock
+  ( flock 9; [ -d "data/models/$m-$l" ] || node .gpu-duck/kick.mjs compress --model "data/models/$m" $(compress_args "$l") --seq-len 512 --dtype float32 --backend gpu --out "data/models/$m-$l" ) 9> "/tmp/ctp-lock/$m-$l"
+}
 source_docs() { # "all": held-out documents less the perplexity task's (prompts are neither trained nor selected on the
   # text that task scores); a kind: the training documents of that kind in shard 0 (dataset transfer); "prose": the
   # training documents of every shard present of the kinds the perplexity task draws its held-out documents from
@@ -58,9 +64,7 @@ source_docs() { # "all": held-out documents less the perplexity task's (prompts 
 }
 pipeline() { # one model of the family, start to finish; four chains of prompt training run side by side
   local m=$1 ck s
-  for l in "${levels[@]}"; do
-    [ -d "data/models/$m-$l" ] || kick compress --model "data/models/$m" $(compress_args "$l") --seq-len 512 --dtype float32 --backend gpu --out "data/models/$m-$l"
-  done
+  for l in "${levels[@]}"; do checkpoint "$m" "$l"; done
   source_docs all
   local common=(--model "data/models/$m" --out data/prompts --steps "$STEPS" --batch "$BATCH" --seq-len $((512 - LENGTH)) --eval-every 100)
   recover() { # recovery prompts for these checkpoints, one after another
@@ -86,7 +90,7 @@ case "$cmd" in
   start)
     models=("${@:2}"); [ ${#models[@]} -gt 0 ] || models=(kick-s kick-m kick-l)
     for m in "${models[@]}"; do
-      setsid nohup bash -c "source scripts/gpu-host/unpack.sh; $(declare -f compress_args source_docs pipeline); STEPS=$STEPS BATCH=$BATCH LENGTH=$LENGTH LORA_RANK=$LORA_RANK; \
+      setsid nohup bash -c "source scripts/gpu-host/unpack.sh; $(declare -f compress_args checkpoint source_docs pipeline); STEPS=$STEPS BATCH=$BATCH LENGTH=$LENGTH LORA_RANK=$LORA_RANK; \
         levels=(${levels[*]}); sources=(${sources[*]}); pipeline $m && echo 'ctp pipeline done'" > "/tmp/ctp-$m.log" 2>&1 < /dev/null &
     done
     # the sweeps wait for every pipeline (resumable: run start again to continue)
@@ -110,8 +114,8 @@ case "$cmd" in
     for g in "${grid[@]}"; do
       lr=${g%%:*}; b=${g##*:}; id="$m-$l-lr$lr-b$b$([ "$LENGTH" = 100 ] || echo "-p$LENGTH")$([ "$SOURCE" = corpus ] || echo "-$SOURCE")"; ck=$([ "$l" = dense ] && echo "" || echo "--compressed data/models/$m-$l")
       # every variant is scored on 64 validation windows (the recovery prompts used 16), so the choice between them is not noise
-      setsid nohup bash -c "source scripts/gpu-host/unpack.sh; $(declare -f compress_args source_docs)
-        [ $l = dense ] || [ -d data/models/$m-$l ] || { mkdir -p /tmp/ctp-lock; flock /tmp/ctp-lock/$m-$l bash -c 'source scripts/gpu-host/unpack.sh; [ -d data/models/$m-$l ] || node .gpu-duck/kick.mjs compress --model data/models/$m $(compress_args "$l") --seq-len 512 --dtype float32 --backend gpu --out data/models/$m-$l'; }
+      setsid nohup bash -c "source scripts/gpu-host/unpack.sh; $(declare -f compress_args checkpoint source_docs)
+        [ $l = dense ] || checkpoint $m $l
         source_docs all; data=data/corpus/train-000.txt; [ $SOURCE = corpus ] || { source_docs $SOURCE; data=/tmp/ctp-src-$SOURCE.jsonl; }
         [ -d data/prompts/$id ] || kick prompt --model data/models/$m $ck --out data/prompts --steps $STEPS --batch $b --lr $lr --seq-len $((512 - LENGTH)) \
           --eval-every 100 --eval-windows 64 --data \$data --valid /tmp/ctp-src-all.jsonl --length $LENGTH --id $id && echo 'ctp tune done'" \
@@ -120,8 +124,8 @@ case "$cmd" in
     sleep 5; tail -n 2 /tmp/ctp-tune-*.log ;;
   lora)
     m=${2:?lora MODEL}
-    setsid nohup bash -c "source scripts/gpu-host/unpack.sh; $(declare -f compress_args source_docs)
-      [ -d data/models/$m-4b50 ] || { mkdir -p /tmp/ctp-lock; flock /tmp/ctp-lock/$m-4b50 bash -c 'source scripts/gpu-host/unpack.sh; [ -d data/models/$m-4b50 ] || node .gpu-duck/kick.mjs compress --model data/models/$m $(compress_args 4b50) --seq-len 512 --dtype float32 --backend gpu --out data/models/$m-4b50'; }
+    setsid nohup bash -c "source scripts/gpu-host/unpack.sh; $(declare -f compress_args checkpoint source_docs)
+      checkpoint $m 4b50
       source_docs all
       [ -d data/lora/$m-4b50-lora$LORA_RANK ] || kick prompt --model data/models/$m --out data/lora --steps $STEPS --batch $BATCH --seq-len $((512 - LENGTH)) --eval-every 100 \
         --compressed data/models/$m-4b50 --data data/corpus/train-000.txt --valid /tmp/ctp-src-all.jsonl --lora $LORA_RANK --lora-alpha $LORA_RANK --id $m-4b50-lora$LORA_RANK \
