@@ -1,7 +1,7 @@
 // Fault-injection soak (store-soak.ts): concurrent shard processes on one store, SIGKILLed at random and restarted,
 // end with exactly the tables of an uninterrupted single-process run: the same runs, the same rows, no duplicates,
 // nothing damaged, no temporaries or claims left, and no run computed to the end twice. KICK_STORE_SOAK=large (npm
-// run test:soak:store) runs the larger plan with more processes and kills.
+// run test:soak:store) runs a larger plan (soak-plan.json: 32 runs) with more processes and kills.
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,7 @@ import { untimedTables } from "./sweep-process.js";
 
 const LARGE = process.env.KICK_STORE_SOAK === "large";
 const SIZE = LARGE
-  ? { plan: "tiny-plan.json", shards: 3, processes: 6, kills: 18, seed: 20261207, maxDelayMs: 3000 }
+  ? { plan: "soak-plan.json", shards: 3, processes: 6, kills: 18, seed: 20261207, maxDelayMs: 4000 }
   : { plan: "interrupt-plan.json", shards: 2, processes: 3, kills: 4, seed: 20261207, maxDelayMs: 1500 };
 const PLAN = fileURLToPath(new URL(`../fixtures/sweep/${SIZE.plan}`, import.meta.url));
 

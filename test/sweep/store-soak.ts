@@ -9,7 +9,7 @@ export interface SoakOptions {
   store: string;
   shards: number;
   processes: number;
-  /** How many starts get a kill armed (a process that finds nothing to do exits before its kill). */
+  /** How many starts get a kill armed (a process that finishes its shard first exits before its kill). */
   kills: number;
   seed: number;
   /** A kill lands up to this long after the process's first line on stderr. */
@@ -30,7 +30,7 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
   const slot = async (k: number) => {
     const shard = `${k % o.shards}/${o.shards}`;
     for (;;) {
-      const kill = armed < o.kills && random() < 0.75;
+      const kill = armed < o.kills; // every start is armed until the budget is spent, then all run to the end
       if (kill) armed += 1;
       const delay = Math.floor(random() * o.maxDelayMs);
       report.starts += 1;
