@@ -76,6 +76,27 @@ export async function exportRunIds(exportDir: string): Promise<string[]> {
   }
 }
 
+/**
+ * Removes the temporaries (`.tmp-…`) in `dir` of processes that are provably dead (this host, pid gone) and, when
+ * the owner cannot be judged (another host, an older kick's name), those older than TEMP_MAX_AGE_MS.
+ */
+async function removeDeadTemporaries(dir: string): Promise<number> {
+  if (!existsSync(dir)) return 0;
+  let removed = 0;
+  for (const entry of await readdir(dir)) {
+    if (!entry.startsWith(".tmp-")) continue;
+    const path = join(dir, entry);
+    const owner = tempOwner(entry);
+    let stale = owner !== null && ownerDead(owner);
+    if (!stale) stale = await stat(path).then((s) => Date.now() - s.mtimeMs > TEMP_MAX_AGE_MS, () => false);
+    if (stale) {
+      await rm(path, { recursive: true, force: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}
+
 const sha256File = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
 
 function validateRows<T>(schema: z.ZodType<T>, rows: readonly unknown[], what: string): T[] {
@@ -276,26 +297,12 @@ export class ResultsStore {
   }
 
   /**
-   * Removes leftovers of interrupted writes, and only those: a temporary of a process that is provably dead
-   * (this host, pid gone) or, when its owner cannot be judged (another host, an older kick's name), one older
-   * than TEMP_MAX_AGE_MS. Other processes writing into this store keep theirs. Returns how many were removed.
+   * Removes leftovers of interrupted writes in the store (run folders, model cards, claims), and only those: see
+   * removeDeadTemporaries. Other processes writing into this store keep theirs. Returns how many were removed.
    */
   async sweepTemporaries(): Promise<number> {
     let removed = 0;
-    for (const dir of [this.runsDir, this.modelsDir, join(this.dir, "claims")]) {
-      if (!existsSync(dir)) continue;
-      for (const entry of await readdir(dir)) {
-        if (!entry.startsWith(".tmp-")) continue;
-        const path = join(dir, entry);
-        const owner = tempOwner(entry);
-        let stale = owner !== null && ownerDead(owner);
-        if (!stale) stale = await stat(path).then((s) => Date.now() - s.mtimeMs > TEMP_MAX_AGE_MS, () => false);
-        if (stale) {
-          await rm(path, { recursive: true, force: true });
-          removed += 1;
-        }
-      }
-    }
+    for (const dir of [this.runsDir, this.modelsDir, join(this.dir, "claims")]) removed += await removeDeadTemporaries(dir);
     return removed;
   }
 
@@ -398,10 +405,11 @@ export class ResultsStore {
    * what is there) by the next sweep, never taken for complete. Returns null when nothing had to be done.
    */
   async seedFrom(exportDir: string): Promise<{ added: number; skipped: number } | null> {
-    const ids = await exportRunIds(exportDir);
-    const hash = await sha256File(join(exportDir, "runs.parquet"));
+    const runsFile = join(exportDir, "runs.parquet");
+    const hash = existsSync(runsFile) ? await sha256File(runsFile) : null;
     const marker = await readFile(this.seedMarker, "utf8").then((t) => JSON.parse(t) as { runs_sha256?: string }, () => null);
-    if (marker?.runs_sha256 === hash) return null;
+    if (hash !== null && marker?.runs_sha256 === hash) return null;
+    const ids = await exportRunIds(exportDir);
     // a store seeded before seeded.json existed has every run: no need to read the whole export again
     const result = ids.some((id) => !this.has(id)) ? await this.importExport(exportDir) : { added: 0, skipped: ids.length };
     const missing = ids.filter((id) => !this.has(id));
@@ -460,6 +468,7 @@ export class ResultsStore {
     }
     const models = await this.modelRows();
     await mkdir(outDir, { recursive: true });
+    await removeDeadTemporaries(outDir); // the tables of an export killed before its renames
     const counts: Record<string, number> = {};
     const written: [string, string][] = [];
     try {

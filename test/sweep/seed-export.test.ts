@@ -53,7 +53,11 @@ describe("seeding and exporting a store", () => {
       await new Promise((done) => setTimeout(done, 20));
       if (!existsSync(`/proc/${killed.pid}`)) break;
     }
-    process.kill(killed.pid, "SIGKILL");
+    try {
+      process.kill(killed.pid, "SIGKILL");
+    } catch {
+      // it exited before seeding 10 runs: the checks below say how
+    }
     const first = await killed;
     expect(first.signal, first.stderr).toBe("SIGKILL");
     const partial = seededSoFar();

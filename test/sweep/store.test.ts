@@ -24,6 +24,9 @@ describe("ResultsStore", () => {
     expect(await store.writeRun(finishedRun("run-b", 0.25))).toBe(true);
     expect(await store.writeRun(finishedRun("run-a", 0.9))).toBe(false);
     expect(await store.finishedRunIds()).toEqual(["run-a", "run-b"]);
+    // what an export killed before its renames left there: removed by the next export
+    await mkdir(join(dir, "out"));
+    await writeFile(join(dir, "out", tempName("results.parquet", { ...SELF, pid: spawnSync(process.execPath, ["-e", "0"]).pid!, token: "0c" })), "half");
     const counts = await store.exportTables(join(dir, "out"));
     expect(counts).toEqual({ results: 2, examples: 4, runs: 2 });
     expect((await readdir(join(dir, "out"))).filter((f) => f.startsWith("."))).toEqual([]); // no temporaries left
