@@ -20,6 +20,7 @@ const MODULE_COMMANDS: Record<string, () => Promise<ModuleCommand>> = {
   eval: () => import("./cli/eval.js"),
   sweep: () => import("./cli/sweep.js"),
   merge: () => import("./cli/merge.js"),
+  store: () => import("./cli/store.js"),
   compress: () => import("./cli/compress.js"),
   train: () => import("./cli/train.js"),
   prompt: () => import("./cli/prompt.js"),

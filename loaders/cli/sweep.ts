@@ -5,8 +5,9 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPlan, parseShard, shardRuns, describeRun } from "../sweep/plan.js";
 import { runSweep } from "../sweep/runner.js";
-import { ResultsStore } from "../sweep/store.js";
+import { exportRunIds, ResultsStore } from "../sweep/store.js";
 import { parseCommand } from "./args.js";
+import { exportStore } from "./export-store.js";
 import { isMain } from "../util/is-main.js";
 
 export const summary = "run a sweep plan (models × compression × tasks × seeds) into a results store; resumable, shardable";
@@ -24,17 +25,25 @@ ETA) goes to stderr. Exit code 1 if a run failed (the others still ran), 2 for a
 
 Options:
   --plan FILE        the sweep plan (JSON; see docs/sweep.md)
-  --shard i/n        run only shard i of n (0 ≤ i < n): every n-th run of the plan's run-id order
+  --shard i/n        run only shard i of n (0 ≤ i < n). Runs of one (model, compression, seed) stay
+                     together (the compressed model is made once); the groups are dealt out so that
+                     shards get about as many runs each. Disjoint, covering, a function of the plan alone
   --models A,B       run only these models of the plan (the others need not be present)
-  --store DIR        results store (default: data/results/store; created if missing, then first filled
-                     with the runs of the committed export data/results/*.parquet)
-  --export DIR       afterwards, write results/examples/runs.parquet of the whole store to DIR
+  --store DIR        results store (default: data/results/store; created if missing). Several sweeps
+                     may share one store, also over NFS: each run is claimed before it is computed
+  --seed-from DIR    first add the runs of the export in DIR (results/examples/runs.parquet) that the
+                     store lacks; done again until it completes (default for the default store: the
+                     committed export data/results)
+  --export DIR       afterwards, write results/examples/runs.parquet of the whole store to DIR (each
+                     written to a temporary and renamed); refused if DIR holds runs the store lacks
+  --allow-shrink     with --export: write it even so, naming the runs it removes
   --export-if-new    with --export: export only if this invocation stored at least one new run, so a
                      sweep that computes nothing leaves DIR's files untouched (what npm run build uses)
   --models-dir DIR   where bare model names live (default: data/models)
   --prompts-dir DIR  folder of soft prompts (kick prompt --out) for soft:<id> prompts; overrides the
                      plan's "prompts_dir". Prompts are checked (exist, sound, fit each model) before any run
-  --dry-run          list the shard's runs (id, stored or not) and exit
+  --dry-run          list the shard's runs (id, stored or not) and exit; writes nothing (a run counts as
+                     stored when the store or the export it would be seeded from has it)
   -h, --help         this help`;
 
 function parseModelList(text: string): string[] {
@@ -51,6 +60,8 @@ export async function main(argv: string[]): Promise<number> {
     store: { type: "string" },
     export: { type: "string" },
     "export-if-new": { type: "boolean" },
+    "allow-shrink": { type: "boolean" },
+    "seed-from": { type: "string" },
     "models-dir": { type: "string" },
     "prompts-dir": { type: "string" },
     "dry-run": { type: "boolean" },
@@ -62,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (typeof values.plan !== "string") throw new Error("--plan FILE is required");
     if (values["export-if-new"] && typeof values.export !== "string") throw new Error("--export-if-new needs --export DIR");
+    if (values["allow-shrink"] && typeof values.export !== "string") throw new Error("--allow-shrink needs --export DIR");
     shard = typeof values.shard === "string" ? parseShard(values.shard) : undefined;
     plan = await loadPlan(values.plan, {
       ...(typeof values["models-dir"] === "string" ? { modelsDir: values["models-dir"] } : {}),
@@ -73,27 +85,31 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const storeDir = typeof values.store === "string" ? values.store : DEFAULT_STORE;
+  // the repository holds the reference store as its export (data/results/*.parquet): the default store is seeded
+  // from it, so the sweep skips those runs and a later --export data/results keeps them
+  const isDefault = resolve(storeDir) === DEFAULT_STORE; // also when spelled data/results/store (scripts/refresh.sh)
+  const seedFrom = typeof values["seed-from"] === "string" ? values["seed-from"] : isDefault && existsSync(join(DEFAULT_EXPORT, "runs.parquet")) ? DEFAULT_EXPORT : undefined;
   try {
-    const seed = storeDir === DEFAULT_STORE && !existsSync(join(storeDir, "store.json")) && existsSync(join(DEFAULT_EXPORT, "runs.parquet"));
-    const store = await ResultsStore.open(storeDir, { create: true });
-    if (seed) {
-      // the repository holds the store as its export (data/results/*.parquet): seed the local store from it, so the
-      // sweep skips those runs and a later --export data/results keeps them
-      const { added } = await store.importExport(DEFAULT_EXPORT);
-      process.stderr.write(`[sweep] seeded ${storeDir} with ${added} run(s) from the exported tables in ${DEFAULT_EXPORT}\n`);
-    }
     if (values["dry-run"]) {
+      const stored = new Set<string>(seedFrom ? await exportRunIds(seedFrom) : []);
+      if (existsSync(join(storeDir, "store.json"))) for (const id of await (await ResultsStore.open(storeDir)).finishedRunIds()) stored.add(id);
       const runs = shard ? shardRuns(plan.runs, shard) : plan.runs;
-      for (const r of runs) process.stdout.write(`${r.run_id}\t${store.has(r.run_id) ? "stored" : "todo"}\t${describeRun(r)}\n`);
-      process.stderr.write(`[sweep] ${runs.length} of ${plan.runs.length} runs in this shard\n`);
+      for (const r of runs) process.stdout.write(`${r.run_id}\t${stored.has(r.run_id) ? "stored" : "todo"}\t${describeRun(r)}\n`);
+      process.stderr.write(`[sweep] ${runs.length} of ${plan.runs.length} runs in this shard (dry run: nothing written)\n`);
       return 0;
+    }
+    const store = await ResultsStore.open(storeDir, { create: true });
+    if (seedFrom) {
+      const seeded = await store.seedFrom(seedFrom);
+      if (seeded) process.stderr.write(`[sweep] seeded ${storeDir} with ${seeded.added} run(s) from the exported tables in ${seedFrom} (${seeded.skipped} already there)\n`);
     }
     const result = await runSweep(plan, store, { shard });
     if (typeof values.export === "string" && values["export-if-new"] && result.done === 0) {
       process.stderr.write(`[sweep] no new run stored: ${values.export} left as it is (--export-if-new)\n`);
     } else if (typeof values.export === "string") {
-      const counts = await store.exportTables(values.export);
-      process.stderr.write(`[sweep] exported ${Object.entries(counts).map(([t, n]) => `${t}: ${n} rows`).join(", ")} to ${values.export}\n`);
+      await exportStore(store, values.export, { allowShrink: values["allow-shrink"] === true, tag: "sweep" });
+      // the export now holds exactly the store's runs: seeding from it again has nothing to add
+      if (seedFrom && resolve(values.export) === resolve(seedFrom)) await store.markSeeded(seedFrom);
     }
     for (const f of result.failed) process.stderr.write(`kick sweep: run ${f.run_id} failed: ${f.error}\n`);
     return result.failed.length ? 1 : 0;

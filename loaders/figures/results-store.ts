@@ -31,7 +31,6 @@ export interface TableStatus {
   columns: string[];
   /** Schema columns (loaders/sweep/schema.ts) that the file lacks. */
   missing_columns: string[];
-  error?: string;
 }
 
 export interface StoreStatus {
@@ -46,7 +45,10 @@ export interface StoreStatus {
 
 const tableFile = (table: StoreTable) => join(resultsDir(), `${table}.parquet`);
 
-/** What the store has: per table, presence, row count, columns and the schema columns it lacks. */
+/**
+ * What the store has: per table, presence, row count, columns and the schema columns it lacks. A missing table is
+ * reported as absent (the pages explain how to produce it); a present but unreadable one throws, naming the file.
+ */
 export async function storeStatus(): Promise<StoreStatus> {
   const dir = resultsDir();
   const fixtureFile = join(dir, "fixture.json");
@@ -72,7 +74,11 @@ export async function storeStatus(): Promise<StoreStatus> {
       });
       status.tables[table] = { present: true, rows, columns, missing_columns: Object.keys(schema).filter((c) => !columns.includes(c)) };
     } catch (error) {
-      status.tables[table] = { present: false, rows: 0, columns: [], missing_columns: Object.keys(schema), error: `${file}: ${(error as Error).message}` };
+      // missing ≠ corrupt: a table that is there but unreadable fails the loader (and so the build), naming it
+      throw new Error(
+        `results table ${file} exists but cannot be read (${(error as Error).message}). Restore it (git checkout -- ${relative(ROOT, file)}) ` +
+          `or re-export the store (${PRODUCE_COMMAND}); delete it to build the site without results`,
+      );
     }
   }
   return status;

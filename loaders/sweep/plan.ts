@@ -254,7 +254,8 @@ export function shardRuns(runs: readonly PlannedRun[], shard: Shard): PlannedRun
   const mine = new Set<PlannedRun>();
   const ordered = [...groups.entries()].sort(([ka, a], [kb, b]) => b.length - a.length || (ka < kb ? -1 : ka > kb ? 1 : 0));
   for (const [, group] of ordered) {
-    const target = load.indexOf(Math.min(...load));
+    let target = 0; // the least-loaded shard (a loop: spreading 100k+ loads into Math.min overflows the stack)
+    for (let s = 1; s < load.length; s++) if (load[s]! < load[target]!) target = s;
     load[target] += group.length;
     if (target === shard.index) for (const r of group) mine.add(r);
   }

@@ -57,7 +57,7 @@ export async function openReport(sources: ReportSources): Promise<ReportStore> {
     const where = `${status.source}/${table}.parquet`;
     if (!info?.present) {
       throw new StoreError(
-        `No results yet: the site was built without ${where}${info?.error ? ` (${info.error})` : ""}. ` +
+        `No results yet: the site was built without ${where}. ` +
           `Produce the store with a sweep, \`${PRODUCE_COMMAND}\` (docs/sweep.md; one shard per GPU, then \`npm run kick -- merge\`), ${REBUILD}.`,
       );
     }

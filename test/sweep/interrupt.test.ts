@@ -1,6 +1,5 @@
 // A sweep killed (SIGKILL) at random moments and restarted ends with exactly the tables of an
 // uninterrupted run (timing columns aside); shards merged with `kick merge` give the same tables too.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,45 +7,16 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main as mergeMain } from "../../loaders/cli/merge.js";
 import { seededRandom } from "../../loaders/evaluate/scoring.js";
-import { readParquet } from "../../loaders/store/parquet.js";
 import { loadPlan } from "../../loaders/sweep/plan.js";
 import { runSweep } from "../../loaders/sweep/runner.js";
 import { ResultsStore } from "../../loaders/sweep/store.js";
+import { sweepProcess as sweep, untimedTables as tables } from "./sweep-process.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const PLAN = join(ROOT, "test/fixtures/sweep/interrupt-plan.json");
-const CLI = join(ROOT, "loaders/cli/sweep.ts");
-const TIMING = new Set(["seconds", "created_at", "started_at"]);
+const PLAN = fileURLToPath(new URL("../fixtures/sweep/interrupt-plan.json", import.meta.url));
 const quiet = () => {};
 
-/** The three exported tables without timing columns, rows sorted. */
-async function tables(store: ResultsStore, out: string): Promise<Record<string, string[]>> {
-  await store.exportTables(out);
-  const result: Record<string, string[]> = {};
-  for (const t of ["results", "examples", "runs"]) {
-    const rows = await readParquet(join(out, `${t}.parquet`));
-    result[t] = rows.map((r) => JSON.stringify(Object.entries(r).filter(([k]) => !TIMING.has(k)))).sort();
-  }
-  return result;
-}
-
-/** Starts the sweep CLI; kills it `delayMs` after its first run starts (or lets it finish when delayMs is null). */
-function sweepProcess(store: string, delayMs: number | null): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, "--plan", PLAN, "--store", store], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    let armed = false;
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-      if (delayMs !== null && !armed && /\[sweep \d+\/\d+\]/.test(stderr)) {
-        armed = true;
-        setTimeout(() => child.kill("SIGKILL"), delayMs);
-      }
-    });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => resolve({ code, signal, stderr }));
-  });
-}
+/** The sweep CLI on the plan; killed `delayMs` after its first run starts (or left to finish when delayMs is null). */
+const sweepProcess = (store: string, delayMs: number | null) => sweep(["--plan", PLAN, "--store", store], { killAfterMs: delayMs });
 
 describe("sweep interruption and sharding", () => {
   it("resumes after SIGKILLs with nothing lost or duplicated, and matches an uninterrupted run", async () => {

@@ -50,6 +50,12 @@ describe("sweep plans", () => {
     const largestGroup = Math.max(...[...groups.keys()].map((k) => plan.runs.filter((r) => `${r.model.dir} ${JSON.stringify(r.compression)} ${r.seed}` === k).length));
     expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(largestGroup);
     expect(shardRuns(plan.runs, { index: 1, count: 3 }).map((r) => r.run_id)).toEqual(shards[1]); // stable
+    // more shards than groups: the first groups fill shards 0, 1, …; the rest are empty (no stack overflow from
+    // spreading 10^5+ loads into one call)
+    for (const count of [130_000, 1_000_000]) {
+      expect(shardRuns(plan.runs, { index: 0, count }).length, `${count} shards`).toBeGreaterThan(0);
+      expect(shardRuns(plan.runs, { index: count - 1, count })).toEqual([]);
+    }
     expect(parseShard("2/3")).toEqual({ index: 2, count: 3 });
     expect(() => parseShard("3/3")).toThrow('--shard "3/3": shard index 3 is out of range for 3 shards (0 … 2)');
     expect(() => parseShard("1/0")).toThrow(/shard count must be ≥ 1/);

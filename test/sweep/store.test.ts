@@ -1,10 +1,13 @@
 // The results store: atomic per-run folders, schema-version and corruption checks, merge, export.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readParquet } from "../../loaders/store/parquet.js";
-import { ResultsStore, type FinishedRun } from "../../loaders/sweep/store.js";
+import { SELF, tempName } from "../../loaders/sweep/owner.js";
+import { ResultsStore } from "../../loaders/sweep/store.js";
+import { finishedRun } from "./synthetic-run.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -14,20 +17,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function finishedRun(runId: string, value = 0.5): FinishedRun {
-  const common = { run_id: runId, model: "kick-s", model_params: 6.1e6, family: "kick", method: "wanda", pattern: "2:4", sparsity: 0.5 };
-  return {
-    run: { run_id: runId, model: "kick-s", model_hash: "abc", compression: "{}", task_spec: "{}", device: "cpu", code_version: "1", git_commit: "", started_at: "2026-01-01T00:00:00Z", seconds: 1 },
-    results: [
-      { ...common, bits: null, group_size: null, calib_samples: 128, prompt: "none", seed: 0, task: "factoid_qa", subset: "all", metric: "accuracy", value, n: 200, ci_low: value - 0.07, ci_high: value + 0.07, device: "cpu", seconds: 1.5, code_version: "1", created_at: "2026-01-01T00:00:00Z" },
-    ],
-    examples: [
-      { run_id: runId, task: "factoid_qa", example_id: "q1", prediction: "Paris", reference: "Paris", correct: true, logprob: -0.25 },
-      { run_id: runId, task: "factoid_qa", example_id: "q2", prediction: "", reference: "Lima", correct: false, logprob: null },
-    ],
-  };
-}
-
 describe("ResultsStore", () => {
   it("writes runs atomically, skips a run already stored, and exports the three tables", async () => {
     const store = await ResultsStore.open(dir, { create: true });
@@ -35,8 +24,12 @@ describe("ResultsStore", () => {
     expect(await store.writeRun(finishedRun("run-b", 0.25))).toBe(true);
     expect(await store.writeRun(finishedRun("run-a", 0.9))).toBe(false);
     expect(await store.finishedRunIds()).toEqual(["run-a", "run-b"]);
+    // what an export killed before its renames left there: removed by the next export
+    await mkdir(join(dir, "out"));
+    await writeFile(join(dir, "out", tempName("results.parquet", { ...SELF, pid: spawnSync(process.execPath, ["-e", "0"]).pid!, token: "0c" })), "half");
     const counts = await store.exportTables(join(dir, "out"));
     expect(counts).toEqual({ results: 2, examples: 4, runs: 2 });
+    expect((await readdir(join(dir, "out"))).filter((f) => f.startsWith("."))).toEqual([]); // no temporaries left
     const results = await readParquet(join(dir, "out", "results.parquet"));
     expect(results.map((r) => [r.run_id, r.value, r.bits, r.n])).toEqual([
       ["run-a", 0.5, null, 200],
@@ -77,12 +70,22 @@ describe("ResultsStore", () => {
     expect(await store.exportTables(join(dir, "out"))).toEqual({ results: 0, examples: 0, runs: 0 });
   });
 
-  it("ignores and cleans up the temporary folder of an interrupted write", async () => {
+  it("ignores temporaries, and removes only those of dead processes or too old to judge (other writers keep theirs)", async () => {
     const store = await ResultsStore.open(dir, { create: true });
-    await mkdir(join(store.runsDir, ".tmp-run-x-123-456"));
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!; // exited: its pid is gone
+    const names = {
+      live: tempName("run-live", { ...SELF, token: "0a" }), // a process of this host that is running (this one)
+      dead: tempName("run-dead", { ...SELF, pid: dead, token: "0b" }),
+      remote: tempName("run-remote", { host: "elsewhere", pid: dead, token: "0c" }), // another host's: judged by age
+      oldRemote: tempName("run-old-remote", { host: "elsewhere", pid: dead, token: "0d" }),
+      legacy: ".tmp-run-x-123-456", // an older kick's name: judged by age
+    };
+    for (const name of Object.values(names)) await mkdir(join(store.runsDir, name));
+    const old = new Date(Date.now() - 7 * 3600_000);
+    await utimes(join(store.runsDir, names.oldRemote), old, old);
     expect(await store.finishedRunIds()).toEqual([]);
-    await store.sweepTemporaries();
-    expect(await (await import("node:fs/promises")).readdir(store.runsDir)).toEqual([]);
+    expect(await store.sweepTemporaries()).toBe(2);
+    expect((await readdir(store.runsDir)).sort()).toEqual([names.legacy, names.live, names.remote].sort());
   });
 
   it("refuses a store of another schema version and a corrupt store.json, leaving them untouched", async () => {
