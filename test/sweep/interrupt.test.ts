@@ -8,26 +8,20 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main as mergeMain } from "../../loaders/cli/merge.js";
 import { seededRandom } from "../../loaders/evaluate/scoring.js";
-import { readParquet } from "../../loaders/store/parquet.js";
 import { loadPlan } from "../../loaders/sweep/plan.js";
 import { runSweep } from "../../loaders/sweep/runner.js";
 import { ResultsStore } from "../../loaders/sweep/store.js";
+import { exportedTables } from "./exported-tables.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PLAN = join(ROOT, "test/fixtures/sweep/interrupt-plan.json");
 const CLI = join(ROOT, "loaders/cli/sweep.ts");
-const TIMING = new Set(["seconds", "created_at", "started_at"]);
 const quiet = () => {};
 
-/** The three exported tables without timing columns, rows sorted. */
+/** The store's exported tables (timing columns aside). */
 async function tables(store: ResultsStore, out: string): Promise<Record<string, string[]>> {
   await store.exportTables(out);
-  const result: Record<string, string[]> = {};
-  for (const t of ["results", "examples", "runs"]) {
-    const rows = await readParquet(join(out, `${t}.parquet`));
-    result[t] = rows.map((r) => JSON.stringify(Object.entries(r).filter(([k]) => !TIMING.has(k)))).sort();
-  }
-  return result;
+  return exportedTables(out);
 }
 
 /** Starts the sweep CLI; kills it `delayMs` after its first run starts (or lets it finish when delayMs is null). */
