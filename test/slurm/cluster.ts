@@ -35,14 +35,14 @@ async function freePort(): Promise<number> {
 
 const tail = (file: string, lines = 15) => (existsSync(file) ? readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "(no log)");
 
-/** Processes (other than this one) whose environment holds `marker`: everything started by or under the cluster. */
-function processesWith(marker: string): { pid: number; cmd: string }[] {
+/** Processes (other than this one) whose environment ("NAME=value" entries) matches. */
+export function processesWhere(match: (env: string[]) => boolean): { pid: number; cmd: string }[] {
   const found = [];
   for (const entry of readdirSync("/proc")) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
-      if (!readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(marker)) continue;
+      if (!match(readFileSync(`/proc/${pid}/environ`, "latin1").split("\0"))) continue;
       found.push({ pid, cmd: readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ").trim() });
     } catch {
       // gone meanwhile, or a zombie
@@ -101,7 +101,7 @@ export async function startSlurmCluster(dir: string, baseEnv: NodeJS.ProcessEnv 
   const conf = join(dir, "slurm.conf");
   writeFileSync(conf, slurmConf(dir, { ctld: await freePort(), slurmd: await freePort() }, node));
   const env = { ...baseEnv, SLURM_CONF: conf };
-  const marker = `SLURM_CONF=${conf}`;
+  const marker = `SLURM_CONF=${conf}`; // in the environment of every daemon, job step and job process
 
   const daemons: { name: string; child: ChildProcess; log: string }[] = [];
   const launch = (name: string, cmd: string, args: string[]) => {
@@ -115,7 +115,7 @@ export async function startSlurmCluster(dir: string, baseEnv: NodeJS.ProcessEnv 
   // SIGKILL whatever is left if this process exits without stop() (a crashed test run)
   const killAll = () => {
     for (const d of daemons) if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill("SIGKILL");
-    for (const p of processesWith(marker)) process.kill(p.pid, "SIGKILL");
+    for (const p of processesWhere((env) => env.includes(marker))) process.kill(p.pid, "SIGKILL");
   };
   process.once("exit", killAll);
 
@@ -159,7 +159,7 @@ export async function startSlurmCluster(dir: string, baseEnv: NodeJS.ProcessEnv 
         await exited;
       }
     }
-    const leftovers = processesWith(marker);
+    const leftovers = processesWhere((env) => env.includes(marker));
     for (const p of leftovers) process.kill(p.pid, "SIGKILL");
     process.removeListener("exit", killAll);
     return leftovers.map((p) => `${p.pid} ${p.cmd}`);
