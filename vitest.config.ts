@@ -7,7 +7,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/browser/**", "test/data/**"] } },
+      // test/slurm/ needs root and a Slurm install: it runs alone, with its own config (npm run test:slurm).
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/browser/**", "test/data/**", "test/slurm/**"] } },
       // Data tests need the rebuilt corpus and token shards: their global setup runs `npm run data`.
       { extends: true, test: { name: "data", include: ["test/data/**/*.test.ts"], globalSetup: ["test/data/global-setup.ts"] } },
       // Browser tests need the built site: their global setup runs `npm run build` first.

@@ -3,12 +3,11 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readParquet } from "../../loaders/store/parquet.js";
 import type { ResultsStore } from "../../loaders/sweep/store.js";
+import { exportedTables } from "./exported-tables.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "loaders/cli/sweep.ts");
-const TIMING = new Set(["seconds", "created_at", "started_at"]);
 
 export interface SweepExit {
   code: number | null;
@@ -47,10 +46,5 @@ export const computedRuns = (stderr: string): string[] => [...stderr.matchAll(/:
 /** The three exported tables without timing columns, rows sorted. */
 export async function untimedTables(store: ResultsStore, out: string): Promise<Record<string, string[]>> {
   await store.exportTables(out, { allowShrink: true });
-  const result: Record<string, string[]> = {};
-  for (const t of ["results", "examples", "runs"]) {
-    const rows = await readParquet(join(out, `${t}.parquet`));
-    result[t] = rows.map((r) => JSON.stringify(Object.entries(r).filter(([k]) => !TIMING.has(k)))).sort();
-  }
-  return result;
+  return exportedTables(out);
 }
