@@ -42,6 +42,8 @@ export interface StoreStatus {
   fixture_note?: string;
   produce: string;
   tables: Record<StoreTable, TableStatus>;
+  /** The weights the results measured: one entry per (model name, weights hash), with its run count. */
+  weights: { model: string; model_hash: string; runs: number }[];
 }
 
 const tableFile = (table: StoreTable) => join(resultsDir(), `${table}.parquet`);
@@ -57,6 +59,7 @@ export async function storeStatus(): Promise<StoreStatus> {
     ...(fixture ? { fixture_note: String(JSON.parse(await readFile(fixtureFile, "utf8")).note ?? "synthetic test fixture") } : {}),
     produce: PRODUCE_COMMAND,
     tables: {} as Record<StoreTable, TableStatus>,
+    weights: [],
   };
   for (const [table, schema] of Object.entries(STORE_TABLES) as [StoreTable, TableSchema][]) {
     const file = tableFile(table);
@@ -71,6 +74,10 @@ export async function storeStatus(): Promise<StoreStatus> {
         return { columns: cols, rows: n };
       });
       status.tables[table] = { present: true, rows, columns, missing_columns: Object.keys(schema).filter((c) => !columns.includes(c)) };
+      if (table === "results" && columns.includes("model_hash")) {
+        const weights = await withDuckDB((run) => run(`SELECT model, model_hash, count(DISTINCT run_id)::INTEGER AS runs FROM read_parquet(${sqlString(file)}) GROUP BY ALL ORDER BY ALL`));
+        status.weights = weights.map((w) => ({ model: String(w.model), model_hash: String(w.model_hash), runs: Number(w.runs) }));
+      }
     } catch (error) {
       status.tables[table] = { present: false, rows: 0, columns: [], missing_columns: Object.keys(schema), error: `${file}: ${(error as Error).message}` };
     }

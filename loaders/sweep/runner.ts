@@ -41,6 +41,7 @@ export function finishedRun(
     results.push({
       run_id: run.run_id,
       model: run.model.name,
+      model_hash: run.model.hash,
       model_params: parameterCount(loaded.spec),
       family: loaded.spec.family,
       ...cols,
