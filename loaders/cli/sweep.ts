@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { loadPlan, parseShard, shardRuns, describeRun } from "../sweep/plan.js";
 import { runSweep } from "../sweep/runner.js";
 import { ResultsStore } from "../sweep/store.js";
+import { checkStoreDir } from "../sweep/store-dir.js";
 import { parseCommand } from "./args.js";
 import { isMain } from "../util/is-main.js";
 
@@ -75,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   const storeDir = typeof values.store === "string" ? values.store : DEFAULT_STORE;
   try {
     const seed = storeDir === DEFAULT_STORE && !existsSync(join(storeDir, "store.json")) && existsSync(join(DEFAULT_EXPORT, "runs.parquet"));
+    checkStoreDir(storeDir, "--store");
     const store = await ResultsStore.open(storeDir, { create: true });
     if (seed) {
       // the repository holds the store as its export (data/results/*.parquet): seed the local store from it, so the
