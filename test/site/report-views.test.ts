@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { withDuckDB } from "../../loaders/store/parquet.js";
 import { REPORT_VIEWS } from "../../src/components/report-sql.js";
-import { FIGURES } from "../../src/components/report-figures.js";
+import { explorerRunsSql, FIGURES } from "../../src/components/report-figures.js";
 
 // run, method, sparsity, prompt, seq_len, perplexity
 const RUNS: [string, string, number, string, number, number][] = [
@@ -75,6 +75,8 @@ describe("report views", () => {
       ]);
       const agg = await q(`SELECT model, value, dense_value FROM agg WHERE metric = 'perplexity' AND method = 'sparsegpt' ORDER BY model`);
       expect(agg).toEqual([{ model: "m @h1", value: 60, dense_value: 50 }]); // the sparse run's own weights' dense value
+      // the explorer's drill-down finds the runs of a labelled model
+      expect((await q(explorerRunsSql({ model: "m @h2c0ffee", task: "perplexity" }))).map((r) => r.value)).toEqual(["d512-new"]);
     }, retrained);
     // one weights hash per name: the name alone, as before
     await withReport(async (q) => expect((await q(`SELECT DISTINCT model FROM cells`)).map((r) => r.model)).toEqual(["m"]));
