@@ -65,10 +65,10 @@ describe("attention on the GPU vs the reference", () => {
   });
 });
 
-// A NaN query row (NaN weights or an overflow upstream) makes every score of its row NaN. The kernels used to
-// drop NaN scores like masked ones and give such a row zeros, i.e. an empty attention head: the model's outputs
-// stayed finite and plausible. NaN must reach the output (and the run then fails), while a row whose keys are
-// all masked still gives zeros.
+// A NaN query row (NaN weights or an overflow upstream) makes every score of its row NaN. The rowwise and tiled
+// kernels used to drop NaN scores like masked ones and give such a row zeros, i.e. an empty attention head: the
+// model's outputs stayed finite and plausible. NaN must reach the output (and the run then fails), while a row
+// whose keys are all masked still gives zeros. (The sliding-window kernel already propagated NaN; covered too.)
 describe("attention on the GPU: NaN propagates, masking still gives zeros", () => {
   const [B, T, Hq, Hkv] = [2, 9, 2, 1];
   const nanRow = { b: 1, t: 4, h: 1 };
