@@ -15,10 +15,10 @@ function constantModel(x: number) {
     decodePrefix: true,
     ctx: { adapterDescription: "fake" },
     forward: async (b: { ids: number[][] }) => ({ data: logits(b.ids.length * b.ids[0].length), batch: b.ids.length, length: b.ids[0].length, vocab: V }),
-    startDecode: () => ({ feed: async () => logits(1), close: () => {} }),
-    startBatchDecode: (rows: number) => ({ rows, feed: async () => logits(rows), close: () => {} }),
-    scoreTargets: async () => [{ logProb: -1, isArgmax: true }, { logProb: x, isArgmax: false }],
-    windowNll: async () => x,
+    startDecode: (_capacity: number) => ({ feed: async (_tokens: number[]) => logits(1), close: () => {} }),
+    startBatchDecode: (rows: number, _capacity: number) => ({ rows, feed: async (_tokens: number[][]) => logits(rows), close: () => {} }),
+    scoreTargets: async (_batch: unknown, _picks: unknown) => [{ logProb: -1, isArgmax: true }, { logProb: x, isArgmax: false }],
+    windowNll: async (_tokens: number[], _from: number) => x,
   } satisfies CausalLM & Record<string, unknown>;
 }
 
