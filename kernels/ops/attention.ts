@@ -89,14 +89,14 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
     for (var j = 0u; j < ${OC}u; j++) { o[j] *= alpha; }
     for (var kk = 0u; kk < ${BKEY}u; kk++) {
       let s = Ss[r * ${BKEY}u + kk];
-      let pk = select(0.0, exp(s - mx), s > -1.0e38);
+      let pk = select(exp(s - mx), 0.0, s == NEG); // masked keys hold exactly NEG; a NaN score stays NaN
       l += pk;
       for (var j = 0u; j < ${OC}u; j++) { o[j] = fma(vec4<f32>(pk), Vs[kk * ${D4}u + c + j * ${TPR}u], o[j]); }
     }
     m = mx;
   }
   if (qi < p.T) {
-    let inv = select(0.0, 1.0 / l, l > 0.0);
+    let inv = select(1.0 / l, 0.0, l == 0.0); // zeros only when every key is masked: NaN must propagate
     for (var j = 0u; j < ${OC}u; j++) { O[((b * p.T + qi) * p.Hq + h) * ${D4}u + c + j * ${TPR}u] = o[j] * inv; }
   }
 }

@@ -99,7 +99,7 @@ fn main(@builtin(local_invocation_id) li: vec3<u32>, @builtin(workgroup_id) wg: 
       for (var t = 0u; t < 16u; t++) { mx = max(mx, Red[row * 16u + t]); }
       let alpha = exp(m${i} - mx);
       m${i} = mx;
-      let pv = select(vec4<f32>(0.0), exp(s${i} - vec4<f32>(mx)), s${i} > vec4<f32>(-1.0e38));
+      let pv = select(exp(s${i} - vec4<f32>(mx)), vec4<f32>(0.0), s${i} == vec4<f32>(NEG)); // masked: exactly NEG; NaN stays NaN
       l${i} = l${i} * alpha + pv.x + pv.y + pv.z + pv.w;
       ${oc.map((j) => `o${i}_${j} *= alpha;`).join(" ")}
       let pb = row * ${PS}u + tx * 4u;
@@ -133,7 +133,7 @@ fn main(@builtin(local_invocation_id) li: vec3<u32>, @builtin(workgroup_id) wg: 
     let row = ty * 4u + ${i}u; let qi = q0 + row;
     var lt = 0.0;
     for (var t = 0u; t < 16u; t++) { lt += Red[row * 16u + t]; }
-    let inv = select(0.0, 1.0 / lt, lt > 0.0);
+    let inv = select(1.0 / lt, 0.0, lt == 0.0); // zeros only for a fully masked row: NaN propagates
     if (qi < p.T) { let ob = ((b * p.T + qi) * p.Hq + h) * ${D4}u + tx; ${oc.map((j) => `O[ob + ${16 * j}u] = o${i}_${j} * inv;`).join(" ")} }
   }`,
     )

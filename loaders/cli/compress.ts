@@ -8,7 +8,7 @@ import { saveModel, type SaveDtype } from "../model/save.js";
 import { calibrationStream, sampleWindows } from "../compress/calibration.js";
 import { checkModelForSpec, compressModel, type LayerReport } from "../compress/driver.js";
 import type { PackedQuantWeight } from "../compress/quant.js";
-import { compressionSpecId, parseCompressionSpec, type CompressionSpec, type CompressionSpecInput } from "../compress/spec.js";
+import { compressionSpecId, METHODS, parseCompressionSpec, type CompressionSpec, type CompressionSpecInput } from "../compress/spec.js";
 import { intOption, modelOption, numOption, parse, UsageError } from "./args.js";
 import { awqCompress, checkAwqModel, type AwqLinearReport } from "../compress/awq-driver.js";
 import { awqCalibrationSamples } from "../compress/awq-method.js";
@@ -16,6 +16,9 @@ import { awqSpecId, parseAwqSpec } from "../compress/awq-spec.js";
 import { isMain } from "../util/is-main.js";
 
 export const summary = "prune / quantize a model (magnitude, Wanda, SparseGPT, N:M, OWL; RTN, GPTQ, sparse+quantized) on the GPU";
+
+/** Every --method: the compression spec's methods (spec.ts) and AWQ, which has its own spec (awq-spec.ts). */
+const COMPRESS_METHODS: readonly string[] = [...METHODS.filter((m) => m !== "dense"), "awq", "dense"];
 
 export const COMPRESS_HELP = `Usage: kick compress --model DIR --method METHOD --out DIR [options]
 
@@ -28,7 +31,7 @@ Nothing is written when anything fails. Progress per layer on stderr.
 Options:
   --model DIR          source checkpoint (config.json, *.safetensors, tokenizer.json)
   --out DIR            output checkpoint directory (must not exist)
-  --method M           magnitude | wanda | sparsegpt | rtn | gptq | awq | dense
+  --method M           ${COMPRESS_METHODS.join(" | ")}
   --sparsity S         fraction of weights set to zero, in [0, 1) (N:M patterns imply N/M)
   --pattern P          unstructured (default) or N:M, e.g. 2:4, 4:8
   --calib SRC          calibration text: "corpus" (kick's corpus, default) or a text file
@@ -86,7 +89,8 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
   if (existsSync(out)) throw new UsageError(c, `--out ${out} already exists (choose a new directory)`);
   const dtype = (v.dtype as string | undefined) ?? "keep";
   if (!["float32", "float16", "bfloat16", "keep"].includes(dtype)) throw new UsageError(c, `--dtype must be float32, float16, bfloat16 or keep, got "${dtype}"`);
-  if (!v.method) throw new UsageError(c, "--method is required (magnitude | wanda | sparsegpt | rtn | gptq | awq | dense)");
+  if (!v.method) throw new UsageError(c, `--method is required (${COMPRESS_METHODS.join(" | ")})`);
+  if (!COMPRESS_METHODS.includes(v.method as string)) throw new UsageError(c, `--method: unknown method "${v.method}"; one of ${COMPRESS_METHODS.join(", ")}`);
   const backend = (v.backend as string | undefined) ?? "cpu";
   if (backend !== "cpu" && backend !== "gpu") throw new UsageError(c, `--backend must be cpu or gpu, got "${backend}"`);
   if (v.method === "awq") {

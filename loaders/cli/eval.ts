@@ -5,6 +5,7 @@ import { hardPromptPrefix, parseTaskSpec, TASK_NAMES, taskSpecId } from "../eval
 import { parseCompression } from "../sweep/compression.js";
 import { BACKENDS, type Backend, checkModelDir, loadModel, modelWeightsHash } from "../sweep/models.js";
 import { runIdFor } from "../sweep/plan.js";
+import { checkStoreDir } from "../sweep/store-dir.js";
 import { checkSoftPrompt, expandPromptAlias, isSoft, minTextTokens } from "../prompt/resolve.js";
 import { codeVersion } from "../sweep/provenance.js";
 import { executeRun } from "../sweep/runner.js";
@@ -110,6 +111,14 @@ export async function main(argv: string[]): Promise<number> {
     batchSize = num("batch-size", true) ?? 0; // 0: the evaluators choose (loaders/model/generate.ts defaultBatchRows)
     if (batchSize < 0 || (str("batch-size") !== undefined && batchSize < 1)) throw new Error(`--batch-size must be ≥ 1, got ${batchSize}`);
     const seed = num("seed", true) ?? 0;
+    const storeDir = str("store");
+    if (storeDir) {
+      checkStoreDir(storeDir, "--store");
+      // opened (created, its version checked) before the evaluation, not after it; DuckDB is loaded only when
+      // needed, as the bare GPU host's bundle leaves that native module out
+      const { ResultsStore } = await import("../sweep/store.js");
+      await ResultsStore.open(storeDir, { create: true });
+    }
     const model = { name: basename(resolve(modelDir)), dir: modelDir, hash: await modelWeightsHash(modelDir) };
     const planned = { model, compression, task, seed, backend, code_version: codeVersion(), ...(promptSha ? { prompt_sha256: promptSha } : {}) };
     run = { run_id: runIdFor(planned), ...planned };
@@ -144,7 +153,6 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`[eval] ${finished.run.seconds.toFixed(2)} s, ${finished.tokens} tokens, ${(finished.tokens / Math.max(finished.run.seconds, 1e-9)).toFixed(0)} tokens/s\n`);
       const storeDir = str("store");
       if (storeDir) {
-        // loaded only when needed: DuckDB is a native module the bare GPU host's bundle leaves out
         const { ResultsStore } = await import("../sweep/store.js");
         const store = await ResultsStore.open(storeDir, { create: true });
         const { tokens: _tokens, ...rows } = finished;

@@ -1,6 +1,7 @@
 // kick generate --model DIR "prompt": greedy (default) or sampled continuation on the GPU with a KV cache.
 import { generate } from "../model/generate.js";
 import { GpuCausalLM } from "../model/gpu-forward.js";
+import type { ModelSpec } from "../model/config.js";
 import { openModel } from "../model/load.js";
 import { intOption, modelOption, numOption, parse, UsageError } from "./args.js";
 import { Progress } from "./progress.js";
@@ -63,6 +64,19 @@ export function parseGenerate(argv: string[]): GenerateArgs | "help" {
   };
 }
 
+/**
+ * Whether prompt + new tokens can pass the model's position limit: an error for learned positions (there is no
+ * embedding past them), a warning for rotary ones (it runs, on positions the model never saw in training).
+ */
+export function positionLimitNote(spec: ModelSpec, promptTokens: number, maxNewTokens: number, model: string): { fatal: boolean; message: string } | null {
+  const total = promptTokens + maxNewTokens;
+  if (total <= spec.maxPositions) return null;
+  const what = `the prompt's ${promptTokens} tokens + --max-new-tokens ${maxNewTokens} = ${total} positions`;
+  if (spec.positions.type === "learned")
+    return { fatal: true, message: `${what} exceed the ${spec.maxPositions} learned positions of ${model} (config.json); shorten the prompt or lower --max-new-tokens` };
+  return { fatal: false, message: `${what} may run past ${model}'s max_position_embeddings ${spec.maxPositions} (config.json): positions beyond it were never trained, expect degraded text` };
+}
+
 export async function runGenerate(a: GenerateArgs): Promise<void> {
   const opened = await openModel(a.model); // validates config, weights and tokenizer before any GPU work
   const tok = opened.tokenizer;
@@ -72,6 +86,9 @@ export async function runGenerate(a: GenerateArgs): Promise<void> {
   const text = a.chat ? tok.applyChatTemplate([{ role: "user", content: a.prompt }], { addGenerationPrompt: true }) : a.prompt;
   const ids = tok.encode(text, a.chat ? { addSpecialTokens: false } : {});
   if (ids.length === 0) throw new UsageError("generate", "the prompt encodes to no tokens");
+  const past = positionLimitNote(opened.spec, ids.length, a.maxNewTokens, a.model);
+  if (past?.fatal) throw new UsageError("generate", past.message);
+  if (past) process.stderr.write(`[kick] warning: ${past.message}\n`);
   const model = await GpuCausalLM.open(a.model, { stream: a.stream, maxTokens: ids.length + a.maxNewTokens });
   try {
     process.stderr.write(`[kick] ${model.ctx.adapterDescription}; prompt ${ids.length} tokens\n`);

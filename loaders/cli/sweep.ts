@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { loadPlan, parseShard, shardRuns, describeRun } from "../sweep/plan.js";
 import { runSweep } from "../sweep/runner.js";
 import { exportRunIds, ResultsStore } from "../sweep/store.js";
+import { checkStoreDir } from "../sweep/store-dir.js";
 import { parseCommand } from "./args.js";
 import { exportStore } from "./export-store.js";
 import { isMain } from "../util/is-main.js";
@@ -90,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
   const isDefault = resolve(storeDir) === DEFAULT_STORE; // also when spelled data/results/store (scripts/refresh.sh)
   const seedFrom = typeof values["seed-from"] === "string" ? values["seed-from"] : isDefault && existsSync(join(DEFAULT_EXPORT, "runs.parquet")) ? DEFAULT_EXPORT : undefined;
   try {
+    checkStoreDir(storeDir, "--store");
     if (values["dry-run"]) {
       const stored = new Set<string>(seedFrom ? await exportRunIds(seedFrom) : []);
       if (existsSync(join(storeDir, "store.json"))) for (const id of await (await ResultsStore.open(storeDir)).finishedRunIds()) stored.add(id);

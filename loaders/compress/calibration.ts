@@ -1,6 +1,6 @@
 // Calibration samples: `samples` windows of `seqLen` tokens at seeded random offsets of a token
 // stream (as SparseGPT's get_c4 takes a random window per sample), from kick's corpus or a file.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelTokenizer } from "../model/tokenizer.js";
 import { mulberry32 } from "../util/random.js";
@@ -33,6 +33,7 @@ export function sampleWindows(stream: ArrayLike<number>, samples: number, seqLen
 export function calibrationStream(source: string, tokenizer: ModelTokenizer | null, vocabSize: number, root = process.cwd(), maxChars = 8_000_000): { tokens: ArrayLike<number>; what: string } {
   const path = source === "corpus" ? join(root, "data/corpus/train-000.txt") : source;
   if (!existsSync(path)) throw new CalibrationError(`calibration source ${source}: ${path} not found${source === "corpus" ? " (run npm run data, or pass a text file)" : ""}`);
+  if (!statSync(path).isFile()) throw new CalibrationError(`calibration source ${source}: ${path} is a directory, not a file (pass a text file, a .bin of token ids, or "corpus")`);
   if (path.endsWith(".bin")) {
     const b = readFileSync(path);
     const ids = new Uint16Array(b.buffer, b.byteOffset, Math.floor(b.byteLength / 2));

@@ -93,6 +93,8 @@ export const compressionSpecSchema = z
       c.addIssue({ code: "custom", path: ["bits"], message: "quantization options given without bits" });
     if (s.method === "dense" && s.pattern !== "unstructured")
       c.addIssue({ code: "custom", path: ["pattern"], message: `method dense takes no pattern (got ${s.pattern})` });
+    if (s.method === "dense" && (s.sparsity ?? 0) !== 0)
+      c.addIssue({ code: "custom", path: ["sparsity"], message: "method dense does not prune (use magnitude, wanda or sparsegpt)" });
   });
 
 export type CompressionSpecInput = z.input<typeof compressionSpecSchema>;

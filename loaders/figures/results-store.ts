@@ -41,6 +41,8 @@ export interface StoreStatus {
   fixture_note?: string;
   produce: string;
   tables: Record<StoreTable, TableStatus>;
+  /** The weights the results measured: one entry per (model name, weights hash), with its run count. */
+  weights: { model: string; model_hash: string; runs: number }[];
 }
 
 const tableFile = (table: StoreTable) => join(resultsDir(), `${table}.parquet`);
@@ -59,6 +61,7 @@ export async function storeStatus(): Promise<StoreStatus> {
     ...(fixture ? { fixture_note: String(JSON.parse(await readFile(fixtureFile, "utf8")).note ?? "synthetic test fixture") } : {}),
     produce: PRODUCE_COMMAND,
     tables: {} as Record<StoreTable, TableStatus>,
+    weights: [],
   };
   for (const [table, schema] of Object.entries(STORE_TABLES) as [StoreTable, TableSchema][]) {
     const file = tableFile(table);
@@ -73,6 +76,10 @@ export async function storeStatus(): Promise<StoreStatus> {
         return { columns: cols, rows: n };
       });
       status.tables[table] = { present: true, rows, columns, missing_columns: Object.keys(schema).filter((c) => !columns.includes(c)) };
+      if (table === "results" && columns.includes("model_hash")) {
+        const weights = await withDuckDB((run) => run(`SELECT model, model_hash, count(DISTINCT run_id)::INTEGER AS runs FROM read_parquet(${sqlString(file)}) GROUP BY ALL ORDER BY ALL`));
+        status.weights = weights.map((w) => ({ model: String(w.model), model_hash: String(w.model_hash), runs: Number(w.runs) }));
+      }
     } catch (error) {
       // missing ≠ corrupt: a table that is there but unreadable fails the loader (and so the build), naming it
       throw new Error(

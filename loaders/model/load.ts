@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readModelSpec } from "./config.js";
+import { ModelFormatError } from "./errors.js";
 import type { ModelSpec } from "./config.js";
 import { ReferenceModel } from "./reference-forward.js";
 import { ModelTokenizer } from "./tokenizer.js";
@@ -21,6 +22,12 @@ export interface OpenedModel {
 export async function openModel(dir: string): Promise<OpenedModel> {
   const spec = readModelSpec(dir);
   const tokenizer = existsSync(join(dir, "tokenizer.json")) ? ModelTokenizer.load(dir) : null;
+  // an id past the embedding would otherwise fail deep inside an evaluation, naming neither file
+  if (tokenizer && tokenizer.idLimit > spec.vocabSize)
+    throw new ModelFormatError(
+      join(dir, "tokenizer.json"),
+      `token ids go up to ${tokenizer.idLimit - 1} (${tokenizer.idLimit} ids), more than the ${spec.vocabSize} of vocab_size in ${join(dir, "config.json")}: the tokenizer does not belong to these weights (or its added tokens were never given embedding rows)`,
+    );
   const weights = await CheckpointWeights.open(dir, spec);
   return { dir, spec, weights, tokenizer };
 }

@@ -215,19 +215,22 @@ function attention(q: Float64Array, k: Float64Array, v: Float64Array, mask: numb
       for (let t = 0; t < T; t++) {
         const qo = (b * T + t) * H * d + hq * d;
         let max = -Infinity;
+        let seen = 0;
         for (let j = 0; j <= t; j++) {
           const visible = mask[b][j] && (s.slidingWindow === null || t - j < s.slidingWindow);
           if (!visible) {
             scores[j] = -Infinity;
             continue;
           }
+          seen++;
           const ko = (b * T + j) * KV * d + hk * d;
           let acc = 0;
           for (let i = 0; i < d; i++) acc += q[qo + i] * k[ko + i];
           scores[j] = acc * scale;
           if (scores[j] > max) max = scores[j];
         }
-        if (max === -Infinity) continue;
+        // empty only when no key is visible: a row of NaN scores (max stays -Infinity) must give NaN, not zeros
+        if (seen === 0) continue;
         let sum = 0;
         for (let j = 0; j <= t; j++) {
           scores[j] = scores[j] === -Infinity ? 0 : Math.exp(scores[j] - max);

@@ -11,6 +11,7 @@ import { open, rename, rm, readFile, writeFile } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ModelFormatError } from "./errors.js";
+import { firstNonFinite } from "./finite.js";
 
 /** Bytes per element of every dtype the format defines; only F32, F16 and BF16 can be read as numbers. */
 export const DTYPE_BYTES: Record<string, number> = {
@@ -201,7 +202,15 @@ export class SafetensorsFile {
     if (n * 4 > MAX_READ_BYTES) {
       throw new ModelFormatError(this.path, `tensor "${name}": ${n * 4} bytes as f32 is more than one array can hold (${MAX_READ_BYTES}); read it in row ranges`);
     }
-    return toFloat32(await this.readBytes(name, rows), t.dtype as FloatDtype);
+    const data = toFloat32(await this.readBytes(name, rows), t.dtype as FloatDtype);
+    // a NaN or infinite weight would otherwise flow through softmax and argmax into plausible-looking results
+    const bad = firstNonFinite(data);
+    if (bad >= 0) {
+      const cols = t.shape.length > 1 ? numel(t.shape.slice(1)) : 1;
+      const at = t.shape.length > 1 ? `row ${(rows?.start ?? 0) + Math.floor(bad / cols)}, column ${bad % cols}` : `index ${bad}`;
+      throw new ModelFormatError(this.path, `tensor "${name}": non-finite value ${data[bad]} at ${at}; refusing to load NaN or infinite weights`);
+    }
+    return data;
   }
 
   private info(name: string): TensorInfo {

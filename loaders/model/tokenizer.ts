@@ -117,6 +117,13 @@ export class ModelTokenizer {
     return this.tok.get_vocab(true).size;
   }
 
+  /** One more than the largest token id (added tokens included): the embedding rows the model needs. */
+  get idLimit(): number {
+    let max = -1;
+    for (const id of this.tok.get_vocab(true).values()) if (id > max) max = id;
+    return max + 1;
+  }
+
   /** Token ids; with addSpecialTokens (default true) the post-processor adds e.g. Llama's <s>. */
   encode(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
     return this.tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true }).ids;

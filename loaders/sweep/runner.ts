@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { CausalLM } from "../model/causal-lm.js";
 import { canonicalJson, type ModelSpec, parameterCount } from "../model/config.js";
 import { evaluateTask } from "../evaluate/index.js";
+import { NonFiniteError } from "../model/finite.js";
 import type { TaskResult } from "../evaluate/common.js";
 import { promptColumn, taskSpecJson } from "../evaluate/task-spec.js";
 import { compressionJson, compressionMethod } from "./compression.js";
@@ -24,24 +25,25 @@ const stderrLog: Log = (line) => process.stderr.write(`${line}\n`);
 
 const fmt = (s: number) => (s < 100 ? `${s.toFixed(1)} s` : s < 6000 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
 
-/** Turns an evaluation into the store's rows. Non-finite aggregates (none expected) are dropped with a warning. */
+/**
+ * Turns an evaluation into the store's rows. A non-finite aggregate fails the run (NonFiniteError): stored, it
+ * would count as finished and never be recomputed.
+ */
 export function finishedRun(
   run: PlannedRun,
   loaded: Pick<LoadedModel, "spec" | "device">,
   result: TaskResult,
-  { seconds, startedAt, log = stderrLog }: { seconds: number; startedAt: string; log?: Log },
+  { seconds, startedAt }: { seconds: number; startedAt: string },
 ): FinishedRun {
   const cols = compressionMethod(run.compression).columns(run.compression);
   const createdAt = new Date().toISOString();
   const results: ResultRow[] = [];
   for (const r of result.results) {
-    if (!Number.isFinite(r.value)) {
-      log(`[sweep] warning: run ${run.run_id}: ${r.subset}/${r.metric} is ${r.value}; not stored`);
-      continue;
-    }
+    if (!Number.isFinite(r.value)) throw new NonFiniteError(`run ${run.run_id}: ${r.subset}/${r.metric} is ${r.value}; the run is not stored`);
     results.push({
       run_id: run.run_id,
       model: run.model.name,
+      model_hash: run.model.hash,
       model_params: parameterCount(loaded.spec),
       family: loaded.spec.family,
       ...cols,
@@ -139,7 +141,7 @@ class ModelCache {
 export async function executeRun(
   run: PlannedRun,
   loaded: LoadedModel & { compressed?: CausalLM },
-  { batchSize = 0, onProgress, log = stderrLog, promptsDir }: { batchSize?: number; onProgress?: (done: number, total: number) => void; log?: Log; promptsDir?: string } = {},
+  { batchSize = 0, onProgress, promptsDir }: { batchSize?: number; onProgress?: (done: number, total: number) => void; promptsDir?: string } = {},
 ): Promise<FinishedRun & { tokens: number }> {
   // a soft prompt must be the one the run was keyed on (its file may have been retrained since planning)
   if (run.prompt_sha256 && promptsDir && softPromptSha256(promptsDir, run.task.prompt.slice("soft:".length)) !== run.prompt_sha256)
@@ -151,7 +153,7 @@ export async function executeRun(
     ...(promptsDir ? { promptsDir, modelTokenizerHash: tokenizerHash(run.model.dir) } : {}),
   });
   const seconds = (performance.now() - t0) / 1000;
-  return { ...finishedRun(run, loaded, result, { seconds, startedAt, log }), tokens: result.tokens };
+  return { ...finishedRun(run, loaded, result, { seconds, startedAt }), tokens: result.tokens };
 }
 
 export interface SweepSummary {
@@ -232,7 +234,7 @@ export async function runSweep(plan: SweepPlan, store: ResultsStore, { shard, lo
     timer.unref();
     try {
       const loaded = await cache.get(run);
-      const finished = await executeRun(run, loaded, { batchSize: plan.batchSize, onProgress, log, promptsDir: plan.promptsDir });
+      const finished = await executeRun(run, loaded, { batchSize: plan.batchSize, onProgress, promptsDir: plan.promptsDir });
       // pooled GPU buffers are sized per task (batch rows × capacity): free them between runs, or a
       // long sweep keeps every size it ever used (tens of GiB per process on an H200)
       (loaded.compressed as { ctx?: { trimPool?: () => void } }).ctx?.trimPool?.();

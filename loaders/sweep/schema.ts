@@ -13,6 +13,7 @@ export const STORE_SCHEMA_VERSION = 1;
 export const RESULTS_SCHEMA = {
   run_id: "VARCHAR",
   model: "VARCHAR",
+  model_hash: "VARCHAR", // the weights the run evaluated (as in the runs table): one name may hold several
   model_params: "DOUBLE", // billions of parameters overflow INT32
   family: "VARCHAR",
   method: "VARCHAR",
@@ -80,6 +81,7 @@ const real = z.number();
 export const ResultRow = z.object({
   run_id: text.min(1),
   model: text.min(1),
+  model_hash: text.min(1),
   model_params: real.nonnegative(),
   family: text,
   method: text.min(1),

@@ -20,6 +20,7 @@ import { RunClaims } from "./claims.js";
 import { ownerDead, SELF, tempName, tempOwner } from "./owner.js";
 import { parquetFrameProblem, scanParquet, TABLES } from "./run-files.js";
 import { EXAMPLES_SCHEMA, ExampleRow, MODELS_SCHEMA, ModelRow, RESULTS_SCHEMA, ResultRow, RUNS_SCHEMA, RunRow, STORE_SCHEMA_VERSION } from "./schema.js";
+import { resultsWithModelHash } from "./results-identity.js";
 
 export interface FinishedRun {
   run: RunRow;
@@ -283,6 +284,9 @@ export class ResultsStore {
     for (const row of [...results, ...examples]) {
       if (row.run_id !== runId) throw new Error(`run ${runId}: a row carries run_id ${row.run_id}`);
     }
+    for (const row of results) {
+      if (row.model_hash !== run[0].model_hash) throw new Error(`run ${runId}: a results row carries model_hash ${row.model_hash}, the run ${run[0].model_hash}`);
+    }
     if (this.has(runId)) return false;
     const tmp = join(this.runsDir, tempName(runId));
     await mkdir(tmp, { recursive: true });
@@ -321,7 +325,8 @@ export class ResultsStore {
             readParquet(join(from, "results.parquet")),
             readParquet(join(this.runsDir, runId, "results.parquet")),
           ]);
-          const strip = (rows: Record<string, unknown>[]) => JSON.stringify(rows.map(({ created_at: _c, seconds: _s, ...rest }) => rest));
+          // model_hash is part of the run id, and run folders written before the results table had it lack it
+          const strip = (rows: Record<string, unknown>[]) => JSON.stringify(rows.map(({ created_at: _c, seconds: _s, model_hash: _h, ...rest }) => rest));
           if (strip(a) !== strip(b)) throw new Error(`run ${runId} differs between ${source.dir} and ${this.dir}: refusing to merge`);
           skipped += 1;
           continue;
@@ -353,8 +358,11 @@ export class ResultsStore {
     await withDuckDB(async (run) => {
       for (const { table, schema } of TABLES) {
         const columns = Object.keys(schema).map((c) => `"${c}"`).join(", ");
+        const source = table === "results"
+          ? resultsWithModelHash(`read_parquet(${sqlString(files.results!)})`, `read_parquet(${sqlString(files.runs!)})`)
+          : `SELECT ${columns} FROM read_parquet(${sqlString(files[table]!)})`;
         try {
-          await run(`CREATE TEMP TABLE "${table}" AS SELECT ${columns} FROM read_parquet(${sqlString(files[table]!)})`);
+          await run(`CREATE TEMP TABLE "${table}" AS ${source}`);
         } catch (error) {
           throw new Error(`export file ${files[table]} is corrupt or lacks columns (${(error as Error).message}); nothing was imported`);
         }
@@ -486,10 +494,14 @@ export class ResultsStore {
               throw new Error(`results store file ${file} is corrupt (${(error as Error).message}); it was left untouched (kick store verify --quarantine moves damaged runs aside)`);
             }
           }
-          // An empty store still gets its tables, with the right columns and no rows.
-          const source = files.length
-            ? `SELECT ${columns} FROM read_parquet([${files.map(sqlString).join(", ")}])`
-            : `SELECT ${Object.entries(schema).map(([c, t]) => `CAST(NULL AS ${t}) AS "${c}"`).join(", ")} WHERE false`;
+          // An empty store still gets its tables, with the right columns and no rows. Results written before the
+          // model_hash column get their run's hash (results-identity.ts).
+          const list = (names: string[]) => `read_parquet([${names.map(sqlString).join(", ")}], union_by_name = true)`;
+          const source = !files.length
+            ? `SELECT ${Object.entries(schema).map(([c, t]) => `CAST(NULL AS ${t}) AS "${c}"`).join(", ")} WHERE false`
+            : table === "results"
+              ? resultsWithModelHash(list(files), list(runIds.map((id) => join(this.runsDir, id, "run.parquet"))))
+              : `SELECT ${columns} FROM ${list(files)}`;
           // zstd: the committed examples table (millions of predictions) is half its snappy size
           await run(`COPY (${source} ORDER BY ALL) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
           const [check] = await run(`SELECT count(*) AS n, count(DISTINCT run_id) AS runs FROM read_parquet(${sqlString(tmp)})`);

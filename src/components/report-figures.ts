@@ -15,7 +15,7 @@ import {
   type Row,
 } from "./report-charts.js";
 import type { Control, Params } from "./report-controls.js";
-import { MAIN_CALIB, PRIMARY_METRIC, SOFT_SEQ_LEN, TASK_LABELS, VARIANT_SQL, eq, lit, lowerIsBetter, scoreMetrics } from "./report-sql.js";
+import { MAIN_CALIB, MODEL_LABEL_SQL, PRIMARY_METRIC, SOFT_SEQ_LEN, TASK_LABELS, VARIANT_SQL, eq, lit, lowerIsBetter, scoreMetrics } from "./report-sql.js";
 
 export interface FigureSpec {
   name: string;
@@ -338,10 +338,10 @@ export const explorerAggregateSql = (p: Params) => `SELECT model, variant, calib
   FROM cells WHERE true${explorerWhere(p)}
   ORDER BY model, task, subset, metric, variant, calib_samples, k_shot, seq_len, prompt LIMIT ${EXPLORER_ROW_LIMIT}`;
 
-/** The runs behind the filtered cells, for the per-example drill-down. */
+/** The runs behind the filtered cells, for the per-example drill-down (models labelled by weights as in `cells`). */
 export const explorerRunsSql = (p: Params) => `SELECT run_id AS value, min(task) || ' · ' || min(model) || ' · ' || min(variant) || ' · seed ' || CAST(min(seed) AS VARCHAR)
     || CASE WHEN min(prompt) <> 'none' THEN ' · ' || min(prompt) ELSE '' END AS label
-  FROM (SELECT *, ${VARIANT_SQL} AS variant FROM results) WHERE true${explorerWhere(p)}
+  FROM (SELECT ${MODEL_LABEL_SQL} AS model, * EXCLUDE (model), ${VARIANT_SQL} AS variant FROM results) WHERE true${explorerWhere(p)}
   GROUP BY run_id ORDER BY label LIMIT 2000`;
 
 export const explorerExamplesSql = (runId: string | null) =>

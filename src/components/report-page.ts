@@ -92,12 +92,18 @@ export function reportNotice(error: unknown): HTMLElement {
   return note;
 }
 
-/** A loud banner when the store is the synthetic test fixture rather than measurements. */
+/** Which weights the results measured: each model with its weights hash prefix (as the cells label them). */
+export function weightsLine(status: Pick<StoreStatus, "weights">): string {
+  const weights = status.weights ?? [];
+  return weights.length ? ` Weights: ${weights.map((w) => `${w.model} ${w.model_hash.slice(0, 8)} (${w.runs} runs)`).join(", ")}.` : "";
+}
+
+/** The store's source and the weights it measured; a loud banner when it is the synthetic test fixture rather than measurements. */
 export function storeBanner(status: StoreStatus): HTMLElement {
   const div = document.createElement("div");
   if (!status.fixture) {
     div.className = "kick-store-source";
-    div.textContent = `Results store: ${status.source} (${status.tables.results.rows} result rows).`;
+    div.textContent = `Results store: ${status.source} (${status.tables.results.rows} result rows).${weightsLine(status)}`;
     return div;
   }
   div.className = "caution kick-fixture-banner";

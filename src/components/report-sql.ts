@@ -60,9 +60,16 @@ export const VARIANT_SQL = `CASE WHEN method = 'dense' THEN 'dense' ELSE method
 export const KIND_SQL = `CASE WHEN bits IS NOT NULL AND sparsity > 0 THEN 'pruned + quantized' WHEN bits IS NOT NULL THEN 'quantized' WHEN sparsity > 0 THEN 'pruned' ELSE 'dense' END`;
 
 /**
+ * Which weights a cell shows: the model's name, followed by the weights hash's first 8 hex digits when the store
+ * holds runs of several weights under that name (retrained under the same name), so that charts and selectors
+ * keep them apart. `model_hash` is a column of `cells` too.
+ */
+export const MODEL_LABEL_SQL = `CASE WHEN min(model_hash) OVER (PARTITION BY model) <> max(model_hash) OVER (PARTITION BY model) THEN model || ' @' || left(model_hash, 8) ELSE model END`;
+
+/**
  * Views, run once per connection:
  * - `cells`: results averaged over seeds (value, ci_low, ci_high averaged; n summed), one row per
- *   model × compression × calib_samples × k_shot × seq_len × prompt × task × subset × metric, with bpw,
+ *   model × weights (model_hash; `model` is labelled with its prefix where a name has several) × compression × calib_samples × k_shot × seq_len × prompt × task × subset × metric, with bpw,
  *   variant, kind and k_shot (from the mcq run's k_shot row); where a cell has runs on all items and runs
  *   limited to the first items, only the runs on the most items count; `partial`: scored on fewer items
  *   per run than other cells of the same task, subset and metric (a run with an item limit), so not
@@ -76,24 +83,24 @@ export const REPORT_VIEWS: readonly string[] = [
     sl AS (SELECT run_id, CAST(max(value) AS INTEGER) AS seq_len FROM results WHERE metric = 'seq_len' GROUP BY run_id),
     r AS (SELECT results.*, coalesce(ks.k_shot, 0) AS k_shot, sl.seq_len FROM results LEFT JOIN ks USING (run_id) LEFT JOIN sl USING (run_id)
       -- a run limited to the first items (a quick CPU sweep) is not another seed of the full run of the same cell
-      QUALIFY n = max(n) OVER (PARTITION BY model, method, pattern, sparsity, bits, group_size, calib_samples, k_shot, sl.seq_len, prompt, task, subset, metric))
-  SELECT *, n / seeds < max(n / seeds) OVER (PARTITION BY task, subset, metric, seq_len) AS partial FROM (
-  SELECT model, max(model_params) AS model_params, method, pattern, sparsity, bits, group_size, calib_samples,
+      QUALIFY n = max(n) OVER (PARTITION BY model, model_hash, method, pattern, sparsity, bits, group_size, calib_samples, k_shot, sl.seq_len, prompt, task, subset, metric))
+  SELECT ${MODEL_LABEL_SQL} AS model, * EXCLUDE (model), n / seeds < max(n / seeds) OVER (PARTITION BY task, subset, metric, seq_len) AS partial FROM (
+  SELECT model, model_hash, max(model_params) AS model_params, method, pattern, sparsity, bits, group_size, calib_samples,
     k_shot, seq_len, prompt, task, subset, metric,
     avg(value) AS value, avg(ci_low) AS ci_low, avg(ci_high) AS ci_high, CAST(sum(n) AS INTEGER) AS n,
     CAST(count(*) AS INTEGER) AS seeds, min(${BPW_SQL}) AS bpw, min(${VARIANT_SQL}) AS variant, min(${KIND_SQL}) AS kind
   FROM r
-  GROUP BY model, method, pattern, sparsity, bits, group_size, calib_samples, k_shot, seq_len, prompt, task, subset, metric)`,
+  GROUP BY model, model_hash, method, pattern, sparsity, bits, group_size, calib_samples, k_shot, seq_len, prompt, task, subset, metric)`,
   `CREATE OR REPLACE VIEW agg AS
   SELECT *, value / nullif(dense_value, 0) AS retained FROM (
-    SELECT *, max(CASE WHEN method = 'dense' THEN value END) OVER (PARTITION BY model, task, subset, metric) AS dense_value
+    SELECT *, max(CASE WHEN method = 'dense' THEN value END) OVER (PARTITION BY model, model_hash, task, subset, metric) AS dense_value
     FROM cells
     WHERE prompt = 'none' AND k_shot = 0 AND (calib_samples IS NULL OR calib_samples = ${MAIN_CALIB}) AND (seq_len IS NULL OR seq_len = ${MAIN_SEQ_LEN}))`,
 ];
 
 /** Columns each table must have for the report (all of the schema's columns that pages read). */
 export const REQUIRED_COLUMNS = {
-  results: ["run_id", "model", "model_params", "method", "pattern", "sparsity", "bits", "group_size", "calib_samples", "prompt", "seed", "task", "subset", "metric", "value", "n", "ci_low", "ci_high"],
+  results: ["run_id", "model", "model_hash", "model_params", "method", "pattern", "sparsity", "bits", "group_size", "calib_samples", "prompt", "seed", "task", "subset", "metric", "value", "n", "ci_low", "ci_high"],
   runs: ["run_id", "model", "model_hash", "compression", "task_spec", "device", "code_version", "git_commit", "started_at", "seconds"],
   examples: ["run_id", "task", "example_id", "prediction", "reference", "correct", "logprob"],
 } as const;

@@ -165,11 +165,14 @@ describe("kick compress (CLI)", () => {
     [["--method", "wanda", "--pattern", "3:5"], /layers\.0\.q\.weight: input width 32 is not divisible by M=5/],
     [["--method", "sparsegpt", "--sparsity", "0.5", "--seq-len", "100000"], /--seq-len 100000 exceeds the model's 128 positions/],
     [["--method", "sparsegpt", "--sparsity", "0.5", "--calib", "TINY", "--seq-len", "64"], /too little calibration text/],
+    [["--method", "wanda", "--sparsity", "0.5", "--calib", "DIR"], /calibration source .*: .* is a directory, not a file \(pass a text file/],
+    [["--method", "dense", "--sparsity", "0.5"], /sparsity: method dense does not prune .*\(got 0\.5\)/],
+    [["--method", "owq"], /--method: unknown method "owq"; one of magnitude, wanda, sparsegpt, rtn, gptq, awq, dense/],
   ])("bad input %o fails clearly and writes nothing", async (args, msg) => {
     const out = join(tmp, `bad-${Math.random().toString(36).slice(2)}`);
     const tiny = join(tmp, "tiny.txt");
     writeFileSync(tiny, "too short");
-    const { code, errs } = await withStderrLines(() => main(["--model", MODEL, "--out", out, ...args.map((a) => (a === "TINY" ? tiny : a))]));
+    const { code, errs } = await withStderrLines(() => main(["--model", MODEL, "--out", out, ...args.map((a) => (a === "TINY" ? tiny : a === "DIR" ? tmp : a))]));
     expect(code).not.toBe(0);
     expect(errs.join("\n")).toMatch(msg);
     expect(existsSync(out)).toBe(false);

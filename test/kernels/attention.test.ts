@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GpuContext } from "../../kernels/runtime/context.js";
 import { attention } from "../../kernels/ops/attention.js";
+import { attentionWindow } from "../../kernels/ops/attention_window.js";
 import { attentionRef } from "../../kernels/reference/attention.js";
 import { expectClose, randn, withContext } from "./helpers.js";
 
@@ -62,4 +63,34 @@ describe("attention on the GPU vs the reference", () => {
     const Q = ctx.zeros([1, 4, 3, 8]), K = ctx.zeros([1, 4, 2, 8]);
     expect(() => attention(ctx, Q, K, K)).toThrow(/attention: .*3 query heads are not a multiple of 2/);
   });
+});
+
+// A NaN query row (NaN weights or an overflow upstream) makes every score of its row NaN. The rowwise and tiled
+// kernels used to drop NaN scores like masked ones and give such a row zeros, i.e. an empty attention head: the
+// model's outputs stayed finite and plausible. NaN must reach the output (and the run then fails), while a row
+// whose keys are all masked still gives zeros. (The sliding-window kernel already propagated NaN; covered too.)
+describe("attention on the GPU: NaN propagates, masking still gives zeros", () => {
+  const [B, T, Hq, Hkv] = [2, 9, 2, 1];
+  const nanRow = { b: 1, t: 4, h: 1 };
+  for (const [kernel, D] of [["rowwise", 16], ["tiled", 64], ["window", 16]] as const) {
+    it(`${kernel}: the NaN query row's output is NaN, every other row as the reference, a fully masked row zeros`, async () => {
+      const q = randn(B * T * Hq * D, 5), k = randn(B * T * Hkv * D, 6), v = randn(B * T * Hkv * D, 7);
+      const row = ((nanRow.b * T + nanRow.t) * Hq + nanRow.h) * D;
+      q.fill(NaN, row, row + D);
+      const keyMask = new Uint32Array(B * T).fill(1);
+      keyMask[0] = 0; // sequence 0's first query sees only key 0: a fully masked row
+      const Q = ctx.upload(q, [B, T, Hq, D]), K = ctx.upload(k, [B, T, Hkv, D]), V = ctx.upload(v, [B, T, Hkv, D]), M = ctx.upload(keyMask, [B, T]);
+      const O = kernel === "window" ? attentionWindow(ctx, Q, K, V, { window: T, keyMask: M }) : attention(ctx, Q, K, V, { keyMask: M, kernel });
+      const got = await ctx.readF32(O);
+      const want = attentionRef(q, k, v, B, T, T, Hq, Hkv, D, { keyMask });
+      for (let i = 0; i < got.length; i++) {
+        const inNanRow = i >= row && i < row + D;
+        expect(Number.isNaN(want[i]), `reference at ${i}`).toBe(inNanRow);
+        if (inNanRow) expect(got[i], `output ${i} of the NaN row`).toBeNaN();
+      }
+      const finite = (a: Float32Array) => Float32Array.from(a, (x, i) => (i >= row && i < row + D ? 0 : x));
+      expectClose(finite(got), finite(want), 1e-5, 1e-4);
+      expect([...got.subarray(0, Hq * D)].every((x) => x === 0)).toBe(true); // b 0, t 0: no visible key
+    });
+  }
 });

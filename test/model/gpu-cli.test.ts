@@ -34,6 +34,17 @@ describe("kick CLI", () => {
     expect(r.stdout).toBe(`${want}\n`);
   });
 
+  it("generate warns when it may run past a rotary model's max_position_embeddings, and refuses for learned positions", () => {
+    let r = kick("generate", "--model", modelDir("llama"), "--max-new-tokens", "130", "Hello");
+    expect(r.stderr, r.stderr).toMatch(/\[kick\] warning: the prompt's \d+ tokens \+ --max-new-tokens 130 = \d+ positions may run past .*llama's max_position_embeddings 128 \(config\.json\)/);
+    expect(r.code).toBe(0);
+    r = kick("generate", "--model", modelDir("llama"), "--max-new-tokens", "8", "Hello");
+    expect(r.stderr).not.toMatch(/warning/);
+    r = kick("generate", "--model", modelDir("gpt2"), "--max-new-tokens", "130", "Hello");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/= \d+ positions exceed the 128 learned positions of .*gpt2 \(config\.json\)/);
+  });
+
   it("ppl --json equals the CPU reference's perplexity (plain and strided), with rate and windows on stderr", async () => {
     const dir = modelDir("gpt2");
     const file = join(tempDir(), "text.txt");

@@ -1,8 +1,8 @@
 // The CPU reference forward against HF transformers' logits (float64 on the GPU host): every position of
 // every prompt, a left-padded batch, greedy continuations and perplexity, for each architecture fixture.
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadReferenceModel } from "../../loaders/model/load.js";
-import type { ReferenceModel } from "../../loaders/model/reference-forward.js";
+import { loadReferenceModel, openModel } from "../../loaders/model/load.js";
+import { ReferenceModel } from "../../loaders/model/reference-forward.js";
 import { greedyGenerate, perplexity } from "../../loaders/model/generate.js";
 import type { ModelTokenizer } from "../../loaders/model/tokenizer.js";
 import { MODELS, maxAbsDiff, modelDir, readReference, readReferenceLogits } from "./fixtures.js";
@@ -70,5 +70,20 @@ describe.each(MODELS)("%s", (name) => {
     expect(strided.windowNlls.length).toBe(pp.window_nlls_stride.length);
     expect(maxAbsDiff(strided.windowNlls, pp.window_nlls_stride)).toBeLessThan(1e-5);
     expect(strided.perplexity / pp.ppl_stride - 1).toBeCloseTo(0, 5);
+  });
+});
+
+// A NaN q weight makes one head's scores NaN at every position; the reference used to treat such a row like a
+// fully masked one (zeros: an empty head) and return finite, plausible logits. NaN must reach the logits.
+describe("NaN in the attention", () => {
+  it("a NaN q_proj weight gives NaN logits, not an empty head", async () => {
+    const opened = await openModel(modelDir("llama"));
+    const weights = await opened.weights.loadAll();
+    await opened.weights.close();
+    const clean = await new ReferenceModel(opened.spec, weights).forward({ ids: [[1, 5, 7, 9]] });
+    expect(clean.data.every(Number.isFinite)).toBe(true);
+    weights.get("layers.0.q.weight")![5 * opened.spec.hiddenSize + 3] = NaN;
+    const logits = await new ReferenceModel(opened.spec, weights).forward({ ids: [[1, 5, 7, 9]] });
+    expect(logits.data.every(Number.isNaN)).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { openModel } from "../../loaders/model/load.js";
 import { ModelTokenizer } from "../../loaders/model/tokenizer.js";
 import { FIXTURES, modelDir } from "./fixtures.js";
 
@@ -94,5 +95,25 @@ describe("bad tokenizer files", () => {
     const tj = JSON.parse(readFileSync(src, "utf8"));
     tj.pre_tokenizer = { type: "Mystery" };
     expect(() => ModelTokenizer.load(dirWith(JSON.stringify(tj)))).toThrow(/tokenizer\.json: cannot build tokenizer: .*Mystery/);
+  });
+});
+
+// A tokenizer with ids past the model's embedding (added tokens never given rows, or another model's tokenizer)
+// used to load and then fail mid-evaluation on the first such id ("token id 321 outside the vocabulary"),
+// naming neither file. It is refused when the checkpoint opens, naming both files and both sizes.
+describe("tokenizer larger than the model's vocabulary", () => {
+  it("is refused at load, naming tokenizer.json, config.json and both sizes", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "kick-tok-vocab-")), "llama");
+    cpSync(modelDir("llama"), dir, { recursive: true });
+    const tj = JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8"));
+    const base = { single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
+    for (const id of [320, 321, 322]) tj.added_tokens.push({ ...base, id, content: `<extra_${id}>` });
+    writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(tj));
+    await expect(openModel(dir)).rejects.toThrow(
+      `${join(dir, "tokenizer.json")}: token ids go up to 322 (323 ids), more than the 320 of vocab_size in ${join(dir, "config.json")}`,
+    );
+    const fits = await openModel(modelDir("llama")); // 317 ids in a vocabulary of 320
+    await fits.weights.close();
+    expect(fits.tokenizer!.idLimit).toBe(317);
   });
 });

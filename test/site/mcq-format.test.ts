@@ -18,13 +18,13 @@ const rows = (withCloze: boolean) =>
   CELLS.flatMap(([method, sparsity, bits, letter, cloze], i) =>
     [["loglik_accuracy", letter], ["cloze_accuracy", withCloze ? cloze : null]]
       .filter(([, value]) => value !== null)
-      .map(([metric, value]) => `('r${i}', 'm', 1e6, '${method}', ${method === "dense" ? "'dense'" : "'unstructured'"}, ${sparsity}, ${bits ?? "NULL::INTEGER"}, ${bits ? 128 : "NULL::INTEGER"}, NULL::INTEGER, 'none', 0, 'mcq', 'all', '${metric}', ${value}, 1000, ${value} - 0.02, ${value} + 0.02)`),
+      .map(([metric, value]) => `('r${i}', 'm', 'h1', 1e6, '${method}', ${method === "dense" ? "'dense'" : "'unstructured'"}, ${sparsity}, ${bits ?? "NULL::INTEGER"}, ${bits ? 128 : "NULL::INTEGER"}, NULL::INTEGER, 'none', 0, 'mcq', 'all', '${metric}', ${value}, 1000, ${value} - 0.02, ${value} + 0.02)`),
   );
 
 async function withStore<T>(withCloze: boolean, work: (q: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
   return withDuckDB(async (run) => {
     await run(`CREATE TABLE results AS SELECT * FROM (VALUES ${rows(withCloze).join(", ")})
-      t(run_id, model, model_params, method, pattern, sparsity, bits, group_size, calib_samples, prompt, seed, task, subset, metric, value, n, ci_low, ci_high)`);
+      t(run_id, model, model_hash, model_params, method, pattern, sparsity, bits, group_size, calib_samples, prompt, seed, task, subset, metric, value, n, ci_low, ci_high)`);
     for (const statement of REPORT_VIEWS) await run(statement);
     return work(run);
   });

@@ -1,5 +1,5 @@
 // The eval / sweep / merge commands: exit codes and messages for bad input, and one small evaluation.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,5 +59,26 @@ describe("kick eval / sweep / merge", () => {
     writeFileSync(join(dir, "store.json"), "{not json");
     r = await capture(() => mergeMain(["--out", join(dir, "merged"), dir]));
     expect([r.code, r.err]).toEqual([1, expect.stringMatching(/store\.json is corrupt .* left untouched/)]);
+  });
+
+  it("--store that is a file, or an unreadable store, is refused before any evaluation, naming the path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kick-cli-"));
+    const file = join(dir, "notes.txt");
+    writeFileSync(file, "not a store");
+    const eval1 = ["--model", LLAMA, "--task", "mcq", "--items", "ci", "--limit", "1"];
+    const isFile = new RegExp(`--store ${file}(/sub)?: ${file} is a file, not a folder`);
+    for (const store of [file, join(file, "sub")]) {
+      const r = await capture(() => evalMain([...eval1, "--store", store]));
+      expect([r.code, r.err]).toEqual([2, expect.stringMatching(isFile)]);
+      expect(r.err).not.toMatch(/\[eval\]/); // nothing was evaluated
+    }
+    let r = await capture(() => sweepMain(["--plan", join(FIXTURES, "sweep/tiny-plan.json"), "--store", file]));
+    expect([r.code, r.err]).toEqual([1, expect.stringMatching(isFile)]);
+    const other = join(dir, "v99");
+    mkdirSync(other);
+    writeFileSync(join(other, "store.json"), '{"schema_version": 99}');
+    r = await capture(() => evalMain([...eval1, "--store", other]));
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/has schema version 99/)]);
+    expect(r.err).not.toMatch(/\[eval\]/);
   });
 });

@@ -2,7 +2,7 @@
 import type { FinishedRun } from "../../loaders/sweep/store.js";
 
 export function finishedRun(runId: string, value = 0.5): FinishedRun {
-  const common = { run_id: runId, model: "kick-s", model_params: 6.1e6, family: "kick", method: "wanda", pattern: "2:4", sparsity: 0.5 };
+  const common = { run_id: runId, model: "kick-s", model_hash: "abc", model_params: 6.1e6, family: "kick", method: "wanda", pattern: "2:4", sparsity: 0.5 };
   return {
     run: { run_id: runId, model: "kick-s", model_hash: "abc", compression: "{}", task_spec: "{}", device: "cpu", code_version: "1", git_commit: "", started_at: "2026-01-01T00:00:00Z", seconds: 1 },
     results: [
