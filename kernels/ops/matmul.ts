@@ -51,10 +51,15 @@ export const SGMAT_TILE: MatmulTile = { BM: 128, BN: 128, BK: 32, TM: 64, TN: 32
 export const SGMAT_SMALL_TILE: MatmulTile = { BM: 64, BN: 64, BK: 32, TM: 32, TN: 32 };
 export const SGMAT_SWEEP = "128x128x32/64x32,128x128x32/32x64,128x128x16/64x64,64x128x32/32x32,128x256x16/64x64";
 
-/** Whether f16 matmuls can run on subgroup matrices here: the f16 → f32 16×16×16 config, a fixed subgroup size. */
+/**
+ * Whether f16 matmuls can run on subgroup matrices here: the f16 → f32 16×16×16 configuration.
+ * The kernel plans with subgroups of subgroupMaxSize: Dawn exposes subgroup matrices on Vulkan
+ * only with full subgroups and subgroup-size control, and requires such shaders' workgroup
+ * width to be a multiple of subgroupMaxSize.
+ */
 export function canUseSubgroupMatrix(ctx: GpuContext): boolean {
   const c = ctx.capabilities;
-  return hasSubgroupMatrix(c, "f16", "f32", 16, 16, 16) && c.subgroupMinSize === c.subgroupMaxSize && c.subgroupMaxSize > 0;
+  return hasSubgroupMatrix(c, "f16", "f32", 16, 16, 16) && c.subgroupMaxSize > 0;
 }
 
 export function chooseSgmatTile(ctx: GpuContext, M: number, N: number, batch: number): MatmulTile {
@@ -114,7 +119,7 @@ export function matmul(ctx: GpuContext, a: Tensor, b: Tensor, opts: MatmulOption
 
   const sgmat = f16 && !transA && opts.kernel !== "tiled" && canUseSubgroupMatrix(ctx);
   if (f16 && opts.kernel === "subgroup-matrix" && !sgmat)
-    fail(op, `the subgroup-matrix kernel needs f16 → f32 16×16×16 subgroup matrices, a fixed subgroup size and an untransposed A; ${ctx.adapterDescription} has ${JSON.stringify(ctx.capabilities.subgroupMatrixConfigs)}`, "leave kernel unset to use the tiled f16 kernel");
+    fail(op, `the subgroup-matrix kernel needs f16 → f32 16×16×16 subgroup matrices and an untransposed A; ${ctx.adapterDescription} has ${JSON.stringify(ctx.capabilities.subgroupMatrixConfigs)}`, "leave kernel unset to use the tiled f16 kernel");
   const tile = opts.tile ?? (sgmat ? chooseSgmatTile(ctx, M, N, batch) : chooseTile(ctx, M, N, batch));
   const sgBase: Omit<SgmatVariant, "checked" | "vecA" | "vecB"> | null = sgmat ? { ...tile, transB, subgroupSize: ctx.capabilities.subgroupMaxSize } : null;
   if (sgBase) {

@@ -22,7 +22,7 @@ export interface SgmatVariant extends MatmulTile {
   checked: boolean;
   vecA: boolean; // K % 4 == 0: vec4 loads of A
   vecB: boolean; // (transB ? K : N) % 4 == 0
-  /** Invocations per subgroup (the adapter's subgroupMaxSize; min must equal max). */
+  /** Invocations per subgroup: the adapter's subgroupMaxSize. */
   subgroupSize: number;
 }
 

@@ -59,3 +59,7 @@ export function capabilitySummary(c: DeviceCapabilities): string {
     parts.push(`subgroup-matrix[${c.subgroupMatrixConfigs.map((x) => `${x.componentType}>${x.resultComponentType} ${x.M}x${x.N}x${x.K}`).join(", ")}]`);
   return parts.length ? parts.join(" ") : "f32 only";
 }
+
+/** The device as a run's provenance records it: the adapter and, in brackets, its capabilities. */
+export const deviceProvenance = (ctx: { adapterDescription: string; capabilities: DeviceCapabilities }) =>
+  `${ctx.adapterDescription} [${capabilitySummary(ctx.capabilities)}]`;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GpuContext } from "../../kernels/runtime/context.js";
 import { dawnFlags } from "../../kernels/runtime/device.js";
-import { capabilitySummary, hasSubgroupMatrix, readCapabilities } from "../../kernels/runtime/capabilities.js";
+import { capabilitySummary, deviceProvenance, hasSubgroupMatrix, readCapabilities } from "../../kernels/runtime/capabilities.js";
 import { withContext } from "./helpers.js";
 
 describe("dawnFlags", () => {
@@ -38,6 +38,8 @@ describe("readCapabilities", () => {
     expect(plain.subgroupMatrixConfigs).toEqual([]);
     expect(capabilitySummary(plain)).toBe("subgroups[32]");
     expect(capabilitySummary(readCapabilities(undefined, []))).toBe("f32 only");
+    // what a run's provenance (the runs table's device column) records
+    expect(deviceProvenance({ adapterDescription: "nvidia / hopper", capabilities: plain })).toBe("nvidia / hopper [subgroups[32]]");
   });
 });
 
