@@ -15,6 +15,7 @@
 // in array elements); Dawn warns "use of deprecated builtin" for the older bool-argument form.
 
 import type { MatmulTile } from "./matmul_wgsl.js";
+import { kTileLoop } from "./matmul_ktiles_wgsl.js";
 
 /** BM×BN workgroup tile, BK deep; TM×TN is each subgroup's WM×WN piece (multiples of 16). */
 export interface SgmatVariant extends MatmulTile {
@@ -148,28 +149,7 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec
   let baseA = wg.z * p.strideA; let baseB = wg.z * p.strideB; let baseC = wg.z * p.strideC;
   ${accDecl.join("\n  ")}
   ${pa.decl.join(" ")} ${pb.decl.join(" ")}
-  var k0 = 0u;
-  ${pa.load.join("\n  ")}
-  ${pb.load.join("\n  ")}
-  { let buf = 0u; ${pa.store.join("\n    ")} }
-  { let buf = 0u; ${pb.store.join("\n    ")} }
-  workgroupBarrier();
-  for (var t = 0u; t < p.numTiles; t++) {
-    let cur = t & 1u;
-    let more = t + 1u < p.numTiles;
-    if (more) {
-      k0 = (t + 1u) * ${BK}u;
-      ${pa.load.join("\n      ")}
-      ${pb.load.join("\n      ")}
-    }
-    let bufA = cur * ${sizeA}u; let bufB = cur * ${sizeB}u;
-    ${mma.join("\n    ")}
-    if (more) {
-      { let buf = (1u - cur) * ${sizeA}u; ${pa.store.join("\n        ")} }
-      { let buf = (1u - cur) * ${sizeB}u; ${pb.store.join("\n        ")} }
-    }
-    workgroupBarrier();
-  }
+  ${kTileLoop({ BK, halfA: sizeA, halfB: sizeB, loadA: pa.load, loadB: pb.load, storeA: pa.store, storeB: pb.store, multiply: mma })}
   ${epi.join("\n  ")}
 }
 `;

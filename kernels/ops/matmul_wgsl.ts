@@ -10,6 +10,8 @@
 // With f16In, A and B are f16 in storage (shader-f16) and widened to f32 as they are loaded:
 // the plain f16 path of adapters without subgroup matrices (f32 accumulation, half the reads).
 
+import { kTileLoop } from "./matmul_ktiles_wgsl.js";
+
 export interface MatmulTile {
   BM: number;
   BN: number;
@@ -149,40 +151,7 @@ fn main(@builtin(local_invocation_id) li: vec3<u32>, @builtin(workgroup_id) wg: 
   let baseA = wg.z * p.strideA; let baseB = wg.z * p.strideB; let baseC = wg.z * p.strideC;
   ${accDecl.join("\n  ")}
   ${pa.decl.join(" ")} ${pb.decl.join(" ")}
-  var k0 = 0u;
-  ${pa.load.join("\n  ")}
-  ${pb.load.join("\n  ")}
-  {
-    let buf = 0u;
-    ${pa.store.join("\n    ")}
-  }
-  {
-    let buf = 0u;
-    ${pb.store.join("\n    ")}
-  }
-  workgroupBarrier();
-  for (var t = 0u; t < p.numTiles; t++) {
-    let cur = t & 1u;
-    let more = t + 1u < p.numTiles;
-    if (more) {
-      k0 = (t + 1u) * ${BK}u;
-      ${pa.load.join("\n      ")}
-      ${pb.load.join("\n      ")}
-    }
-    let bufA = cur * ${BK * BM4}u; let bufB = cur * ${BK * BN4}u;
-    ${body.join("\n    ")}
-    if (more) {
-      {
-        let buf = (1u - cur) * ${BK * BM4}u;
-        ${pa.store.join("\n        ")}
-      }
-      {
-        let buf = (1u - cur) * ${BK * BN4}u;
-        ${pb.store.join("\n        ")}
-      }
-    }
-    workgroupBarrier();
-  }
+  ${kTileLoop({ BK, halfA: BK * BM4, halfB: BK * BN4, loadA: pa.load, loadB: pb.load, storeA: pa.store, storeB: pb.store, multiply: body })}
   ${epi.join("\n  ")}
 }
 `);
