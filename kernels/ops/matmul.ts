@@ -120,12 +120,18 @@ export function matmul(ctx: GpuContext, a: Tensor, b: Tensor, opts: MatmulOption
   const sgmat = f16 && !transA && opts.kernel !== "tiled" && canUseSubgroupMatrix(ctx);
   if (f16 && opts.kernel === "subgroup-matrix" && !sgmat)
     fail(op, `the subgroup-matrix kernel needs f16 → f32 16×16×16 subgroup matrices and an untransposed A; ${ctx.adapterDescription} has ${JSON.stringify(ctx.capabilities.subgroupMatrixConfigs)}`, "leave kernel unset to use the tiled f16 kernel");
-  const tile = opts.tile ?? (sgmat ? chooseSgmatTile(ctx, M, N, batch) : chooseTile(ctx, M, N, batch));
-  const sgBase: Omit<SgmatVariant, "checked" | "vecA" | "vecB"> | null = sgmat ? { ...tile, transB, subgroupSize: ctx.capabilities.subgroupMaxSize } : null;
-  if (sgBase) {
-    const problem = sgmatTileProblem({ ...sgBase, checked: true, vecA: true, vecB: true }, ctx.limits.maxComputeInvocationsPerWorkgroup, ctx.limits.maxComputeWorkgroupStorageSize);
-    if (problem) fail(op, `subgroup-matrix tile ${tileKey(tile)}: ${problem}`, "choose another tile (KICK_MATMUL_F16_TILE)");
-  } else validateTile(ctx, tile);
+  let sgBase: Omit<SgmatVariant, "checked" | "vecA" | "vecB"> | null = null;
+  let tile = opts.tile;
+  if (sgmat) {
+    const t = opts.tile ?? chooseSgmatTile(ctx, M, N, batch);
+    const base = { ...t, transB, subgroupSize: ctx.capabilities.subgroupMaxSize };
+    const problem = sgmatTileProblem({ ...base, checked: true, vecA: true, vecB: true }, ctx.limits.maxComputeInvocationsPerWorkgroup, ctx.limits.maxComputeWorkgroupStorageSize);
+    // a default tile the device's limits cannot hold falls back to the tiled kernel; an asked-for one fails
+    if (!problem) [sgBase, tile] = [base, t];
+    else if (opts.tile || opts.kernel === "subgroup-matrix") fail(op, `subgroup-matrix tile ${tileKey(t)}: ${problem}`, "choose another tile (KICK_MATMUL_F16_TILE)");
+  }
+  tile ??= chooseTile(ctx, M, N, batch);
+  if (!sgBase) validateTile(ctx, tile);
   const eb = elementBytes(a.dtype);
 
   // Split over M (rows of A and C) and N (rows of a transposed B) when over the binding limit.
