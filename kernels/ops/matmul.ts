@@ -45,11 +45,12 @@ export function chooseTile(ctx: GpuContext, M: number, N: number, batch: number)
   return big;
 }
 
-// Subgroup-matrix tiles: 8 subgroups of 64×32 (8 result matrices each) fill a 128×128 tile;
-// 4 subgroups of 32×32 when the grid of big tiles would leave the GPU's SMs idle.
-export const SGMAT_TILE: MatmulTile = { BM: 128, BN: 128, BK: 32, TM: 64, TN: 32 };
+// Subgroup-matrix tiles: 8 subgroups of 64×64 (16 result matrices each) fill a 128×256 tile, the
+// best of the first H100 sweep on all four LLM shapes (bench/f16-h100.txt); 4 subgroups of 32×32
+// when the grid of big tiles would leave some of the GPU's (H100: 132) SMs idle.
+export const SGMAT_TILE: MatmulTile = { BM: 128, BN: 256, BK: 16, TM: 64, TN: 64 };
 export const SGMAT_SMALL_TILE: MatmulTile = { BM: 64, BN: 64, BK: 32, TM: 32, TN: 32 };
-export const SGMAT_SWEEP = "128x128x32/64x32,128x128x32/32x64,128x128x16/64x64,64x128x32/32x32,128x256x16/64x64";
+export const SGMAT_SWEEP = "128x256x16/64x64,128x128x16/64x64,128x128x32/32x64,128x128x32/64x32,64x128x32/32x32";
 
 /**
  * Whether f16 matmuls can run on subgroup matrices here: the f16 → f32 16×16×16 configuration.
@@ -65,7 +66,7 @@ export function canUseSubgroupMatrix(ctx: GpuContext): boolean {
 export function chooseSgmatTile(ctx: GpuContext, M: number, N: number, batch: number): MatmulTile {
   const env = typeof process !== "undefined" ? process.env?.KICK_MATMUL_F16_TILE : undefined;
   if (env) return parseTile(env);
-  return ceilDiv(M, SGMAT_TILE.BM) * ceilDiv(N, SGMAT_TILE.BN) * batch < 264 ? SGMAT_SMALL_TILE : SGMAT_TILE;
+  return ceilDiv(M, SGMAT_TILE.BM) * ceilDiv(N, SGMAT_TILE.BN) * batch < 132 ? SGMAT_SMALL_TILE : SGMAT_TILE;
 }
 
 /** "BMxBNxBK/TMxTN", e.g. "128x128x16/8x8". */
@@ -125,7 +126,9 @@ export function matmul(ctx: GpuContext, a: Tensor, b: Tensor, opts: MatmulOption
   if (sgmat) {
     const t = opts.tile ?? chooseSgmatTile(ctx, M, N, batch);
     const base = { ...t, transB, subgroupSize: ctx.capabilities.subgroupMaxSize };
-    const problem = sgmatTileProblem({ ...base, checked: true, vecA: true, vecB: true }, ctx.limits.maxComputeInvocationsPerWorkgroup, ctx.limits.maxComputeWorkgroupStorageSize);
+    // row chunks start on tile bounds (below), so every chunk has the whole shape's edge tiles
+    const edges = M % t.BM !== 0 || N % t.BN !== 0 || K % t.BK !== 0;
+    const problem = sgmatTileProblem({ ...base, checked: edges, vecA: true, vecB: true }, ctx.limits.maxComputeInvocationsPerWorkgroup, ctx.limits.maxComputeWorkgroupStorageSize);
     // a default tile the device's limits cannot hold falls back to the tiled kernel; an asked-for one fails
     if (!problem) [sgBase, tile] = [base, t];
     else if (opts.tile || opts.kernel === "subgroup-matrix") fail(op, `subgroup-matrix tile ${tileKey(t)}: ${problem}`, "choose another tile (KICK_MATMUL_F16_TILE)");

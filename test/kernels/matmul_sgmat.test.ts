@@ -31,8 +31,14 @@ describe("subgroup-matrix matmul WGSL", () => {
     for (const transB of [true, false])
       for (const [checked, vec] of [[false, true], [true, true], [true, false]] as const) {
         const v: SgmatVariant = { ...parseTile(t), transB, checked, vecA: vec, vecB: vec, subgroupSize: 32 };
+        // the H100's limits; a tile whose edge variant needs more memory is used for tile multiples only
+        const problem = sgmatTileProblem(v, 1024, 49152);
+        if (checked && problem) {
+          it(`tile ${t} edge variant is refused: ${problem}`, () => expect(problem).toMatch(/bytes of workgroup memory/));
+          continue;
+        }
         it(`tile ${t} transB ${transB} checked ${checked} vec4 ${vec} compiles cleanly`, async () => {
-          expect(sgmatTileProblem(v, 1024, 49152)).toBeNull();
+          expect(problem).toBeNull();
           expect(await messages(sgmatWgsl(v))).toEqual([]);
         });
       }
@@ -63,7 +69,7 @@ describe("subgroup-matrix matmul WGSL", () => {
       "matmul-sgmat:32x32x16/16x16:32:1011", "matmul-sgmat:32x32x16/16x16:32:1111", "matmul-sgmat:32x32x16/16x16:32:0100",
     ].sort());
     expect(keys.filter((k) => k.startsWith("matmul:")).length).toBeGreaterThan(0);
-    expect(() => matmul(sg, ctx.upload(toF16Bits([1, 2, 3, 4]), [2, 2]), ctx.upload(toF16Bits([1, 2, 3, 4]), [2, 2]), { tile: SGMAT_TILE })).toThrow(/subgroup-matrix tile 128x128x32\/64x32: .* bytes of workgroup memory, over 16384/);
+    expect(() => matmul(sg, ctx.upload(toF16Bits([1, 2, 3, 4]), [2, 2]), ctx.upload(toF16Bits([1, 2, 3, 4]), [2, 2]), { tile: SGMAT_TILE })).toThrow(/subgroup-matrix tile 128x256x16\/64x64: .* bytes of workgroup memory, over 16384/);
   });
 
   it("rejects tiles that do not fit", () => {
