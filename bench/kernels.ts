@@ -1,10 +1,16 @@
 // Kernel benchmark: GFLOP/s of matmul and attention on LLM shapes (WebGPU side).
-//   npx tsx bench/kernels.ts [--small] [--tiles 128x128x16/8x8,...] [--out FILE.json] [--iters N]
+//   npx tsx bench/kernels.ts [--small] [--tiles 128x128x16/8x8,...] [--f16-tiles ...] [--out FILE.json] [--iters N]
+// Where the adapter has shader-f16, the matmul shapes also run with f16 operands (kind "matmul-f16":
+// the subgroup-matrix kernel with a tile sweep where the adapter has f16 subgroup matrices, else
+// the tiled kernel reading f16).
 // Writes a JSON record per case; bench/kernels_torch.py times PyTorch on the same shapes and
 // prints the side-by-side table (see bench/run-gpu-host.sh).
 import { writeFileSync } from "node:fs";
 import { createContext, type GpuContext } from "../kernels/runtime/context.js";
-import { matmul, chooseTile, parseTile, GPU_SWEEP } from "../kernels/ops/matmul.js";
+import { matmul, chooseTile, parseTile, GPU_SWEEP, canUseSubgroupMatrix, chooseSgmatTile, SGMAT_SWEEP } from "../kernels/ops/matmul.js";
+import { toF16 } from "../kernels/ops/cast.js";
+import { capabilitySummary } from "../kernels/runtime/capabilities.js";
+import { f16Round } from "../kernels/reference/f16.js";
 import { tileKey, type MatmulTile } from "../kernels/ops/matmul_wgsl.js";
 import { attention } from "../kernels/ops/attention.js";
 import type { Tensor } from "../kernels/runtime/tensor.js";
@@ -37,14 +43,14 @@ async function time(ctx: GpuContext, record: () => void, iters: number): Promise
 }
 
 /** Largest relative error of 64 sampled entries of C against float64 dot products. */
-async function spotCheck(ctx: GpuContext, C: Tensor, a: Float32Array, b: Float32Array, c: { M: number; N: number; K: number; transB: boolean }): Promise<number> {
+async function spotCheck(ctx: GpuContext, C: Tensor, a: Float32Array, b: Float32Array, c: { M: number; N: number; K: number; transB: boolean }, round = (x: number) => x): Promise<number> {
   const got = await ctx.readF32(C);
   let worst = 0;
   for (let s = 0; s < 64; s++) {
     const i = (s * 7919) % c.M, j = (s * 104729 + 13) % c.N;
     let want = 0, mag = 0;
     for (let k = 0; k < c.K; k++) {
-      const p = a[i * c.K + k] * (c.transB ? b[j * c.K + k] : b[k * c.N + j]);
+      const p = round(a[i * c.K + k]) * round(c.transB ? b[j * c.K + k] : b[k * c.N + j]);
       want += p; mag += Math.abs(p);
     }
     worst = Math.max(worst, Math.abs(got[i * c.N + j] - want) / (mag + 1e-30));
@@ -76,9 +82,39 @@ function attentionSpotCheck(o: Float32Array, q: Float32Array, k: Float32Array, v
   return worst;
 }
 
+/** The f16 matmul on one shape: the operands cast on the GPU, the best of a tile sweep (or the default tile). */
+async function benchF16(ctx: GpuContext, c: { name: string; M: number; N: number; K: number; transB: boolean }, A: Tensor, B: Tensor, C: Tensor, aData: Float32Array, bData: Float32Array, iters: number): Promise<Result | undefined> {
+  const sgmat = canUseSubgroupMatrix(ctx);
+  const kernel = sgmat ? "subgroup-matrix" : "tiled";
+  const A16 = toF16(ctx, A), B16 = toF16(ctx, B);
+  const defaultTile = tileKey(sgmat ? chooseSgmatTile(ctx, c.M, c.N, 1) : chooseTile(ctx, c.M, c.N, 1));
+  const sweep = opt("--f16-tiles") ?? (sgmat && !small ? SGMAT_SWEEP : undefined);
+  const tiles: (MatmulTile | undefined)[] = sweep ? sweep.split(",").map(parseTile) : [undefined];
+  const flop = 2 * c.M * c.N * c.K;
+  let best: Result | undefined, defaultGflops: number | undefined;
+  for (const tile of tiles) {
+    const cfg = `${kernel} ${tile ? tileKey(tile) : defaultTile}`;
+    try {
+      const t = await time(ctx, () => matmul(ctx, A16, B16, { transB: c.transB, out: C, tile, kernel }), iters);
+      const err = await spotCheck(ctx, C, aData, bData, c, f16Round);
+      if (err > 1e-3) throw new Error(`wrong result: max relative error ${err.toExponential(2)} on sampled entries`);
+      const r: Result = { kind: "matmul-f16", name: c.name, shape: { M: c.M, N: c.N, K: c.K, transB: c.transB }, flop, ms: t.ms, gflops: flop / t.ms / 1e6, config: cfg, timestampMs: t.ts };
+      console.error(`[bench] matmul-f16 ${c.name} ${cfg}: ${t.ms.toFixed(3)} ms ${r.gflops.toFixed(0)} GFLOP/s (timestamps: ${t.ts?.toFixed(3) ?? "n/a"} ms; max relative error ${err.toExponential(2)})`);
+      if (!tile || tileKey(tile) === defaultTile) defaultGflops = r.gflops;
+      if (!best || r.gflops > best.gflops) best = r;
+    } catch (e) {
+      console.error(`[bench] matmul-f16 ${c.name} ${cfg}: failed: ${(e as Error).message}`);
+    }
+  }
+  A16.release();
+  B16.release();
+  return best && { ...best, defaultGflops };
+}
+
 async function main() {
   const ctx = await createContext();
   console.error(`[bench] adapter: ${ctx.adapterDescription}; maxBinding ${ctx.maxBinding}; wg storage ${ctx.limits.maxComputeWorkgroupStorageSize}`);
+  console.error(`[bench] capabilities: ${capabilitySummary(ctx.capabilities)}`);
   const results: Result[] = [];
   const iters = Number(opt("--iters") ?? (small ? 2 : 10));
   const mm = small
@@ -118,6 +154,10 @@ async function main() {
       }
     }
     if (best) results.push({ ...best, defaultGflops });
+    if (ctx.features.has("shader-f16")) {
+      const r16 = await benchF16(ctx, c, A, B, C, aData, bData, iters);
+      if (r16) results.push(r16);
+    }
     for (const t of [A, B, C]) t.release();
     ctx.trimPool();
   }
@@ -137,7 +177,7 @@ async function main() {
     for (const x of [q, k, v, o]) x.release();
     ctx.trimPool();
   }
-  const record = { adapter: ctx.adapterDescription, small, results };
+  const record = { adapter: ctx.adapterDescription, capabilities: capabilitySummary(ctx.capabilities), small, results };
   if (outFile) writeFileSync(outFile, JSON.stringify(record, null, 1));
   console.log("| case | WebGPU ms | WebGPU GFLOP/s | config |\n|---|---|---|---|");
   for (const r of results) console.log(`| ${r.kind} ${r.name} | ${r.ms.toFixed(3)} | ${r.gflops.toFixed(0)} | ${r.config} |`);

@@ -7,6 +7,10 @@
 // A is kept transposed in workgroup memory (As[k][m]) so both operands are read as vec4.
 // The next K-tile is fetched into registers while the current one is multiplied (one
 // barrier per K-tile, two workgroup buffers).
+// With f16In, A and B are f16 in storage (shader-f16) and widened to f32 as they are loaded:
+// the plain f16 path of adapters without subgroup matrices (f32 accumulation, half the reads).
+
+import { kTileLoop } from "./matmul_ktiles_wgsl.js";
 
 export interface MatmulTile {
   BM: number;
@@ -23,6 +27,7 @@ export interface MatmulVariant extends MatmulTile {
   vecA: boolean; // A's contiguous dim is a multiple of 4: vec4 global loads
   vecB: boolean;
   vecC: boolean; // N multiple of 4: vec4 stores
+  f16In?: boolean; // A and B stored as f16
 }
 
 export const tileKey = (t: MatmulTile) => `${t.BM}x${t.BN}x${t.BK}/${t.TM}x${t.TN}`;
@@ -32,10 +37,13 @@ export function matmulWgsl(v: MatmulVariant): string {
   const WGX = BN / TN, WGY = BM / TM, NT = WGX * WGY;
   const BM4 = BM / 4, BN4 = BN / 4, TM4 = TM / 4, TN4 = TN / 4;
   const L: string[] = [];
-  const elemA = v.vecA ? "vec4<f32>" : "f32";
-  const elemB = v.vecB ? "vec4<f32>" : "f32";
+  const inT = v.f16In ? "f16" : "f32";
+  const elemA = v.vecA ? `vec4<${inT}>` : inT;
+  const elemB = v.vecB ? `vec4<${inT}>` : inT;
   const elemC = v.vecC ? "vec4<f32>" : "f32";
-  L.push(`
+  /** A global load, widened to f32 when the operands are f16. */
+  const widen = (expr: string, vec: boolean) => (v.f16In ? `${vec ? "vec4<f32>" : "f32"}(${expr})` : expr);
+  L.push(`${v.f16In ? "enable f16;\n" : ""}
 struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32 };
 @group(0) @binding(0) var<storage, read> A: array<${elemA}>;
 @group(0) @binding(1) var<storage, read> B: array<${elemB}>;
@@ -67,11 +75,11 @@ var<workgroup> Bs: array<vec4<f32>, ${2 * BK * BN4}>;
         const addr = (c: string) => `${base} + gr * p.K + gk${c}`;
         if (vec) {
           const cond = v.checked ? `gr < ${lim} && gk < p.K` : "true";
-          load.push(`  ${r} = select(vec4<f32>(0.0), ${name}[(${addr("")}) / 4u], ${cond}); }`);
+          load.push(`  ${r} = select(vec4<f32>(0.0), ${widen(`${name}[(${addr("")}) / 4u]`, true)}, ${cond}); }`);
         } else {
           const parts = [0, 1, 2, 3].map((c) => {
             const cond = v.checked ? `gr < ${lim} && gk + ${c}u < p.K` : "true";
-            return `select(0.0, ${name}[min(${addr(` + ${c}u`)}, arrayLength(&${name}) - 1u)], ${cond})`;
+            return `select(0.0, ${widen(`${name}[min(${addr(` + ${c}u`)}, arrayLength(&${name}) - 1u)]`, false)}, ${cond})`;
           });
           load.push(`  ${r} = vec4<f32>(${parts.join(", ")}); }`);
         }
@@ -85,11 +93,11 @@ var<workgroup> Bs: array<vec4<f32>, ${2 * BK * BN4}>;
         const addr = (c: string) => `${base} + gk * ${ld} + gr${c}`;
         if (vec) {
           const cond = v.checked ? `gk < p.K && gr < ${lim}` : "true";
-          load.push(`  ${r} = select(vec4<f32>(0.0), ${name}[(${addr("")}) / 4u], ${cond}); }`);
+          load.push(`  ${r} = select(vec4<f32>(0.0), ${widen(`${name}[(${addr("")}) / 4u]`, true)}, ${cond}); }`);
         } else {
           const parts = [0, 1, 2, 3].map((c) => {
             const cond = v.checked ? `gk < p.K && gr + ${c}u < ${lim}` : "true";
-            return `select(0.0, ${name}[min(${addr(` + ${c}u`)}, arrayLength(&${name}) - 1u)], ${cond})`;
+            return `select(0.0, ${widen(`${name}[min(${addr(` + ${c}u`)}, arrayLength(&${name}) - 1u)]`, false)}, ${cond})`;
           });
           load.push(`  ${r} = vec4<f32>(${parts.join(", ")}); }`);
         }
@@ -143,40 +151,7 @@ fn main(@builtin(local_invocation_id) li: vec3<u32>, @builtin(workgroup_id) wg: 
   let baseA = wg.z * p.strideA; let baseB = wg.z * p.strideB; let baseC = wg.z * p.strideC;
   ${accDecl.join("\n  ")}
   ${pa.decl.join(" ")} ${pb.decl.join(" ")}
-  var k0 = 0u;
-  ${pa.load.join("\n  ")}
-  ${pb.load.join("\n  ")}
-  {
-    let buf = 0u;
-    ${pa.store.join("\n    ")}
-  }
-  {
-    let buf = 0u;
-    ${pb.store.join("\n    ")}
-  }
-  workgroupBarrier();
-  for (var t = 0u; t < p.numTiles; t++) {
-    let cur = t & 1u;
-    let more = t + 1u < p.numTiles;
-    if (more) {
-      k0 = (t + 1u) * ${BK}u;
-      ${pa.load.join("\n      ")}
-      ${pb.load.join("\n      ")}
-    }
-    let bufA = cur * ${BK * BM4}u; let bufB = cur * ${BK * BN4}u;
-    ${body.join("\n    ")}
-    if (more) {
-      {
-        let buf = (1u - cur) * ${BK * BM4}u;
-        ${pa.store.join("\n        ")}
-      }
-      {
-        let buf = (1u - cur) * ${BK * BN4}u;
-        ${pb.store.join("\n        ")}
-      }
-    }
-    workgroupBarrier();
-  }
+  ${kTileLoop({ BK, halfA: BK * BM4, halfB: BK * BN4, loadA: pa.load, loadB: pb.load, storeA: pa.store, storeB: pb.store, multiply: body })}
   ${epi.join("\n  ")}
 }
 `);

@@ -2,7 +2,8 @@
 // into which ops record dispatches; nothing is submitted until flush() (or a readback).
 import { acquireDevice, type DeviceOptions } from "./device.js";
 import { fail, shapeStr } from "./errors.js";
-import { Tensor, numel, type DType, type TensorOwner } from "./tensor.js";
+import { Tensor, numel, tensorBytes, type DType, type TensorOwner } from "./tensor.js";
+import { readCapabilities, type DeviceCapabilities } from "./capabilities.js";
 
 export interface ContextOptions extends DeviceOptions {
   /**
@@ -35,6 +36,8 @@ export class GpuContext implements TensorOwner {
   /** Binding size ops plan with: min(device limit, requested cap). */
   readonly maxBinding: number;
   readonly features: ReadonlySet<string>;
+  /** f16, subgroups, subgroup-matrix configurations: what the f16 kernels choose by. */
+  readonly capabilities: DeviceCapabilities;
   private pool = new Map<number, GPUBuffer[]>();
   private layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
   private pipelines = new Map<string, GPUComputePipeline>();
@@ -52,11 +55,13 @@ export class GpuContext implements TensorOwner {
     readonly adapterDescription: string,
     readonly isSoftware: boolean,
     readonly subgroupSize: number,
+    info: GPUAdapterInfo | undefined,
     private instance: unknown,
     bindingCap?: number,
   ) {
     this.limits = device.limits;
     this.features = new Set([...device.features] as string[]);
+    this.capabilities = readCapabilities(info, this.features);
     this.maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, bindingCap ?? Infinity);
     // Validation errors surface asynchronously; keep them and throw at the next read/sync so a
     // failed dispatch never passes for a result.
@@ -72,7 +77,7 @@ export class GpuContext implements TensorOwner {
   static async create(opts: ContextOptions = {}): Promise<GpuContext> {
     const a = await acquireDevice(opts);
     const sg = (a.adapter.info as unknown as { subgroupMaxSize?: number })?.subgroupMaxSize ?? 0;
-    return new GpuContext(a.device, a.adapterDescription, a.isSoftware, sg, a.instance, opts.maxStorageBufferBindingSize);
+    return new GpuContext(a.device, a.adapterDescription, a.isSoftware, sg, a.adapter.info, a.instance, opts.maxStorageBufferBindingSize);
   }
 
   // ---- tensors and the pool -------------------------------------------------------------
@@ -102,7 +107,7 @@ export class GpuContext implements TensorOwner {
   empty(shape: readonly number[], dtype: DType = "f32"): Tensor {
     for (const d of shape)
       if (!Number.isInteger(d) || d < 0) fail("tensor", `bad shape ${shapeStr(shape)}`, "use non-negative integer dimensions");
-    return new Tensor(this, this.acquireBuffer(numel(shape) * 4), shape, dtype);
+    return new Tensor(this, this.acquireBuffer(tensorBytes(numel(shape), dtype)), shape, dtype);
   }
 
   zeros(shape: readonly number[], dtype: DType = "f32"): Tensor {
@@ -111,21 +116,31 @@ export class GpuContext implements TensorOwner {
     return t;
   }
 
-  upload(data: Float32Array | Uint32Array | Int32Array | number[], shape: readonly number[], dtype?: DType): Tensor {
+  /** A Uint16Array uploads IEEE half floats (their bit patterns) as an f16 tensor. */
+  upload(data: Float32Array | Uint32Array | Int32Array | Uint16Array | number[], shape: readonly number[], dtype?: DType): Tensor {
     const arr = Array.isArray(data) ? new Float32Array(data) : data;
-    const dt: DType = dtype ?? (arr instanceof Uint32Array ? "u32" : arr instanceof Int32Array ? "i32" : "f32");
+    const dt: DType = dtype ?? (arr instanceof Uint32Array ? "u32" : arr instanceof Int32Array ? "i32" : arr instanceof Uint16Array ? "f16" : "f32");
+    if ((dt === "f16") !== arr instanceof Uint16Array)
+      fail("upload", `dtype ${dt} from a ${arr.constructor.name}`, "upload f16 tensors as Uint16Array bit patterns (or f32 data and cast it with toF16)");
     if (arr.length !== numel(shape))
       fail("upload", `${arr.length} values do not fill shape ${shapeStr(shape)} (${numel(shape)} elements)`, "pass data whose length is the product of the shape");
     const t = this.empty(shape, dt);
     // A pooled buffer may still be read by recorded-but-unsubmitted commands; writeBuffer runs
     // before them on the queue, so submit those first.
     this.flush();
-    if (arr.byteLength > 0) this.device.queue.writeBuffer(t.buffer, 0, arr.buffer, arr.byteOffset, arr.byteLength);
+    // writeBuffer takes whole 32-bit words: an odd number of halves is padded
+    let src: ArrayBufferView = arr;
+    if (arr.byteLength % 4) {
+      const padded = new Uint8Array(t.byteSize);
+      padded.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));
+      src = padded;
+    }
+    if (src.byteLength > 0) this.device.queue.writeBuffer(t.buffer, 0, src.buffer, src.byteOffset, src.byteLength);
     return t;
   }
 
-  /** Copies a tensor's contents back to the CPU (submits pending work). */
-  async read(t: Tensor): Promise<Float32Array | Uint32Array | Int32Array> {
+  /** Copies a tensor's contents back to the CPU (submits pending work); f16 tensors come back as Uint16Array bit patterns (toF32 converts on the GPU). */
+  async read(t: Tensor): Promise<Float32Array | Uint32Array | Int32Array | Uint16Array> {
     if (t.isReleased) fail("read", "tensor was released", "read before release()");
     const bytes = t.byteSize;
     const staging = this.device.createBuffer({ size: Math.max(4, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -136,6 +151,7 @@ export class GpuContext implements TensorOwner {
     staging.unmap();
     staging.destroy();
     this.throwIfErrors();
+    if (t.dtype === "f16") return new Uint16Array(copy, 0, t.size);
     return t.dtype === "u32" ? new Uint32Array(copy) : t.dtype === "i32" ? new Int32Array(copy) : new Float32Array(copy);
   }
 

@@ -1,6 +1,7 @@
 // Device acquisition for Node (Dawn via the `webgpu` package) and the browser (navigator.gpu).
 // Requests the adapter's largest limits so big weights fit; picks an adapter by KICK_ADAPTER.
 import { fail } from "./errors.js";
+import { F16_TOGGLES, OPTIONAL_FEATURES } from "./capabilities.js";
 
 export interface DeviceOptions {
   /** Substring of the adapter description/vendor/architecture to pick (default: env KICK_ADAPTER). */
@@ -26,6 +27,22 @@ const NO_ADAPTER_FIX =
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
+/**
+ * The Dawn instance flags: the f16 toggles (unless KICK_F16_TOGGLES=0) merged with the caller's
+ * and KICK_DAWN_FLAGS, every `enable-dawn-features=` list joined into one (Dawn keeps only one).
+ */
+export function dawnFlags(extra: string[], env: Record<string, string | undefined> = process.env): string[] {
+  const all = [...extra, ...(env.KICK_DAWN_FLAGS ?? "").split(" ").filter(Boolean)];
+  const enable = new Set(env.KICK_F16_TOGGLES === "0" ? [] : F16_TOGGLES);
+  const rest: string[] = [];
+  for (const f of all) {
+    const m = /^enable-dawn-features=(.*)$/.exec(f);
+    if (m) for (const t of m[1].split(",").filter(Boolean)) enable.add(t);
+    else rest.push(f);
+  }
+  return enable.size ? [`enable-dawn-features=${[...enable].join(",")}`, ...rest] : rest;
+}
+
 async function getGpu(flags: string[]): Promise<{ gpu: GPU; instance: unknown }> {
   if (!isNode) {
     if (typeof navigator === "undefined" || !("gpu" in navigator))
@@ -50,9 +67,7 @@ function describe(info: GPUAdapterInfo | undefined): string {
 
 export async function acquireDevice(opts: DeviceOptions = {}): Promise<AcquiredDevice> {
   const wanted = opts.adapter ?? (isNode ? process.env.KICK_ADAPTER : undefined);
-  const flags = [...(opts.dawnFlags ?? [])];
-  if (isNode && process.env.KICK_DAWN_FLAGS) flags.push(...process.env.KICK_DAWN_FLAGS.split(" ").filter(Boolean));
-  const { gpu, instance } = await getGpu(flags);
+  const { gpu, instance } = await getGpu(isNode ? dawnFlags(opts.dawnFlags ?? []) : []);
   const candidates: GPUAdapter[] = [];
   for (const pref of [opts.powerPreference ?? "high-performance", "low-power"] as GPUPowerPreference[]) {
     const a = await gpu.requestAdapter({ powerPreference: pref });
@@ -87,7 +102,7 @@ export async function acquireDevice(opts: DeviceOptions = {}): Promise<AcquiredD
     if (typeof lim[key] === "number") requiredLimits[key] = lim[key];
   }
   const requiredFeatures: GPUFeatureName[] = [];
-  for (const f of ["timestamp-query", "subgroups"] as GPUFeatureName[]) if (adapter.features.has(f)) requiredFeatures.push(f);
+  for (const f of OPTIONAL_FEATURES as readonly string[]) if (adapter.features.has(f)) requiredFeatures.push(f as GPUFeatureName);
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: "kick" });
   const info = adapter.info;
   const isSoftware =

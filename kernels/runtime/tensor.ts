@@ -1,8 +1,12 @@
 // A tensor is a GPU buffer plus a row-major shape and a dtype. Buffers come from the
 // context's pool; release() hands them back (the data must not be used afterwards).
-export type DType = "f32" | "u32" | "i32";
+// f16 tensors (shader-f16 adapters only) hold IEEE half floats, two per 32-bit word.
+export type DType = "f32" | "u32" | "i32" | "f16";
 
-export const bytesPerElement = 4; // every dtype kick's kernels take is 32-bit
+export const elementBytes = (dtype: DType) => (dtype === "f16" ? 2 : 4);
+
+/** Bytes a tensor occupies: rounded up to whole 32-bit words (storage bindings are multiples of 4). */
+export const tensorBytes = (n: number, dtype: DType) => Math.ceil((n * elementBytes(dtype)) / 4) * 4;
 
 export interface TensorOwner {
   releaseBuffer(buffer: GPUBuffer): void;
@@ -20,7 +24,7 @@ export class Tensor {
     this.size = shape.reduce((a, b) => a * b, 1);
   }
   get byteSize(): number {
-    return this.size * bytesPerElement;
+    return tensorBytes(this.size, this.dtype);
   }
   get isReleased(): boolean {
     return this.released;

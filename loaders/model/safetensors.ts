@@ -12,6 +12,8 @@ import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ModelFormatError } from "./errors.js";
 import { firstNonFinite } from "./finite.js";
+// IEEE half conversions live with the f16 kernels' reference (round to nearest even, as torch's .half())
+import { f16Bits as floatToHalf, f16ToF32 as halfToFloat } from "../../kernels/reference/f16.js";
 
 /** Bytes per element of every dtype the format defines; only F32, F16 and BF16 can be read as numbers. */
 export const DTYPE_BYTES: Record<string, number> = {
@@ -348,43 +350,10 @@ export function toFloat32(bytes: Uint8Array, dtype: FloatDtype): Float32Array {
   return out;
 }
 
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
+export { floatToHalf, halfToFloat };
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
-
-/** f32 → f16 bits, round to nearest even (as torch's .half()). */
-export function floatToHalf(x: number): number {
-  f32[0] = x;
-  const b = u32[0];
-  const sign = (b >>> 16) & 0x8000;
-  const exp = (b >>> 23) & 0xff;
-  let mant = b & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++; // may carry into the exponent: still correct
-  return sign | half;
-}
 
 /** f32 → bf16 bits, round to nearest even. */
 export function floatToBf16(x: number): number {

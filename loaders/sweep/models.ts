@@ -8,6 +8,7 @@ import type { CausalLM } from "../model/causal-lm.js";
 import type { ModelSpec } from "../model/config.js";
 import { loadReferenceModel, openModel } from "../model/load.js";
 import type { ModelTokenizer } from "../model/tokenizer.js";
+import { deviceProvenance, type DeviceCapabilities } from "../../kernels/runtime/capabilities.js";
 
 export const BACKENDS = ["cpu", "gpu"] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -45,14 +46,14 @@ export interface LoadedModel {
   model: CausalLM;
   tokenizer: ModelTokenizer;
   spec: ModelSpec;
-  /** e.g. "cpu-reference" or the GPU adapter's description */
+  /** e.g. "cpu-reference", or the GPU adapter's description and its capabilities ("… [shader-f16 subgroups[32] …]") */
   device: string;
   dispose(): Promise<void>;
 }
 
 /** The part of the WebGPU model the runner uses (loaders/model/gpu-forward.ts). */
 interface GpuModelLike extends CausalLM {
-  ctx?: { adapterDescription?: string };
+  ctx?: { adapterDescription: string; capabilities: DeviceCapabilities };
   dispose(): Promise<void> | void;
 }
 
@@ -72,7 +73,7 @@ export async function loadModel(dir: string, backend: Backend): Promise<LoadedMo
     model,
     tokenizer: opened.tokenizer,
     spec: opened.spec,
-    device: model.ctx?.adapterDescription ?? "webgpu",
+    device: model.ctx ? deviceProvenance(model.ctx) : "webgpu",
     dispose: async () => {
       await model.dispose();
     },

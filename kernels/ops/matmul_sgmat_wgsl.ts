@@ -1,0 +1,156 @@
+// WGSL generator for the tensor-core matmul: C[b] = A[b] · op(B[b]) with f16 A and B, f32 C,
+// on Dawn's subgroup matrices (chromium_experimental_subgroup_matrix, 16×16×16 f16 → f32).
+//
+// A workgroup computes a BM×BN tile of C; each of its subgroups a WM×WN piece of it, held as
+// (WM/16)×(WN/16) f32 result matrices. K-tiles of A ([m][k]) and B ([n][k] with transB, else
+// [k][n]) are staged in workgroup memory as f16, rows padded by 8 halves against bank
+// conflicts, double-buffered: the next K-tile is fetched into registers (vec4<f16> where the
+// contiguous dimension is a multiple of 4) while the subgroups multiply the current one, one
+// barrier per K-tile.
+// The offsets given to subgroupMatrixLoad/Store must be subgroup-uniform (Tint checks it): they
+// come from workgroup_id, subgroup_id and loop counters only, never local_invocation_index.
+// Edge tiles (checked variant): loads are zero-filled; results go through a per-subgroup 16×16
+// workgroup scratch from which the lanes store only the in-bounds elements.
+// The builtins are the current spelling (majorness as a template argument, offsets and strides
+// in array elements); Dawn warns "use of deprecated builtin" for the older bool-argument form.
+
+import type { MatmulTile } from "./matmul_wgsl.js";
+import { kTileLoop } from "./matmul_ktiles_wgsl.js";
+
+/** BM×BN workgroup tile, BK deep; TM×TN is each subgroup's WM×WN piece (multiples of 16). */
+export interface SgmatVariant extends MatmulTile {
+  transB: boolean;
+  checked: boolean;
+  vecA: boolean; // K % 4 == 0: vec4 loads of A
+  vecB: boolean; // (transB ? K : N) % 4 == 0
+  /** Invocations per subgroup: the adapter's subgroupMaxSize. */
+  subgroupSize: number;
+}
+
+const PAD = 8; // halves of padding per staged row
+const S = 16; // the subgroup-matrix size
+
+export function sgmatLayout(v: SgmatVariant) {
+  const { BM, BN, BK, TM: WM, TN: WN } = v;
+  const subgroups = (BM / WM) * (BN / WN);
+  const threads = subgroups * v.subgroupSize;
+  const strideA = BK + PAD;
+  const strideB = v.transB ? BK + PAD : BN + PAD;
+  const sizeA = BM * strideA, sizeB = v.transB ? BN * strideB : BK * strideB;
+  const scratch = v.checked ? subgroups * S * S * 4 : 0;
+  return { subgroups, threads, strideA, strideB, sizeA, sizeB, bytes: 2 * 2 * (sizeA + sizeB) + scratch };
+}
+
+/** Why a tile cannot be used, or null. */
+export function sgmatTileProblem(v: SgmatVariant, maxThreads: number, maxBytes: number): string | null {
+  const { BM, BN, BK, TM: WM, TN: WN } = v;
+  if (BM % WM || BN % WN || WM % S || WN % S || BK % S) return `BM, BN must be multiples of WM, WN, which with BK must be multiples of ${S}`;
+  const l = sgmatLayout(v);
+  if (l.threads > maxThreads) return `${l.threads} invocations (${l.subgroups} subgroups of ${v.subgroupSize}) exceed ${maxThreads}`;
+  if ((BM * BK) % (4 * l.threads) || (BN * BK) % (4 * l.threads)) return `a K-tile of A or B does not divide into vec4 loads among ${l.threads} invocations`;
+  if (l.bytes > maxBytes) return `${l.bytes} bytes of workgroup memory, over ${maxBytes}`;
+  return null;
+}
+
+export function sgmatWgsl(v: SgmatVariant): string {
+  const { BM, BN, BK, TM: WM, TN: WN } = v;
+  const { subgroups, threads: NT, strideA: SA, strideB: SB, sizeA, sizeB } = sgmatLayout(v);
+  const MI = WM / S, NJ = WN / S, SGN = BN / WN;
+
+  // Global → register loads of one K-tile at k0 and the register → workgroup stores.
+  // rows: the tile's rows in the operand's storage order; cols: its contiguous dimension.
+  const plan = (name: "A" | "B", rowsAlongK: boolean, vec: boolean) => {
+    const isA = name === "A";
+    // [R][K] (A, transposed B): R = BM or BN rows of BK; [K][N] (plain B): BK rows of BN
+    const R = rowsAlongK ? (isA ? BM : BN) : BK, C = rowsAlongK ? BK : BN;
+    const count = (R * C) / 4 / NT;
+    const stride = isA ? SA : SB;
+    const ld = rowsAlongK ? "p.K" : "p.N";
+    const decl: string[] = [], load: string[] = [], store: string[] = [];
+    for (let l = 0; l < count; l++) {
+      const r = `${name}r${l}`;
+      decl.push(`var ${r}: vec4<f16>;`);
+      const idx = `let idx = li + ${l * NT}u; let row = idx / ${C / 4}u; let col = (idx % ${C / 4}u) * 4u;`;
+      // global row and column of the element
+      const g = rowsAlongK
+        ? `let gr = ${isA ? "gm0" : "gn0"} + row; let gc = k0 + col;`
+        : `let gr = k0 + row; let gc = gn0 + col;`;
+      const rowLim = rowsAlongK ? (isA ? "p.M" : "p.N") : "p.K";
+      const addr = `${isA ? "baseA" : "baseB"} + gr * ${ld} + gc`;
+      if (vec) {
+        const cond = v.checked ? `gr < ${rowLim} && gc < ${ld}` : "true";
+        load.push(`{ ${idx} ${g} ${r} = select(vec4<f16>(0.0h), ${name}[(${addr}) / 4u], ${cond}); }`);
+      } else {
+        const parts = [0, 1, 2, 3].map((c) => {
+          const cond = v.checked ? `gr < ${rowLim} && gc + ${c}u < ${ld}` : "true";
+          return `select(0.0h, ${name}[min(${addr} + ${c}u, arrayLength(&${name}) - 1u)], ${cond})`;
+        });
+        load.push(`{ ${idx} ${g} ${r} = vec4<f16>(${parts.join(", ")}); }`);
+      }
+      store.push(`{ ${idx} let o = buf + row * ${stride}u + col; ${[0, 1, 2, 3].map((c) => `${name}s[o + ${c}u] = ${r}[${c}];`).join(" ")} }`);
+    }
+    return { decl, load, store };
+  };
+  const pa = plan("A", true, v.vecA);
+  const pb = plan("B", v.transB, v.vecB);
+
+  const acc = (i: number, j: number) => `acc${i}_${j}`;
+  const accDecl: string[] = [];
+  for (let i = 0; i < MI; i++) for (let j = 0; j < NJ; j++) accDecl.push(`var ${acc(i, j)} = subgroup_matrix_result<f32, ${S}, ${S}>();`);
+
+  const mma: string[] = [];
+  for (let ks = 0; ks < BK / S; ks++) {
+    mma.push(`{`);
+    for (let i = 0; i < MI; i++)
+      mma.push(`  let a${i} = subgroupMatrixLoad<subgroup_matrix_left<f16, ${S}, ${S}>, row_major>(&As, bufA + (sm * ${WM}u + ${i * S}u) * ${SA}u + ${ks * S}u, ${SA}u);`);
+    for (let j = 0; j < NJ; j++) {
+      const off = v.transB ? `bufB + (sn * ${WN}u + ${j * S}u) * ${SB}u + ${ks * S}u` : `bufB + ${ks * S}u * ${SB}u + sn * ${WN}u + ${j * S}u`;
+      mma.push(`  let b${j} = subgroupMatrixLoad<subgroup_matrix_right<f16, ${S}, ${S}>, ${v.transB ? "col_major" : "row_major"}>(&Bs, ${off}, ${SB}u);`);
+    }
+    for (let i = 0; i < MI; i++) for (let j = 0; j < NJ; j++) mma.push(`  ${acc(i, j)} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, ${acc(i, j)});`);
+    mma.push(`}`);
+  }
+
+  const epi: string[] = [];
+  for (let i = 0; i < MI; i++)
+    for (let j = 0; j < NJ; j++) {
+      const r0 = `gm0 + sm * ${WM}u + ${i * S}u`, c0 = `gn0 + sn * ${WN}u + ${j * S}u`;
+      if (!v.checked) {
+        epi.push(`subgroupMatrixStore<row_major>(&C, baseC + (${r0}) * p.ldc + p.n0 + ${c0}, ${acc(i, j)}, p.ldc);`);
+      } else {
+        // every subgroup takes the same path (barriers need workgroup-uniform control flow)
+        epi.push(`subgroupMatrixStore<row_major>(&Cs, sid * ${S * S}u, ${acc(i, j)}, ${S}u);
+  workgroupBarrier();
+  for (var e = lane; e < ${S * S}u; e += ${v.subgroupSize}u) {
+    let r = ${r0} + e / ${S}u; let c = ${c0} + e % ${S}u;
+    if (r < p.M && c < p.N) { C[baseC + r * p.ldc + p.n0 + c] = Cs[sid * ${S * S}u + e]; }
+  }
+  workgroupBarrier();`);
+      }
+    }
+
+  return `enable f16;
+enable subgroups;
+enable chromium_experimental_subgroup_matrix;
+struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32 };
+@group(0) @binding(0) var<storage, read> A: array<${v.vecA ? "vec4<f16>" : "f16"}>;
+@group(0) @binding(1) var<storage, read> B: array<${v.vecB ? "vec4<f16>" : "f16"}>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(3) var<uniform> p: P;
+var<workgroup> As: array<f16, ${2 * sizeA}>;
+var<workgroup> Bs: array<f16, ${2 * sizeB}>;
+${v.checked ? `var<workgroup> Cs: array<f32, ${subgroups * S * S}>;` : ""}
+
+@compute @workgroup_size(${NT}, 1, 1)
+fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec3<u32>,
+        @builtin(subgroup_id) sid: u32, @builtin(subgroup_invocation_id) lane: u32) {
+  let sm = sid / ${SGN}u; let sn = sid % ${SGN}u;
+  let gm0 = wg.y * ${BM}u; let gn0 = wg.x * ${BN}u;
+  let baseA = wg.z * p.strideA; let baseB = wg.z * p.strideB; let baseC = wg.z * p.strideC;
+  ${accDecl.join("\n  ")}
+  ${pa.decl.join(" ")} ${pb.decl.join(" ")}
+  ${kTileLoop({ BK, halfA: sizeA, halfB: sizeB, loadA: pa.load, loadB: pb.load, storeA: pa.store, storeB: pb.store, multiply: mma })}
+  ${epi.join("\n  ")}
+}
+`;
+}
