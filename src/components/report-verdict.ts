@@ -72,17 +72,6 @@ export function compare(base: Estimate, other: Estimate, lowerIsBetter = false):
   return other.value >= lower(base) && other.value <= upper(base) ? "holds" : "no clear difference";
 }
 
-/**
- * The share of the dense score kept, counted above chance: (score − chance) / (dense − chance).
- * A 4-option multiple-choice model at 0.30 whose dense score is 0.31 keeps 83% of what it knew above
- * guessing, not 97%. Null when the dense score is at or below chance (nothing to keep).
- */
-export function keptAboveChance(value: number, dense: number, chance: number | null): number | null {
-  const c = chance ?? 0;
-  if (!finite(value) || !finite(dense) || dense <= c) return null;
-  return (value - c) / (dense - c);
-}
-
 /** A score as a percentage with no decimals ("31%"), or "n/a". */
 export const pct = (v: unknown): string => (finite(v) ? `${Math.round(v * 100)}%` : "n/a");
 
@@ -105,8 +94,10 @@ export function verdictPhrase(base: Estimate, other: Estimate, chance: number | 
 
 /**
  * The main grid (view `agg`) with what a verdict needs of the dense baseline: its interval
- * (`dense_lo`, `dense_hi`), the cell's `chance`, the share of the dense score kept above chance
- * (`kept`) and whether the dense score clears chance at all (`testable`).
+ * (`dense_lo`, `dense_hi`), the cell's `chance`, the share of the dense score kept above chance,
+ * `kept` = (score − chance) / (dense − chance) (a four-option model at 0.30 whose dense score is 0.31
+ * keeps 83% of what it knew above guessing, not 97%), and whether the dense score clears chance at
+ * all (`testable`, the SQL twin of `atChance`).
  */
 export const AGG_VS_DENSE = `(SELECT *, (value - coalesce(chance, 0)) / nullif(dense_value - coalesce(chance, 0), 0) AS kept,
     chance IS NULL OR (coalesce(dense_lo, dense_value) > chance AND dense_value - chance >= ${MIN_HEADROOM}) AS testable

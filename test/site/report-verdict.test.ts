@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { withDuckDB } from "../../loaders/store/parquet.js";
 import { compareAll, levelClaim } from "../../src/components/report-claims.js";
 import { FIGURES } from "../../src/components/report-figures.js";
-import { atChance, chanceOf, chanceSql, compare, keptAboveChance, notTestable, verdictPhrase } from "../../src/components/report-verdict.js";
+import { AGG_VS_DENSE, atChance, chanceOf, chanceSql, compare, notTestable, verdictPhrase } from "../../src/components/report-verdict.js";
 
 describe("chance", () => {
   it("is 1 in 4 for four-option multiple choice, 0 for free-text answers, none for perplexity", () => {
@@ -60,11 +60,25 @@ describe("verdicts", () => {
     expect(notTestable({ value: 0.3 }, 0.25)).toBe("not testable here: the dense model scores 30% (chance 25%)");
     expect(verdictPhrase(dense, { value: 0.3, lo: 0.26, hi: 0.34 }, 0)).toBe("degrades (46% → 30%)");
   });
-  it("the share kept counts only what is above chance", () => {
+  it("the share kept counts only what is above chance, and at-chance baselines are not testable (SQL)", async () => {
+    const rows = await withDuckDB(async (q) => {
+      await q(`CREATE TABLE agg AS SELECT * FROM (VALUES
+          ('mcq', 'loglik_accuracy', 'dense', 0.31, 0.29, 0.33), ('mcq', 'loglik_accuracy', 'wanda', 0.30, 0.28, 0.32),
+          ('mcq', 'cloze_accuracy', 'dense', 0.29, 0.27, 0.31), ('mcq', 'cloze_accuracy', 'wanda', 0.28, 0.26, 0.30),
+          ('factoid_qa', 'alias_hit', 'dense', 0.46, 0.42, 0.50), ('factoid_qa', 'alias_hit', 'wanda', 0.31, 0.27, 0.35),
+          ('icr_qa', 'containment', 'dense', 0.0033, 0.0009, 0.012), ('icr_qa', 'containment', 'wanda', 0.01, 0.004, 0.02),
+          ('perplexity', 'perplexity', 'dense', 52.7, 52.0, 53.4), ('perplexity', 'perplexity', 'wanda', 60.4, 59.5, 61.2))
+        t(task, metric, method, value, ci_low, ci_high)`);
+      await q(`CREATE OR REPLACE TABLE agg AS SELECT *, 'm' AS model, 'all' AS subset, max(CASE WHEN method = 'dense' THEN value END) OVER (PARTITION BY task, metric) AS dense_value FROM agg`);
+      return q(`SELECT task, metric, kept, testable FROM ${AGG_VS_DENSE} WHERE method = 'wanda' ORDER BY task`);
+    });
+    const byTask = Object.fromEntries(rows.map((r) => [r.metric === "cloze_accuracy" ? "cloze" : r.task, r]));
     // 4:8 at 0.30 of a dense 0.31 on four options: (0.30 − 0.25) / (0.31 − 0.25) = 5/6, not 0.30 / 0.31 = 97%
-    expect(keptAboveChance(0.3, 0.31, 0.25)).toBeCloseTo(5 / 6, 12);
-    expect(keptAboveChance(0.31, 0.46, 0)).toBeCloseTo(0.31 / 0.46, 12);
-    expect(keptAboveChance(0.3, 0.25, 0.25)).toBeNull();
+    expect(Number(byTask.mcq.kept)).toBeCloseTo(5 / 6, 12);
+    expect(Number(byTask.factoid_qa.kept)).toBeCloseTo(0.31 / 0.46, 12);
+    expect(Number(byTask.perplexity.kept)).toBeCloseTo(60.4 / 52.7, 12);
+    // 0.29 is less than 5 points above 0.25; 0.33% is above 0 but leaves nothing to lose; 0.31 (interval from 0.29) clears both
+    expect([byTask.cloze.testable, byTask.icr_qa.testable, byTask.mcq.testable, byTask.factoid_qa.testable, byTask.perplexity.testable]).toEqual([false, false, true, true, true]);
   });
 });
 
