@@ -27,7 +27,7 @@ export function chanceOf(task: unknown, metric: unknown): number | null {
 /** The same table as a SQL expression over `task` and `metric` columns (NULL where there is none). */
 export function chanceSql(task = "task", metric = "metric"): string {
   const cases = Object.entries(CHANCE).flatMap(([t, metrics]) => Object.entries(metrics).map(([m, c]) => `WHEN ${task} = ${lit(t)} AND ${metric} = ${lit(m)} THEN ${c}`));
-  return `(CASE ${cases.join(" ")} END)`;
+  return `CAST(CASE ${cases.join(" ")} END AS DOUBLE)`;
 }
 
 /** A measured score with its 95% interval (absent for some metrics). */
@@ -38,6 +38,8 @@ export interface Estimate {
 }
 
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+/** A SQL value as a number (DuckDB-WASM returns DECIMAL and BIGINT columns as objects or bigints), or NaN. */
+const asNumber = (v: unknown) => (v === null || v === undefined ? NaN : Number(v));
 const lower = (e: Estimate) => (finite(e.lo) ? e.lo : e.value);
 const upper = (e: Estimate) => (finite(e.hi) ? e.hi : e.value);
 
@@ -73,12 +75,13 @@ export function compare(base: Estimate, other: Estimate, lowerIsBetter = false):
 }
 
 /** A score as a percentage with no decimals ("31%"), or "n/a". */
-export const pct = (v: unknown): string => (finite(v) ? `${Math.round(v * 100)}%` : "n/a");
+export const pct = (v: unknown): string => (Number.isFinite(asNumber(v)) ? `${Math.round(asNumber(v) * 100)}%` : "n/a");
 
 /** A score as it is printed next to a verdict: accuracies as percentages, other metrics to 3 digits. */
 export function score(v: unknown, chance: number | null): string {
-  if (!finite(v)) return "n/a";
-  return chance !== null ? pct(v) : v.toPrecision(3);
+  const x = asNumber(v);
+  if (!Number.isFinite(x)) return "n/a";
+  return chance !== null ? pct(x) : x.toPrecision(3);
 }
 
 /** The sentence that replaces a claim whose dense baseline is at chance. */
