@@ -79,13 +79,14 @@ export function shade(hex: string, t: number): string {
 
 /**
  * How strong a variant's compression is, in [0, 1], from its name: "70%" sparsity → 0.7, "4-bit" →
- * (16 − 4) / 16, "2:4" → 0.5. Null when the name says nothing (the plain method).
+ * 1 − log2(4) / 4 = 0.5 (8-bit 0.25, 3-bit 0.6, 2-bit 0.75), "2:4" → 0.5. Null when the name says
+ * nothing (the plain method).
  */
 function strength(rest: string): number | null {
   const sparsity = rest.match(/(\d+)%/);
   const bits = rest.match(/(\d+)-bit/);
   const nm = rest.match(/(\d+):(\d+)/);
-  const parts = [sparsity ? Number(sparsity[1]) / 100 : null, bits ? (16 - Number(bits[1])) / 16 : null, nm ? 1 - Number(nm[1]) / Number(nm[2]) : null].filter((v): v is number => v !== null);
+  const parts = [sparsity ? Number(sparsity[1]) / 100 : null, bits ? 1 - Math.log2(Number(bits[1])) / 4 : null, nm ? 1 - Number(nm[1]) / Number(nm[2]) : null].filter((v): v is number => v !== null);
   return parts.length ? Math.max(...parts) : null;
 }
 
@@ -99,8 +100,8 @@ export function colorOf(name: string): string {
   const hue = METHOD_COLORS[method];
   if (hue) {
     const s = strength(rest.join(" "));
-    // 0% → a lighter tint, 90% → darker: levels of one method stay apart but read as one family
-    return s === null ? hue : shade(hue, s < 0.5 ? (0.5 - s) * 0.9 : -(s - 0.5) * 0.9);
+    // 10% → a light tint, 90% → dark: levels of one method stay apart but read as one family
+    return s === null ? hue : shade(hue, Math.max(-0.75, Math.min(0.75, (0.5 - s) * 1.5)));
   }
   return RING[hash(name) % RING.length];
 }
