@@ -3,11 +3,9 @@
 // <figure> with Plot's HTML legend (pages). Pages call them in the browser; loaders/figures/report.ts
 // calls the very same functions with a JSDOM document to write the SVG/PNG figure files.
 import * as Plot from "@observablehq/plot";
+import { colorScale } from "./palette.js";
 
 export type Row = Record<string, unknown>;
-
-/** d3's schemeTableau10, written out so the chart module needs no d3 import. */
-const TABLEAU10 = ["#4e79a7", "#f28e2c", "#e15759", "#76b7b2", "#59a14f", "#edc949", "#af7aa1", "#ff9da7", "#9c755f", "#bab0ab"];
 
 export interface ChartOptions {
   width: number;
@@ -22,6 +20,8 @@ export interface ChartOptions {
   yLabel?: string;
   /** Whether lower scores are better (perplexity); flips nothing but the wording of labels. */
   lowerIsBetter?: boolean;
+  /** The score of guessing (report-verdict.ts): drawn as a "chance" line, and the y-axis then starts at 0. */
+  chance?: number | null;
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? NaN : Number(v));
@@ -38,17 +38,15 @@ function base(options: ChartOptions, extra: Record<string, unknown>): Plot.PlotO
   } as Plot.PlotOptions;
 }
 
-/** Colours for a list of series, stable for a given sorted domain. */
-export function colorScale(domain: readonly string[]): { domain: string[]; range: string[] } {
-  return { domain: [...domain], range: domain.map((_, i) => TABLEAU10[i % TABLEAU10.length]) };
-}
-
 /** Legend drawn inside the SVG, top-left, one line per series (survives export as bare SVG). */
 function inlineLegend(color: { domain: string[]; range: string[] }, fontSize: number, top = 4): Plot.Markish[] {
   return color.domain.map((name, i) =>
     Plot.text([name], { frameAnchor: "top-left", dx: 6, dy: top + i * (fontSize + 3), text: (d: string) => `● ${d}`, fill: color.range[i], textAnchor: "start", fontWeight: "bold" }),
   );
 }
+
+/** The "chance" reference line, where guessing scores above 0 (a line at 0 would only repeat the axis). */
+const chanceRule = (chance: number | null | undefined) => (chance ? [{ value: chance, label: "chance" }] : []);
 
 /** A chart frame with a message instead of marks: the selection or the store has no rows. */
 export function emptyChart(message: string, options: ChartOptions): SVGSVGElement | HTMLElement {
@@ -91,7 +89,8 @@ function lineCI(rows: readonly Row[], o: LineCIOptions): SVGSVGElement | HTMLEle
   const fs = o.fontSize ?? 12;
   const withCI = data.filter((r) => Number.isFinite(num(r[lo])) && Number.isFinite(num(r[hi])));
   const marks: Plot.Markish[] = [Plot.gridY(), Plot.gridX({ strokeOpacity: 0.05 })];
-  for (const rule of o.rules ?? []) {
+  const scored = o.chance !== null && o.chance !== undefined;
+  for (const rule of [...(o.rules ?? []), ...chanceRule(o.chance)]) {
     marks.push(
       Plot.ruleY([rule.value], { stroke: "#555", strokeDasharray: "4,3" }),
       Plot.text([rule], { x: () => undefined, frameAnchor: "right", y: (d: { value: number }) => d.value, text: (d: { label: string }) => d.label, dy: -6, textAnchor: "end", fill: "#555" } as Plot.TextOptions),
@@ -116,7 +115,8 @@ function lineCI(rows: readonly Row[], o: LineCIOptions): SVGSVGElement | HTMLEle
       marginTop: inline ? 24 + Math.max(0, series.length - 1) * 0 : 24,
       marginLeft: 52,
       x: { label: o.xLabel, type: o.xType ?? "linear", ticks: o.xTicks, ...(Array.isArray(o.xTicks) ? { tickFormat: (d: number) => String(d), ...(o.xType === "log" ? { base: 2 } : {}) } : {}), grid: false, ...(o.xType === "point" ? { domain: [...new Set(data.map((r) => r[o.x]))] } : {}) },
-      y: { label: o.yLabel ?? y, grid: false, zero: o.yZero ?? false, percent: o.yPercent ?? false, nice: true },
+      // A score with a chance level is drawn from 0, so a small difference does not fill the chart.
+      y: { label: o.yLabel ?? y, grid: false, zero: o.yZero ?? scored, percent: o.yPercent ?? false, nice: true },
       color: { ...color, legend: !inline },
       marks,
     }),
@@ -148,6 +148,7 @@ export function bitsChart(rows: readonly Row[], options: ChartOptions): SVGSVGEl
   const dense = rows.find((r) => r.kind === "dense");
   const marks: Plot.Markish[] = [Plot.gridY(), Plot.gridX({ strokeOpacity: 0.05 })];
   if (dense) marks.push(Plot.ruleY([num(dense.value)], { stroke: "#555", strokeDasharray: "4,3" }));
+  for (const rule of chanceRule(options.chance)) marks.push(Plot.ruleY([rule.value], { stroke: "#999", strokeDasharray: "2,3" }), Plot.text([rule], { frameAnchor: "right", y: "value", text: "label", dy: -6, textAnchor: "end", fill: "#777" }));
   marks.push(
     Plot.ruleX(rows, { x: "bpw", y1: "ci_low", y2: "ci_high", stroke: "kind", strokeOpacity: 0.5, strokeWidth: 2 }),
     Plot.line(rows.filter((r) => r.kind !== "dense"), { x: "bpw", y: "value", z: "series", stroke: "kind", sort: "bpw", strokeOpacity: 0.7 }),
@@ -158,7 +159,7 @@ export function bitsChart(rows: readonly Row[], options: ChartOptions): SVGSVGEl
     base(options, {
       marginLeft: 52,
       x: { label: "Effective bits per weight", type: "log", base: 2, domain: [Math.min(1, ...rows.map((r) => num(r.bpw))) , 16], ticks: [1, 2, 3, 4, 6, 8, 12, 16], tickFormat: (d: number) => String(d) },
-      y: { label: options.yLabel ?? "score", nice: true },
+      y: { label: options.yLabel ?? "score", nice: true, zero: options.chance !== null && options.chance !== undefined },
       color: { ...color, legend: !inline },
       symbol: { domain: kinds, legend: false },
       marks,

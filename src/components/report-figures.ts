@@ -14,18 +14,27 @@ import {
   type ChartOptions,
   type Row,
 } from "./report-charts.js";
+import { compareAll, est, levelClaim, nearest, relation, type Compared } from "./report-claims.js";
 import type { Control, Params } from "./report-controls.js";
 import { MAIN_CALIB, MODEL_LABEL_SQL, PRIMARY_METRIC, SOFT_SEQ_LEN, TASK_LABELS, VARIANT_SQL, eq, lit, lowerIsBetter, scoreMetrics } from "./report-sql.js";
+import { AGG_VS_DENSE, atChance, chanceOf, compare, notTestable, score, verdictPhrase } from "./report-verdict.js";
 
 export interface FigureSpec {
   name: string;
+  /** What the chart shows, never what it finds: the finding is `claim`, computed from the rows. */
   title: string;
   /** The page that shows it (site path without extension). */
   page: string;
   controls: Control[];
   sql: (params: Params) => string;
   draw: (rows: readonly Row[], options: ChartOptions, params: Params) => SVGSVGElement | HTMLElement;
+  /** The sentence above the chart, from its rows (report-claims.ts); null where the chart only describes. */
+  claim: (rows: readonly Row[], params: Params) => string | null;
 }
+
+const chanceFor = (p: Params, task = p.task) => chanceOf(task, p.metric);
+/** The level a level chart compares dense with: 50% sparsity, or 4 bits for a quantization family. */
+const targetLevel = (p: Params) => (String(p.family ?? "").endsWith("|quantized") ? 4 : 50);
 
 const taskLabel = (t: unknown) => TASK_LABELS[String(t)] ?? String(t);
 const metricLabel = (p: Params) => `${taskLabel(p.task)} — ${p.metric}${p.subset && p.subset !== "all" ? ` (${p.subset})` : ""}`;
@@ -100,8 +109,20 @@ function familyFilter(p: Params): { where: string; level: string; levelLabel: st
   return { where: `(method = 'dense' OR (method = ${lit(method)} AND pattern = ${lit(pattern)} AND bits IS NULL))`, level: `sparsity * 100`, levelLabel: "Sparsity (%)" };
 }
 
-const levelDraw = (yLabel: (p: Params) => string) => (rows: readonly Row[], o: ChartOptions, p: Params) =>
-  levelChart(rows, { ...o, yLabel: yLabel(p), xLabel: familyFilter(p).levelLabel, lowerIsBetter: lowerIsBetter(p.metric as string) });
+const levelDraw = (yLabel: (p: Params) => string, task: string) => (rows: readonly Row[], o: ChartOptions, p: Params) =>
+  levelChart(rows, { ...o, yLabel: yLabel(p), xLabel: familyFilter(p).levelLabel, lowerIsBetter: lowerIsBetter(p.metric as string), chance: chanceFor(p, task) });
+const levelClaimOf = (task: string) => (rows: readonly Row[], p: Params) => levelClaim(rows, chanceFor(p, task), targetLevel(p), lowerIsBetter(p.metric as string));
+
+/** Ablation charts: each series at its smallest setting against its largest ("sparsegpt 50%, 8 → 512 samples: improves …"). */
+function ablationClaim(rows: readonly Row[], chance: number | null, unit: string, lowerBetter: boolean): string | null {
+  const items: Compared[] = [];
+  for (const series of new Set(rows.map((r) => String(r.series)))) {
+    const mine = rows.filter((r) => r.series === series).sort((a, b) => Number(a.x) - Number(b.x));
+    if (mine.length > 1) items.push({ name: `${series} with ${mine[0].x} → ${mine[mine.length - 1].x} ${unit}`, base: est(mine[0]), other: est(mine[mine.length - 1]) });
+  }
+  // The baseline here is the smallest setting, not dense: it may be at chance without the dense model being so.
+  return items.length ? `${items.map((i) => `${i.name}: ${compare(i.base, i.other, lowerBetter)} (${score(i.base.value, chance)} → ${score(i.other.value, chance)})`).join("; ")}.` : null;
+}
 
 // ---- the figures ----------------------------------------------------------------------------
 
@@ -110,12 +131,13 @@ const add = (spec: FigureSpec) => (FIGURES[spec.name] = spec);
 
 add({
   name: "perplexity-gap",
-  title: "Perplexity barely moves while task scores fall",
+  title: "Perplexity and a task score as sparsity grows",
   page: "perplexity",
   controls: [modelControl(), pruningMethodControl, patternControl, taskControl(), metricControl(), subsetControl()],
   sql: (p) => {
     const rows = (task: string, subset: string, metric: string) => `SELECT sparsity * 100 AS sparsity,
-        100 * (value / dense_value - 1) AS change, 100 * (ci_low / dense_value - 1) AS lo, 100 * (ci_high / dense_value - 1) AS hi
+        100 * (value / dense_value - 1) AS change, 100 * (ci_low / dense_value - 1) AS lo, 100 * (ci_high / dense_value - 1) AS hi,
+        value, ci_low, ci_high, method = 'dense' AS dense
       FROM agg WHERE model = ${lit(p.model as string)} AND task = ${lit(task)} AND subset = ${lit(subset)} AND metric = ${lit(metric)}
         AND (method = 'dense' OR (method = ${lit(p.method as string)} AND pattern = ${lit(p.pattern as string)} AND bits IS NULL))`;
     return `SELECT 'perplexity (rise)' AS series, * FROM (${rows("perplexity", "all", "perplexity")})
@@ -123,39 +145,76 @@ add({
       ORDER BY series, sparsity`;
   },
   draw: (rows, o) => perplexityGapChart(rows, { ...o, yLabel: "Change vs dense (%)" }),
+  claim: (rows, p) => {
+    const at = nearest(rows.filter((r) => !r.dense), "sparsity", 50);
+    if (!at) return null;
+    const pair = (series: unknown) => [rows.find((r) => r.series === series && r.dense), rows.find((r) => r.series === series && r.sparsity === at.sparsity)];
+    const [pd, pc] = pair("perplexity (rise)");
+    const task = rows.find((r) => r.series !== "perplexity (rise)")?.series;
+    const [td, tc] = pair(task);
+    const parts: string[] = [];
+    if (pd && pc) parts.push(`perplexity ${relation(est(pd), est(pc), true) === "is worse than" ? "rises" : "shows no clear rise"} (${Number(pd.value).toPrecision(3)} → ${Number(pc.value).toPrecision(3)}, ${Number(pc.change) >= 0 ? "+" : ""}${Math.round(Number(pc.change))}%)`);
+    if (td && tc) parts.push(`${task} ${verdictPhrase(est(td), est(tc), chanceFor(p), lowerIsBetter(p.metric as string))}`);
+    return parts.length ? `At ${Math.round(Number(at.sparsity))}% sparsity (${p.method}, ${p.pattern}, ${p.model}): ${parts.join("; ")}` : null;
+  },
 });
 
 add({
   name: "bits-vs-score",
-  title: "Quantization beats pruning at equal size",
+  title: "Score against effective bits per weight: quantized, pruned and both",
   page: "quantization-vs-pruning",
   controls: [modelControl(), taskControl([]), metricControl(), subsetControl()],
   sql: (p) => `SELECT variant, kind, method, pattern, bpw, value, ci_low, ci_high,
       CASE WHEN kind = 'dense' THEN 'dense' WHEN kind = 'quantized' THEN method WHEN kind = 'pruned' AND pattern LIKE '%:%' THEN method || ' N:M' WHEN kind = 'pruned' THEN method ELSE method || ' + quant' END AS series
     FROM agg WHERE model = ${lit(p.model as string)} AND task = ${lit(p.task as string)} AND subset = ${lit(p.subset as string)} AND metric = ${lit(p.metric as string)}
     ORDER BY series, bpw`,
-  draw: (rows, o, p) => bitsChart(rows, { ...o, yLabel: metricLabel(p), lowerIsBetter: lowerIsBetter(p.metric as string) }),
+  draw: (rows, o, p) => bitsChart(rows, { ...o, yLabel: metricLabel(p), lowerIsBetter: lowerIsBetter(p.metric as string), chance: chanceFor(p) }),
+  claim: (rows, p) => {
+    const chance = chanceFor(p);
+    const dense = rows.find((r) => r.kind === "dense");
+    if (dense && atChance(est(dense), chance)) return `Not testable here: the dense model scores ${score(dense.value, chance)} (chance ${score(chance ?? 0, chance ?? 0)}).`;
+    // The pruned model nearest 8 bits per weight (50% of 16-bit weights) against the quantized ones at no more bits.
+    const better = lowerIsBetter(p.metric as string) ? (a: Row, b: Row) => Number(a.value) < Number(b.value) : (a: Row, b: Row) => Number(a.value) > Number(b.value);
+    const best = (candidates: Row[]) => candidates.reduce<Row | undefined>((a, r) => (!a || better(r, a) ? r : a), undefined);
+    const unstructured = rows.filter((r) => r.kind === "pruned" && !String(r.pattern).includes(":"));
+    const pruned = best(unstructured.filter((r) => r.bpw === nearest(unstructured, "bpw", 8)?.bpw));
+    const quantized = best(rows.filter((r) => r.kind === "quantized" && pruned && Number(r.bpw) <= Number(pruned.bpw)));
+    if (!pruned || !quantized) return null;
+    const f = (r: Row) => `${r.variant} (${Number(r.bpw).toFixed(1)} bits per weight, ${score(r.value, chance)})`;
+    return `The best quantized model at no more bits, ${f(quantized)}, ${relation(est(pruned), est(quantized), lowerIsBetter(p.metric as string))} ${f(pruned)}.`;
+  },
 });
 
-const mainSubset = `CASE task WHEN 'icr_qa' THEN subset IN ('closed', 'open_factual') ELSE subset = 'all' END`;
-const primaryMetric = `metric = CASE task ${Object.entries(PRIMARY_METRIC).map(([t, m]) => `WHEN ${lit(t)} THEN ${lit(m)}`).join(" ")} END`;
+/** The subsets a task is compared on (retrieval: closed and open book), and its primary metric, as SQL conditions. */
+export const mainSubset = `CASE task WHEN 'icr_qa' THEN subset IN ('closed', 'open_factual') ELSE subset = 'all' END`;
+export const primaryMetric = `metric = CASE task ${Object.entries(PRIMARY_METRIC).map(([t, m]) => `WHEN ${lit(t)} THEN ${lit(m)}`).join(" ")} END`;
 const SHORT_TASK: Record<string, string> = { factoid_qa: "Factoid QA", mcq: "Multiple choice", summarization: "Summarization", long_context: "Long context", instruction: "Instructions" };
-const taskRowLabel = `CASE WHEN task = 'icr_qa' THEN CASE subset WHEN 'closed' THEN 'Retrieval, closed' ELSE 'Retrieval, open' END ${Object.entries(SHORT_TASK).map(([t, l]) => `WHEN task = ${lit(t)} THEN ${lit(l)}`).join(" ")} ELSE task END`;
+export const taskRowLabel = `CASE WHEN task = 'icr_qa' THEN CASE subset WHEN 'closed' THEN 'Retrieval, closed' ELSE 'Retrieval, open' END ${Object.entries(SHORT_TASK).map(([t, l]) => `WHEN task = ${lit(t)} THEN ${lit(l)}`).join(" ")} ELSE task END`;
 
 add({
   name: "nm-retention",
-  title: "N:M sparsity fails knowledge tasks",
+  title: "Share of the dense score kept above chance: unstructured 50% vs N:M, per task",
   page: "nm-sparsity",
   controls: [
     modelControl(),
     { ...pruningMethodControl, options: (p) => `SELECT DISTINCT method AS value FROM agg WHERE bits IS NULL AND pattern LIKE '%:%'${eq("model", p.model)} ORDER BY 1` },
   ],
-  sql: (p) => `SELECT ${taskRowLabel} AS label, task, subset, metric, pattern, variant,
-      100 * retained AS retained, 100 * ci_low / dense_value AS lo, 100 * ci_high / dense_value AS hi
-    FROM agg WHERE model = ${lit(p.model as string)} AND method = ${lit(p.method as string)} AND bits IS NULL AND task <> 'perplexity' AND dense_value > 0
-      AND (pattern LIKE '%:%' OR (pattern = 'unstructured' AND abs(sparsity - 0.5) < 1e-9)) AND ${mainSubset} AND ${primaryMetric}
+  // Kept above chance: (score − chance) / (dense − chance); a task whose dense interval reaches chance is not testable.
+  sql: (p) => `SELECT ${taskRowLabel} AS label, task, subset, metric, pattern, variant, value, chance, dense_value, dense_lo, testable,
+      100 * kept AS retained, 100 * (ci_low - chance) / nullif(dense_value - chance, 0) AS lo, 100 * (ci_high - chance) / nullif(dense_value - chance, 0) AS hi
+    FROM ${AGG_VS_DENSE} WHERE model = ${lit(p.model as string)} AND task <> 'perplexity' AND ${mainSubset} AND ${primaryMetric} AND method = ${lit(p.method as string)} AND bits IS NULL AND (pattern LIKE '%:%' OR (pattern = 'unstructured' AND abs(sparsity - 0.5) < 1e-9))
     ORDER BY task, subset, pattern`,
-  draw: (rows, o) => nmChart(rows, o),
+  draw: (rows, o) => nmChart(rows.filter((r) => r.testable), o),
+  claim: (rows) => {
+    const testable = rows.filter((r) => r.testable);
+    const tasks = new Set(testable.map((r) => r.label));
+    const patterns = [...new Set(testable.map((r) => String(r.pattern)))];
+    const matching = patterns.map((pattern) => `${pattern === "unstructured" ? "unstructured 50%" : pattern} on ${testable.filter((r) => r.pattern === pattern && Number(r.retained) >= 95).length}`);
+    const untestable = [...new Map(rows.filter((r) => !r.testable).map((r) => [r.label, r])).values()];
+    const parts = tasks.size ? [`Matching the dense model (≥ 95% of its score above chance) on the ${tasks.size} testable task${tasks.size === 1 ? "" : "s"}: ${matching.join(", ")}.`] : [];
+    if (untestable.length) parts.push(`Not testable here: ${untestable.map((r) => `${r.label} (dense ${score(r.dense_value, Number(r.chance))}, chance ${score(r.chance, Number(r.chance))})`).join("; ")}.`);
+    return parts.join(" ") || null;
+  },
 });
 
 const levelSql = (task: string, subsetWhere: string, seriesExpr: string, metricWhere = (p: Params) => `metric = ${lit(p.metric as string)}`) => (p: Params) => {
@@ -167,29 +226,32 @@ const levelSql = (task: string, subsetWhere: string, seriesExpr: string, metricW
 
 add({
   name: "retrieval",
-  title: "Closed-book answers fail first; open book holds, even against counterfactual passages",
+  title: "Closed book, open book and counterfactual passage against compression level",
   page: "retrieval",
   controls: [modelControl(), familyControl(), metricControl("icr_qa")],
   sql: levelSql("icr_qa", `subset IN ('closed', 'open_factual', 'open_counterfactual')`, `CASE subset WHEN 'closed' THEN 'closed book' WHEN 'open_factual' THEN 'open book' ELSE 'open book, counterfactual passage' END`),
-  draw: levelDraw((p) => `Retrieval QA — ${p.metric}`),
+  draw: levelDraw((p) => `Retrieval QA — ${p.metric}`, "icr_qa"),
+  claim: levelClaimOf("icr_qa"),
 });
 
 add({
   name: "summarization-length",
-  title: "Summaries of long documents degrade first",
+  title: "Summarization by document length against compression level",
   page: "long-context",
   controls: [modelControl(), familyControl(), metricControl("summarization")],
   sql: levelSql("summarization", `subset LIKE 'bin/%'`, `replace(subset, 'bin/', '') || ' documents'`),
-  draw: levelDraw((p) => `Summarization — ${p.metric}`),
+  draw: levelDraw((p) => `Summarization — ${p.metric}`, "summarization"),
+  claim: levelClaimOf("summarization"),
 });
 
 add({
   name: "long-context-length",
-  title: "Retrieval from long contexts degrades with length",
+  title: "Long-context retrieval by context length against compression level",
   page: "long-context",
   controls: [modelControl(), familyControl(), metricControl("long_context")],
   sql: (p) => levelSql("long_context", `subset LIKE 'length/%'`, `lpad(replace(subset, 'length/', ''), 5, ' ') || ' tokens'`)(p).replace("ORDER BY series, level", "ORDER BY CAST(replace(subset, 'length/', '') AS INTEGER), level"),
-  draw: levelDraw((p) => `Long-context retrieval — ${p.metric}`),
+  draw: levelDraw((p) => `Long-context retrieval — ${p.metric}`, "long_context"),
+  claim: levelClaimOf("long_context"),
 });
 
 add({
@@ -198,7 +260,8 @@ add({
   page: "large-vs-small",
   controls: [
     { ...pruningMethodControl, options: () => `SELECT DISTINCT method AS value FROM agg WHERE bits IS NULL AND sparsity > 0 AND pattern = 'unstructured' ORDER BY 1` },
-    taskControl(["perplexity"], ["mcq", "factoid_qa"]),
+    // factoid QA first: multiple choice is near chance for small models, where no comparison shows
+    taskControl(["perplexity"], ["factoid_qa", "mcq"]),
     metricControl(),
     subsetControl(),
   ],
@@ -206,25 +269,52 @@ add({
     FROM agg WHERE task = ${lit(p.task as string)} AND subset = ${lit(p.subset as string)} AND metric = ${lit(p.metric as string)} AND NOT partial
       AND (method = 'dense' OR (method = ${lit(p.method as string)} AND pattern = 'unstructured' AND bits IS NULL))
     ORDER BY model_params DESC, model, sparsity DESC`,
-  draw: (rows, o, p) => sizeChart(rows, { ...o, yLabel: metricLabel(p) }),
+  draw: (rows, o, p) => sizeChart(rows, { ...o, yLabel: metricLabel(p), chance: chanceFor(p) }),
+  claim: (rows, p) => {
+    const chance = chanceFor(p);
+    const dense = rows.filter((r) => r.dense);
+    const claims: string[] = [];
+    // Every dense model against each larger model pruned to about its size (within 25%).
+    for (const small of dense) {
+      for (const big of dense.filter((d) => Number(d.model_params) > Number(small.model_params))) {
+        const pruned = nearest(rows.filter((r) => r.model === big.model && !r.dense), "params_kept", Number(small.model_params));
+        const ratio = pruned ? Number(pruned.params_kept) / Number(small.model_params) : NaN;
+        if (!pruned || !(ratio > 0.8 && ratio < 1.25)) continue;
+        const what = `${big.model} pruned to ${Math.round(Number(pruned.sparsity) * 100)}% (${score(pruned.value, chance)})`;
+        claims.push(atChance(est(small), chance) && atChance(est(pruned), chance)
+          ? `${what} vs dense ${small.model}: ${notTestable(est(small), chance, `dense ${small.model}`)}`
+          : `${what} ${relation(est(small), est(pruned), lowerIsBetter(p.metric as string))} dense ${small.model} (${score(small.value, chance)}) at ${ratio.toFixed(2)}× its weights`);
+      }
+    }
+    return claims.length ? `${claims.join("; ")}.` : null;
+  },
 });
 
 add({
   name: "calibration",
-  title: "Calibration samples: SparseGPT uses them, Wanda hardly",
+  title: "Score against the number of calibration samples, per compression variant",
   page: "calibration",
   controls: [modelControl("cells", "calib_samples IS NOT NULL AND method <> 'dense'", "count(DISTINCT calib_samples) > 1"), taskControl([], ["mcq", "factoid_qa"], "cells", "calib_samples IS NOT NULL AND calib_samples <> 128"), metricControl(), subsetControl()],
-  sql: (p) => `SELECT calib_samples AS x, variant AS series, value, ci_low, ci_high FROM cells
-    WHERE prompt = 'none' AND k_shot = 0 AND calib_samples IS NOT NULL AND method <> 'dense'
-      AND model = ${lit(p.model as string)} AND task = ${lit(p.task as string)} AND subset = ${lit(p.subset as string)} AND metric = ${lit(p.metric as string)}
+  sql: (p) => {
+    const cell = `model = ${lit(p.model as string)} AND task = ${lit(p.task as string)} AND subset = ${lit(p.subset as string)} AND metric = ${lit(p.metric as string)}`;
+    return `SELECT calib_samples AS x, variant AS series, value, ci_low, ci_high,
+        (SELECT max(value) FROM agg WHERE method = 'dense' AND ${cell}) AS dense_value, (SELECT max(ci_low) FROM agg WHERE method = 'dense' AND ${cell}) AS dense_lo FROM cells
+    WHERE prompt = 'none' AND k_shot = 0 AND calib_samples IS NOT NULL AND method <> 'dense' AND ${cell}
     QUALIFY count(*) OVER (PARTITION BY variant) > 1
-    ORDER BY series, x`,
-  draw: (rows, o, p) => ablationChart(rows, { ...o, xLabel: "Calibration samples", xType: "log", yLabel: metricLabel(p) }),
+    ORDER BY series, x`;
+  },
+  draw: (rows, o, p) => ablationChart(rows, { ...o, xLabel: "Calibration samples", xType: "log", yLabel: metricLabel(p), chance: chanceFor(p) }),
+  claim: (rows, p) => {
+    const chance = chanceFor(p);
+    const first = rows[0];
+    if (first && atChance({ value: Number(first.dense_value), lo: Number(first.dense_lo) }, chance)) return `Not testable here: the dense model scores ${score(first.dense_value, chance)} (chance ${score(chance ?? 0, chance ?? 0)}).`;
+    return ablationClaim(rows, chance, "samples", lowerIsBetter(p.metric as string));
+  },
 });
 
 add({
   name: "k-shot",
-  title: "In-context examples recover part of the loss",
+  title: "Multiple-choice score against the number of solved examples in the prompt",
   page: "calibration",
   controls: [modelControl("cells", "task = 'mcq' AND k_shot > 0"), metricControl("mcq"), { ...subsetControl("mcq") }],
   sql: (p) => `SELECT k_shot AS x, variant AS series, value, ci_low, ci_high FROM cells
@@ -232,12 +322,18 @@ add({
       AND (calib_samples IS NULL OR calib_samples = ${MAIN_CALIB})
     QUALIFY count(*) OVER (PARTITION BY variant) > 1
     ORDER BY series = 'dense' DESC, series, x`,
-  draw: (rows, o, p) => ablationChart(rows, { ...o, xLabel: "Solved examples in the prompt (k)", xType: "linear", yLabel: `MCQ — ${p.metric}` }),
+  draw: (rows, o, p) => ablationChart(rows, { ...o, xLabel: "Solved examples in the prompt (k)", xType: "linear", yLabel: `MCQ — ${p.metric}`, chance: chanceFor(p, "mcq") }),
+  claim: (rows, p) => {
+    const chance = chanceFor(p, "mcq");
+    const dense = rows.find((r) => r.series === "dense" && Number(r.x) === 0);
+    if (dense && atChance(est(dense), chance)) return `Not testable here: the dense model scores ${score(dense.value, chance)} with no examples (chance ${score(chance ?? 0, chance ?? 0)}).`;
+    return ablationClaim(rows, chance, "examples", false);
+  },
 });
 
 add({
   name: "knowledge-retention",
-  title: "Rarely seen facts are lost first",
+  title: "Factoid-QA score by how often the fact was seen in training, per compression level",
   page: "knowledge",
   controls: [modelControl(), familyControl(), metricControl("factoid_qa")],
   sql: (p) => {
@@ -247,7 +343,21 @@ add({
         AND (${f.level} IN (0, 16) OR ${f.level} IN (30, 50, 70) OR (bits IS NOT NULL))
       ORDER BY level ${f.levelLabel.startsWith("Weight") ? "DESC" : "ASC"}, exposure`;
   },
-  draw: (rows, o, p) => exposureChart(rows, { ...o, yLabel: `Factoid QA — ${p.metric}` }),
+  draw: (rows, o, p) => exposureChart(rows, { ...o, yLabel: `Factoid QA — ${p.metric}`, chance: chanceFor(p, "factoid_qa") }),
+  // Dense against the level nearest 50% (4 bits), for the rarest and the most frequent facts.
+  claim: (rows, p) => {
+    const at = nearest(rows.filter((r) => r.series !== "dense"), "level", targetLevel(p));
+    if (!at) return null;
+    const exposures = [...new Set(rows.map((r) => Number(r.exposure)))].sort((a, b) => a - b);
+    const items: Compared[] = [];
+    for (const e of [exposures[0], exposures[exposures.length - 1]]) {
+      const dense = rows.find((r) => r.series === "dense" && Number(r.exposure) === e);
+      const other = rows.find((r) => r.series === at.series && Number(r.exposure) === e);
+      if (dense && other) items.push({ name: `facts seen ${e === 1 ? "once" : `${e} times`}`, base: est(dense), other: est(other) });
+    }
+    const body = compareAll(items, chanceFor(p, "factoid_qa"));
+    return body && !body.startsWith("Not testable") ? `Dense → ${at.series}. ${body}` : body;
+  },
 });
 
 // The same questions in two formats: the Hendrycks prompt scored by the answer letter, and the
@@ -258,12 +368,22 @@ const CLOZE = `task = 'mcq' AND subset = 'all' AND metric = 'cloze_accuracy'`;
 
 add({
   name: "mcq-format",
-  title: "Multiple choice: the model knows the answer but not the letter",
+  title: "Multiple choice scored by the answer letter and by the answer text",
   page: "knowledge",
   controls: [modelControl("agg", CLOZE), familyControl(CLOZE)],
   sql: (p) => `WITH l AS (${levelSql("mcq", "subset = 'all'", `CASE metric WHEN 'loglik_accuracy' THEN 'letter (A–D)' ELSE 'option text (cloze)' END`, () => `metric IN ('loglik_accuracy', 'cloze_accuracy')`)(p)})
     SELECT * FROM l WHERE variant IN (SELECT variant FROM l GROUP BY variant HAVING count(DISTINCT series) = 2) ORDER BY series, level`,
-  draw: levelDraw(() => "Multiple choice — accuracy"),
+  draw: levelDraw(() => "Multiple choice — accuracy", "mcq"),
+  // Dense, the same questions in both formats: is the text score above the letter score?
+  claim: (rows) => {
+    const chance = chanceOf("mcq", "loglik_accuracy");
+    const letter = rows.find((r) => r.variant === "dense" && String(r.series).startsWith("letter"));
+    const text = rows.find((r) => r.variant === "dense" && !String(r.series).startsWith("letter"));
+    if (!letter || !text) return null;
+    const by = (r: Row) => `${score(r.value, chance)}`;
+    const letterNote = atChance(est(letter), chance) ? ` (at chance, ${score(chance, chance)})` : "";
+    return `The dense model scored by the option text (${by(text)}) ${relation(est(letter), est(text))} scored by the letter (${by(letter)}${letterNote}).`;
+  },
 });
 
 /**
@@ -284,7 +404,7 @@ const softCells = (p: Params) => `SELECT *, CASE WHEN method = 'dense' THEN mode
 
 add({
   name: "soft-prompt-recovery",
-  title: "Soft prompts recover compressed models",
+  title: "Score with no prompt, a hard prompt and the best soft prompt, per compressed model",
   page: "soft-prompts",
   controls: softControls,
   sql: (p) => {
@@ -296,17 +416,33 @@ add({
       ORDER BY variant, prompt_kind`;
   },
   draw: (rows, o, p) => softPromptChart(rows, { ...o, yLabel: metricLabel(p), lowerIsBetter: lowerIsBetter(p.metric as string) }),
+  // Whether the best soft prompt's interval clears the no-prompt interval, per compressed model.
+  claim: (rows, p) => {
+    const chance = chanceFor(p);
+    const labels = [...new Set(rows.filter((r) => r.variant !== "dense" && r.prompt_kind === "best soft prompt").map((r) => String(r.variant)))];
+    const verdicts = labels.flatMap((label) => {
+      const none = rows.find((r) => r.variant === label && r.prompt_kind === "no prompt");
+      const soft = rows.find((r) => r.variant === label && r.prompt_kind === "best soft prompt");
+      return none && soft ? [{ label, v: compare(est(none), est(soft), lowerIsBetter(p.metric as string)), none, soft }] : [];
+    });
+    if (!verdicts.length) return null;
+    const up = verdicts.filter((v) => v.v === "improves");
+    const best = up.reduce<(typeof up)[number] | undefined>((a, v) => (!a || Math.abs(Number(v.soft.value) - Number(v.none.value)) > Math.abs(Number(a.soft.value) - Number(a.none.value)) ? v : a), undefined);
+    return `The best soft prompt scores better than no prompt, beyond both 95% intervals, on ${up.length} of ${verdicts.length} compressed model${verdicts.length === 1 ? "" : "s"}` +
+      (best ? `; most on ${best.label} (${score(best.none.value, chance)} → ${score(best.soft.value, chance)}).` : ".");
+  },
 });
 
 add({
   name: "soft-prompt-transfer",
-  title: "Soft prompts transfer between compressed variants",
+  title: "Each soft prompt applied to each compressed variant",
   page: "soft-prompts",
   controls: softControls,
   sql: (p) => `WITH c AS (${softCells(p)})
     SELECT replace(prompt, 'soft:', '') AS prompt, label AS variant, value, ci_low, ci_high FROM c WHERE prompt LIKE 'soft:%'
     ORDER BY prompt, variant`,
   draw: (rows, o, p) => transferChart(rows, { ...o, yLabel: p.metric as string, lowerIsBetter: lowerIsBetter(p.metric as string) }),
+  claim: () => null,
 });
 
 export const FIGURE_NAMES = Object.keys(FIGURES);

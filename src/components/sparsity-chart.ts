@@ -1,6 +1,7 @@
 // Score against sparsity, one line per method, with the dense score and LLM-KICK's "matching"
 // band (within 5% of dense). Shared by pages and, through `document`, by server-side figure export.
 import * as Plot from "@observablehq/plot";
+import { colorOf, colorScale } from "./palette.js";
 
 export interface SparsityRow {
   method: string;
@@ -24,7 +25,9 @@ export interface SparsityChartOptions {
   fontSize?: number;
 }
 
-export const METHOD_COLORS: Record<string, string> = { magnitude: "#e15759", wanda: "#4e79a7", sparsegpt: "#59a14f" };
+/** The pruning methods of LLM-KICK's Table 3, in the report's colours (palette.ts). */
+const METHODS = ["magnitude", "wanda", "sparsegpt"];
+const METHOD_COLOR = colorScale(METHODS);
 
 /** LLM-KICK calls a compressed model "matching" when it keeps at least 95% of the dense score. */
 export const MATCHING_FRACTION = 0.95;
@@ -50,9 +53,9 @@ export function sparsityChart(rows: readonly SparsityRow[], options: SparsityCha
   );
   const inline = options.legend === "inline";
   if (inline) {
-    const methods = Object.keys(METHOD_COLORS).filter((m) => rows.some((r) => r.method === m));
+    const methods = METHODS.filter((m) => rows.some((r) => r.method === m));
     methods.forEach((method, i) =>
-      marks.push(Plot.text([method], { frameAnchor: "bottom-left", dx: 6, dy: -6 - (methods.length - 1 - i) * 14, text: (d: string) => `— ${d}`, fill: METHOD_COLORS[method], fontWeight: "bold", textAnchor: "start" })),
+      marks.push(Plot.text([method], { frameAnchor: "bottom-left", dx: 6, dy: -6 - (methods.length - 1 - i) * 14, text: (d: string) => `— ${d}`, fill: colorOf(method), fontWeight: "bold", textAnchor: "start" })),
     );
   }
   return Plot.plot({
@@ -63,7 +66,7 @@ export function sparsityChart(rows: readonly SparsityRow[], options: SparsityCha
     style: { fontFamily: options.fontFamily ?? "system-ui, sans-serif", fontSize: `${options.fontSize ?? 12}px` },
     x: { label: "Sparsity (%)", domain: [0, Math.max(...rows.map((r) => r.sparsity))], ticks: 6 },
     y: { label: options.label, grid: true, zero: true },
-    color: { legend: !inline, domain: Object.keys(METHOD_COLORS), range: Object.values(METHOD_COLORS) },
+    color: { legend: !inline, ...METHOD_COLOR },
     marks,
   });
 }

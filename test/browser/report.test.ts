@@ -128,7 +128,7 @@ describe("report pages", () => {
     expect(await items.count()).toBe(10);
     const text = await page.locator(".kick-findings").innerText();
     expect(text).not.toMatch(/Not in the store yet|Could not compute/);
-    expect(text).toMatch(/perplexity rises by only \d+%/);
+    expect(text).toMatch(/perplexity (rises|shows no clear rise) by \d+%/);
     expect(text).toMatch(/scored by the answer letter reaches \d+%.*scored by the answer text \d+%; at sparsegpt 50% the text score falls to \d+%/);
     expect(await page.locator(".kick-findings strong").count()).toBeGreaterThan(10);
     const hrefs = await page.locator(".kick-findings a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute("href")));

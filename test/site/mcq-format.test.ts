@@ -30,7 +30,7 @@ async function withStore<T>(withCloze: boolean, work: (q: (sql: string) => Promi
   });
 }
 
-const finding = FINDINGS.find((f) => f.title === "Multiple choice hides knowledge behind the letter")!;
+const finding = FINDINGS.find((f) => f.title === "Multiple choice: answer letter vs answer text")!;
 
 describe("multiple-choice format", () => {
   it("the figure draws both formats on the variants measured in both", async () => {
