@@ -5,7 +5,7 @@
 #          factoid_qa/mcq/icr_qa/long_context .jsonl and corpus/heldout.jsonl, as .gpu-v3/proxy-data.tar.xz)
 #   host:  bash scripts/gpu-host/proxy-skills.sh start KIT "name:variant:arch:epochs:lr:ctx:ctx_final:final_frac:rope_theta" ...
 #          bash scripts/gpu-host/proxy-skills.sh wait SECS   (progress; returns early when every run wrote its JSON)
-#          bash scripts/gpu-host/proxy-skills.sh pack        (the JSON results and logs into $OUT)
+#          bash scripts/gpu-host/proxy-skills.sh pack        (the JSON results and logs into $OUT; the .pt weights stay)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=runs/proxy
@@ -33,6 +33,6 @@ case "${1:?usage: proxy-skills.sh start KIT RUN... | wait SECS | pack}" in
     for f in "$out"/*.log; do echo "== $f"; tail -n 2 "$f"; done
     nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv ;;
   pack)
-    tar -czf "${OUT:?OUT not set}/proxy-results.tar.gz" "$out"; ls -la "$OUT" ;;
+    tar -czf "${OUT:?OUT not set}/proxy-results.tar.gz" --exclude="*.pt" "$out"; ls -la "$OUT" ;;
   *) echo "unknown command $1" >&2; exit 2 ;;
 esac
