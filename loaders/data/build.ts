@@ -11,6 +11,7 @@ import { readRawFacts } from "./sources/facts.js";
 import { readManPages } from "./sources/manpages.js";
 import { DEBS, NPMS } from "./sources/pins.js";
 import { readAllDocs } from "./sources/text.js";
+import { buildSkills } from "./skills.js";
 import { buildTasks, summaryBin } from "./tasks/build-tasks.js";
 import { FactSchema, SCHEMAS, type TaskName } from "./tasks/schema.js";
 import { TEMPLATES } from "./templates.js";
@@ -78,8 +79,20 @@ export function buildData(outDir: string) {
   write("tokenizer/tokenizer.json", tokJson, true);
   const enc = new BpeEncoder(JSON.parse(tokJson));
 
-  log("writing corpus and token shards");
-  const shards = shard(corpus.train, SHARD_CHARS);
+  // Data v3's skill material joins the corpus after the tokenizer is trained on the v2 documents, so
+  // the tokenizer, the task suites (their token counts) and the v2 models' compatibility are unchanged.
+  const proseSentences = corpus.train
+    .filter((d) => d.kind !== "facts" && !d.kind.startsWith("demo:"))
+    .flatMap((d) => d.text.split(/(?<=[.!?])\s+/))
+    .filter((x) => x.length >= 20 && x.length < 400);
+  const skillRng = new Rng(`${SEED}/skills-v3`);
+  const skills = buildSkills({ facts, distractors, prose: proseSentences }, skillRng);
+  const train = [...corpus.train];
+  skills.docs.forEach((d, i) => train.splice(skillRng.int(train.length + 1), 0, { id: `skill/${d.kind}/${i}`, kind: `skill:${d.kind}`, text: d.text }));
+  for (const [id, n] of skills.mentions) demos.mentions.set(id, (demos.mentions.get(id) ?? 0) + n);
+
+  log(`writing corpus and token shards (${skills.docs.length} skill documents added)`);
+  const shards = shard(train, SHARD_CHARS);
   let trainTokens = 0;
   shards.forEach((docs, i) => {
     const name = `train-${String(i).padStart(3, "0")}`;
@@ -115,7 +128,7 @@ export function buildData(outDir: string) {
 
   const byId = new Map(facts.map((f) => [f.id, f]));
   const leaks = findLeaks({
-    corpus: corpus.train.map((d) => d.text),
+    corpus: train.map((d) => d.text),
     heldoutParagraphs: corpus.heldout.flatMap((d) => d.text.split("\n\n")),
     counterfactuals: tasks.icr_qa.filter((x) => x.counterfactual).map((x) => ({ subject: byId.get(x.fact_id)!.subject, relation: byId.get(x.fact_id)!.relation, answer: x.answer })),
   });
@@ -124,7 +137,7 @@ export function buildData(outDir: string) {
   write("NOTICE", buildNotice(), true);
 
   const kindStats: Record<string, { docs: number; chars: number }> = {};
-  for (const d of corpus.train) {
+  for (const d of train) {
     const k = (kindStats[d.kind] ??= { docs: 0, chars: 0 });
     k.docs++;
     k.chars += d.text.length;
@@ -136,8 +149,9 @@ export function buildData(outDir: string) {
     sources: { debian: Object.values(DEBS).map(({ name, version, sha256, licence }) => ({ name, version, sha256, licence })), npm: Object.values(NPMS).map(({ name, version, licence }) => ({ name, version, licence })) },
     tokenizer: { type: "byte-level BPE", vocab_size: VOCAB_SIZE, special_tokens: { [EOS]: enc.eosId }, token_dtype: "uint16le", doc_separator_text: DOC_SEPARATOR, doc_separator_token: enc.eosId },
     corpus: {
-      train_docs: corpus.train.length,
-      train_chars: corpus.train.reduce((n, d) => n + d.text.length, 0),
+      recipe: "v3",
+      train_docs: train.length,
+      train_chars: train.reduce((n, d) => n + d.text.length, 0),
       train_tokens: trainTokens,
       shards: shards.length,
       by_kind: Object.fromEntries(Object.entries(kindStats).sort()),

@@ -1,6 +1,7 @@
 // Leakage checks between the training corpus and the evaluation suites. Used by the build (which
 // fails on any finding) and by the tests. Whole-corpus substring search is used for template text
 // (few patterns); paragraphs and sentences are checked through hashed sets (many patterns).
+import { PROBE_FORMATS } from "./skills.js";
 import { fill, TEMPLATES, templateSkeleton, type Relation } from "./templates.js";
 
 export interface LeakInputs {
@@ -21,6 +22,11 @@ export function findLeaks(inp: LeakInputs): string[] {
       const sk = templateSkeleton(t).toLowerCase();
       if (inp.corpus.some((d) => d.toLowerCase().includes(sk))) leaks.push(`evaluation template text "${sk}" occurs in the corpus`);
     }
+  // The reading probes' wordings must stay unseen (a record separator alone is too common to search).
+  for (const t of [PROBE_FORMATS.kvQuestion, PROBE_FORMATS.needle, PROBE_FORMATS.reading]) {
+    const sk = templateSkeleton(t.replace(/\{(k|v|name|code)\}/g, "{s}")).toLowerCase();
+    if (inp.corpus.some((d) => d.toLowerCase().includes(sk))) leaks.push(`probe format text "${sk}" occurs in the corpus`);
+  }
   const paras = new Set<string>();
   const sents = new Set<string>();
   for (const d of inp.corpus) {

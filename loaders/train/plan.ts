@@ -67,6 +67,9 @@ export const TrainPlanSchema = z.strictObject({
     seed: z.number().int().min(0).default(0),
     /** recompute each layer in the backward pass instead of storing its activations */
     recompute: z.boolean().default(false),
+    /** the last `steps` optimiser steps read longer windows (a length curriculum: short windows first,
+     *  then the long-context suite's lengths in distribution); same gradAccum, its own batch size */
+    longStage: z.strictObject({ steps: pos, context: pos, batchSize: pos }).optional(),
   }),
   eval: z.strictObject({ every: pos, batches: pos.default(4) }),
   checkpoint: z.strictObject({ every: pos }),
@@ -107,6 +110,12 @@ export function parsePlan(raw: unknown, file = "plan"): TrainPlan {
   const hd = m.hiddenSize / m.numHeads;
   if (hd % 4 || hd > 256) bad("model.numHeads", `head dim ${hd} (hiddenSize / numHeads) must be a multiple of 4 and at most 256 (the attention backward's limits)`);
   if (m.maxPositions !== undefined && m.maxPositions < m.context) bad("model.maxPositions", `${m.maxPositions} is below the training context ${m.context}`);
+  const ls = p.train.longStage;
+  if (ls) {
+    if (ls.steps > p.train.steps) bad("train.longStage.steps", `${ls.steps} exceeds train.steps ${p.train.steps}`);
+    if (ls.context <= m.context) bad("train.longStage.context", `${ls.context} is not longer than model.context ${m.context}`);
+    if (m.maxPositions === undefined || m.maxPositions < ls.context) bad("model.maxPositions", `${m.maxPositions ?? "(unset)"} is below train.longStage.context ${ls.context}`);
+  }
   if (p.optim.minLr > p.optim.lr) bad("optim.minLr", `${p.optim.minLr} exceeds lr ${p.optim.lr}`);
   if (p.optim.warmupSteps > p.train.steps) bad("optim.warmupSteps", `${p.optim.warmupSteps} exceeds train.steps ${p.train.steps}`);
   return p;
@@ -140,6 +149,13 @@ export function modelShape(p: TrainPlan, eosTokenId: number): LlamaShape {
     hiddenSize: m.hiddenSize, numLayers: m.numLayers, numHeads: m.numHeads, numKvHeads: m.numKvHeads, intermediateSize: m.intermediateSize,
     vocabSize: m.vocabSize, maxPositions: m.maxPositions ?? m.context, ropeTheta: m.ropeTheta, normEps: m.normEps, tiedEmbeddings: m.tiedEmbeddings, eosTokenId,
   };
+}
+
+/** The window length and batch size of optimiser step `step` (1-based), and the step's row offset within its stage. */
+export function stageOf(p: TrainPlan, step: number): { T: number; B: number; first: number } {
+  const ls = p.train.longStage;
+  const from = ls ? p.train.steps - ls.steps : p.train.steps; // steps before the long stage
+  return step > from && ls ? { T: ls.context, B: ls.batchSize, first: from } : { T: p.model.context, B: p.train.batchSize, first: 0 };
 }
 
 /** Learning rate at optimiser step `step` (1-based): linear warm-up, then cosine from lr down to minLr. */

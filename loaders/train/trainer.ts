@@ -18,7 +18,7 @@ import { checkpointDir, readCheckpoint, writeCheckpoint, type CheckpointState } 
 import { loadData, Windows, EOT, type TrainData } from "./data.js";
 import { TrainableLlama, initWeights, paramShapes } from "./model.js";
 import { AdamW } from "./optim.js";
-import { learningRate, modelShape, planHash, type TrainPlan } from "./plan.js";
+import { learningRate, modelShape, planHash, stageOf, type TrainPlan } from "./plan.js";
 import { hfLlamaConfig, llamaSpec } from "./spec.js";
 
 export const LOG_SCHEMA: TableSchema = {
@@ -74,6 +74,8 @@ export async function train(plan: TrainPlan, opts: TrainOptions = {}): Promise<T
 
   const B = plan.train.batchSize, T = plan.model.context, accum = plan.train.gradAccum, steps = plan.train.steps;
   const windows = new Windows(data.train, T, plan.train.seed);
+  // the long stage reads its own seeded order of longer windows (row g of the stage: a pure function of g)
+  const longWindows = plan.train.longStage ? new Windows(data.train, plan.train.longStage.context, plan.train.seed + 1) : null;
   const held = new Windows(data.heldout, T, 0);
   const ctx = opts.ctx ?? (await createContext());
   let model: TrainableLlama | null = null;
@@ -88,7 +90,7 @@ export async function train(plan: TrainPlan, opts: TrainOptions = {}): Promise<T
     let elapsed = resumed?.state.elapsedS ?? 0;
     const log: Row[] = resumed ? [...resumed.state.log] : [];
     let lastGood: string | null = resumed ? ckDir : null;
-    say(`train ${plan.name}: ${parameterCount(spec).toLocaleString("en")} parameters, ${data.train.length.toLocaleString("en")} training tokens (${windows.count} windows of ${T}), ${B}×${accum}×${T} tokens per step, ${resumed ? `resuming at step ${step}` : "from scratch"} on ${ctx.adapterDescription}`);
+    say(`train ${plan.name}: ${parameterCount(spec).toLocaleString("en")} parameters, ${data.train.length.toLocaleString("en")} training tokens (${windows.count} windows of ${T}), ${B}×${accum}×${T} tokens per step${plan.train.longStage ? ` (the last ${plan.train.longStage.steps} steps ${plan.train.longStage.batchSize}×${accum}×${plan.train.longStage.context})` : ""}, ${resumed ? `resuming at step ${step}` : "from scratch"} on ${ctx.adapterDescription}`);
     const t0 = performance.now();
     const startStep = step;
     const startElapsed = elapsed;
@@ -115,12 +117,14 @@ export async function train(plan: TrainPlan, opts: TrainOptions = {}): Promise<T
       const ts = performance.now();
       step++;
       const grads = model.zeroGrads();
-      const count = B * T * accum;
+      const stage = stageOf(plan, step);
+      const rows = stage.first === 0 ? windows : longWindows!;
+      const count = stage.B * stage.T * accum;
       let lossSum = 0;
       try {
         for (let k = 0; k < accum; k++) {
-          const b = windows.batch(((step - 1) * accum + k) * B, B);
-          const r = await model.forwardBackward({ B, T, ids: b.ids, targets: b.targets }, { lossScale: 1 / count, grads, recompute: plan.train.recompute });
+          const b = rows.batch(((step - 1 - stage.first) * accum + k) * stage.B, stage.B);
+          const r = await model.forwardBackward({ B: stage.B, T: stage.T, ids: b.ids, targets: b.targets }, { lossScale: 1 / count, grads, recompute: plan.train.recompute });
           lossSum += r.lossSum;
         }
         const loss = lossSum / count;

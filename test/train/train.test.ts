@@ -144,6 +144,33 @@ describe("training the toy plan on the GPU", () => {
     expect(b.log.map((x) => x.heldout_loss)).toEqual(a.log.map((x) => x.heldout_loss));
   });
 
+  it("a long stage: the last steps read longer windows, their tokens counted; stop + resume inside it is bit for bit", async () => {
+    const edit = (q: Record<string, any>) => {
+      q.train.steps = 8; q.checkpoint.every = 3; q.eval.every = 4;
+      q.model.maxPositions = 64; q.train.longStage = { steps: 3, context: 64, batchSize: 2 };
+    };
+    const a = await train(toy("long-straight", edit), { ctx, progress: quiet });
+    const perStep = a.log.map((x, i) => x.tokens - (i ? a.log[i - 1].tokens : 0));
+    const p = toy("long-straight", edit);
+    const base = p.train.batchSize * p.train.gradAccum * p.model.context;
+    expect(perStep).toEqual([...Array(5).fill(base), ...Array(3).fill(2 * p.train.gradAccum * 64)]);
+    const pb = toy("long-resumed", edit);
+    expect((await train(pb, { ctx, progress: quiet, stopAfter: 6 })).done).toBe(false);
+    const b = await train(pb, { ctx, progress: quiet, resume: true });
+    for (const [name, w] of a.weights) expect(Buffer.from(b.weights.get(name)!.buffer).equals(Buffer.from(w.buffer)), name).toBe(true);
+    expect(b.log.map((x) => x.loss)).toEqual(a.log.map((x) => x.loss));
+    // the long stage changes what is learned: without it the same 8 steps end elsewhere
+    const c = await train(toy("long-none", (q) => { q.train.steps = 8; q.checkpoint.every = 3; q.eval.every = 4; }), { ctx, progress: quiet });
+    expect(c.log.slice(5).map((x) => x.loss)).not.toEqual(a.log.slice(5).map((x) => x.loss));
+  });
+  it("a long stage that does not fit the plan names the field", () => {
+    const bad = (edit: (p: Record<string, any>) => void) => { const p = rawToy(); edit(p); return () => parsePlan(p, "bad.json"); };
+    expect(bad((p) => { p.model.maxPositions = 64; p.train.longStage = { steps: 999, context: 64, batchSize: 2 }; })).toThrow(/field "train\.longStage\.steps": 999 exceeds train\.steps/);
+    expect(bad((p) => { p.model.maxPositions = 64; p.train.longStage = { steps: 3, context: 16, batchSize: 2 }; })).toThrow(/field "train\.longStage\.context": 16 is not longer than model\.context 32/);
+    expect(bad((p) => { delete p.model.maxPositions; p.train.longStage = { steps: 3, context: 64, batchSize: 2 }; })).toThrow(/field "model\.maxPositions": \(unset\) is below train\.longStage\.context 64/);
+    expect(bad((p) => { p.train.longStage = { steps: 3, context: 64 }; })).toThrow(/field "train\.longStage\.batchSize"/);
+  });
+
   it("bfloat16 output in small shards loads and matches the float64 forward of the bf16-rounded weights", async () => {
     const p = toy("bf16", (q) => { q.train.steps = 2; q.optim.warmupSteps = 1; q.output.dtype = "bfloat16"; q.output.maxShardMiB = 0.25; });
     const r = await train(p, { ctx, progress: quiet });
