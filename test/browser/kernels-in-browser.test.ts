@@ -52,4 +52,4 @@ it("runs matmul and attention on navigator.gpu matching the references", async (
   expect(result.attentionDiff).toBeLessThan(1e-5);
   expectClean(watch);
   await page.close();
-}, 120_000);
+});
