@@ -64,8 +64,9 @@ describe(`dist/ served as the README says (${README_COMMAND})`, () => {
       });
       const title = await page.title();
       visited.set(url, title);
-      const icon = await page.locator('link[rel="icon"]').evaluate((link: HTMLLinkElement) => link.href);
-      expect((await page.request.get(icon)).status(), `${url}: icon ${icon}`).toBe(200);
+      const icons = await page.locator('link[rel="icon"]').evaluateAll((links) => links.map((link) => (link as HTMLLinkElement).href));
+      expect(icons, `${url}: <link rel="icon">`).toHaveLength(1);
+      expect((await page.request.get(icons[0])).status(), `${url}: icon ${icons[0]}`).toBe(200);
       // Links to the site's pages: same origin, not a file (figures and data files are downloads).
       const links = await page.locator("a[href]").evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).href));
       for (const link of links) {
