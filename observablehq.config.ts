@@ -24,6 +24,11 @@ export default {
   title: "kick — what compression really does to LLMs",
   globalStylesheets: [],
   style: "style.css",
+  // Links end in .html (`./perplexity.html`), so every static server serves them, including the README's
+  // `python3 -m http.server -d dist`, which maps no clean URL (`./perplexity`) to its file.
+  preserveExtension: true,
+  // Browsers ask every page for an icon; without one they request /favicon.ico, which the site lacks.
+  head: '<link rel="icon" href="favicon.svg" type="image/svg+xml">',
   pages: [
     { name: "Findings overview", path: "/overview" },
     {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run setup: npm dependencies plus, on Debian/Ubuntu, the system packages kick needs:
+# npm run setup: npm dependencies (`npm ci`, exactly package-lock.json) plus, on Debian/Ubuntu, the system packages kick needs:
 #   chromium                      browser tests (playwright-core drives /usr/bin/chromium)
 #   libvulkan1 + mesa-vulkan-drivers (lavapipe >= 23, from bookworm-backports on bookworm)
 #                                 software WebGPU for the kernels where no GPU driver exists
@@ -54,8 +54,18 @@ if [ "${KICK_SKIP_APT:-0}" != 1 ] && [ "$need_apt" = 1 ]; then
   fi
 fi
 
-log "npm install"
-PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error
+# `npm ci` installs exactly package-lock.json and fails when it disagrees with package.json, so a drifting
+# lock fails CI. It wipes node_modules first, so it runs only when the install is older than the lock or
+# package.json (npm's own hidden lock, node_modules/.package-lock.json, records the last install), and never
+# through a node_modules symlink (a shared install, e.g. a git worktree's: npm ci would empty its target).
+if [ -L node_modules ]; then
+  log "node_modules is a symlink to $(readlink node_modules): not reinstalling a shared install"
+elif [ node_modules/.package-lock.json -nt package-lock.json ] && [ node_modules/.package-lock.json -nt package.json ]; then
+  log "node_modules is current with package-lock.json"
+else
+  log "npm ci"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+fi
 # The site build calibrates the playground's 4-bit model on kick's corpus, which is built, not committed.
 if [ ! -f data/corpus/train-000.txt ] || [ ! -d data/tokens ]; then
   log "building data/ (npm run data, about 1.5 min)"

@@ -1,5 +1,7 @@
-// Prints vitest's JSON report as one closing line: "N passed, N failed, N skipped".
+// Prints vitest's JSON report as a line naming the ten slowest tests, then one closing line:
+// "N passed, N failed, N skipped" (CI's last line).
 import { readFileSync } from "node:fs";
+import { relative } from "node:path";
 
 const file = process.argv[2] ?? ".ci-results/vitest.json";
 let report;
@@ -12,10 +14,16 @@ try {
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 // A file that fails before its tests run (an import error, a crash) counts as one failure.
 let brokenFiles = 0;
+const timed = [];
 for (const suite of report.testResults ?? []) {
   if (suite.status === "failed" && (suite.assertionResults ?? []).length === 0) {
     brokenFiles += 1;
     console.log(`test file failed to run: ${suite.name}: ${(suite.message ?? "").split("\n")[0]}`);
   }
+  for (const test of suite.assertionResults ?? []) {
+    if (typeof test.duration === "number") timed.push({ ms: test.duration, name: `${relative(process.cwd(), suite.name)} > ${test.fullName}` });
+  }
 }
+const slowest = timed.sort((a, b) => b.ms - a.ms).slice(0, 10);
+console.log(`ten slowest tests: ${slowest.map((t) => `${(t.ms / 1000).toFixed(1)} s ${t.name}`).join("; ") || "none timed"}`);
 console.log(`${report.numPassedTests} passed, ${report.numFailedTests + brokenFiles} failed, ${skipped} skipped`);

@@ -1,6 +1,7 @@
 // The overview's headline findings: one sentence each, every number computed by SQL on the results
 // store (views of report-sql.ts), rendered with `marked`, each linking to the page that shows it.
 import { marked } from "marked";
+import { pageHref } from "./page-href.js";
 import type { Query } from "./report-controls.js";
 import { MAIN_CALIB } from "./report-sql.js";
 import { AGG_VS_DENSE, chanceOf, compare, notTestable, pct, type Estimate } from "./report-verdict.js";
@@ -230,7 +231,7 @@ export async function findingsMarkdown(query: Query, root = "./", page?: string)
     } catch (error) {
       sentence = `_Could not compute: ${(error as Error).message.split("\n")[0]}_`;
     }
-    lines.push(`- **${f.title}.** ${sentence ?? `_Not in the store yet: ${f.missing}._`}${page === undefined ? ` [Details →](${root}${f.page})` : ""}`);
+    lines.push(`- **${f.title}.** ${sentence ?? `_Not in the store yet: ${f.missing}._`}${page === undefined ? ` [Details →](${pageHref(f.page, root)})` : ""}`);
   }
   return lines.join("\n");
 }

@@ -1,7 +1,8 @@
 // Launches Debian's Chromium through playwright-core (Playwright's own browser download cannot
 // work here), with the flags that keep it from calling Google's services on a closed network.
-import { chromium, type Browser, type Page, type Request } from "playwright-core";
+import { chromium, type Browser, type Page, type Request, type Response } from "playwright-core";
 import { existsSync } from "node:fs";
+import { expect } from "vitest";
 
 export const CHROMIUM_PATH = process.env.KICK_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -32,17 +33,22 @@ export interface PageWatch {
   /** Requests to anywhere but the site's own origin; each is aborted, as on a cut network. */
   outsideRequests: string[];
   failedRequests: string[];
+  /** "404 URL" for every answer of the site with an HTTP error: a request the site itself cannot answer. */
+  errorResponses: string[];
 }
 
 /** Records console errors and blocks (and records) every request that leaves `origin`. */
 export async function watchPage(page: Page, origin: string): Promise<PageWatch> {
-  const watch: PageWatch = { consoleErrors: [], outsideRequests: [], failedRequests: [] };
+  const watch: PageWatch = { consoleErrors: [], outsideRequests: [], failedRequests: [], errorResponses: [] };
   page.on("console", (message) => {
     if (message.type() === "error") watch.consoleErrors.push(message.text());
   });
   page.on("pageerror", (error) => watch.consoleErrors.push(`pageerror: ${error.message}`));
   page.on("requestfailed", (request: Request) => {
     if (request.url().startsWith(origin)) watch.failedRequests.push(request.url());
+  });
+  page.on("response", (response: Response) => {
+    if (response.url().startsWith(origin) && response.status() >= 400) watch.errorResponses.push(`${response.status()} ${response.url()}`);
   });
   await page.context().route("**/*", (route) => {
     const url = route.request().url();
@@ -51,4 +57,12 @@ export async function watchPage(page: Page, origin: string): Promise<PageWatch> 
     return route.abort("internetdisconnected");
   });
   return watch;
+}
+
+/** The page stayed on the site, the site answered every request, and nothing logged an error. */
+export function expectClean(watch: PageWatch): void {
+  expect(watch.outsideRequests).toEqual([]);
+  expect(watch.errorResponses).toEqual([]);
+  expect(watch.failedRequests).toEqual([]);
+  expect(watch.consoleErrors).toEqual([]);
 }

@@ -5,6 +5,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { formatDuration, recordSetup } from "../run-summary-reporter.js";
 
 export const FIXTURE_STORE = "test/fixtures/results";
 const CACHE = "src/.observablehq/cache";
@@ -16,9 +18,15 @@ export function clearResultsCache(): void {
   if (existsSync(figures)) for (const file of readdirSync(figures)) if (file.startsWith("report-")) rmSync(join(figures, file), { force: true });
 }
 
-export default function setup(): (() => void) | void {
-  if (process.env.KICK_SKIP_BUILD === "1" && existsSync("dist/index.html")) return;
+export default function setup(project: TestProject): (() => void) | void {
+  if (process.env.KICK_SKIP_BUILD === "1" && existsSync("dist/index.html")) {
+    recordSetup(project, "reused dist/ as it is (KICK_SKIP_BUILD=1), no build");
+    return;
+  }
   clearResultsCache();
-  execFileSync("npm", ["run", "build", "--silent"], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, KICK_RESULTS_DIR: process.env.KICK_RESULTS_DIR ?? FIXTURE_STORE } });
+  const start = Date.now();
+  const store = process.env.KICK_RESULTS_DIR ?? FIXTURE_STORE;
+  execFileSync("npm", ["run", "build", "--silent"], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, KICK_RESULTS_DIR: store } });
+  recordSetup(project, `built the site from ${store} (npm run build) in ${formatDuration(Date.now() - start)}`);
   return clearResultsCache;
 }

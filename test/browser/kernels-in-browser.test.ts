@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { launchChromium, watchPage } from "./chromium.js";
+import { expectClean, launchChromium, watchPage } from "./chromium.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
 let dir: string;
@@ -50,7 +50,6 @@ it("runs matmul and attention on navigator.gpu matching the references", async (
   expect(result.adapter).toBeTruthy();
   expect(result.matmulDiff).toBeLessThan(1e-5);
   expect(result.attentionDiff).toBeLessThan(1e-5);
-  expect(watch.outsideRequests).toEqual([]);
-  expect(watch.consoleErrors).toEqual([]);
+  expectClean(watch);
   await page.close();
-}, 120_000);
+});

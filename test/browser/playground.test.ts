@@ -14,7 +14,7 @@ import { ModelTokenizer } from "../../loaders/model/tokenizer.js";
 import { dequantize4 } from "../../loaders/onnx/packed4.js";
 import { packedFromOnnx } from "../../loaders/onnx/read.js";
 import { PLAYGROUND_MAX_NEW_TOKENS, PLAYGROUND_MODEL_DIR } from "../../src/data/playground-model.js";
-import { launchChromium, watchPage } from "./chromium.js";
+import { expectClean, launchChromium, watchPage } from "./chromium.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
 /**
@@ -167,9 +167,7 @@ describe("playground page (kick-s, dense and GPTQ 4-bit)", () => {
     }
     expect(onnxRequests.filter((u) => u.includes("playground-dense")).length).toBe(1); // fetched once, then reused
     expect(onnxRequests.filter((u) => u.includes("playground-gptq4")).length).toBe(1);
-    expect(watch.outsideRequests).toEqual([]);
-    expect(watch.failedRequests).toEqual([]);
-    expect(watch.consoleErrors).toEqual([]);
+    expectClean(watch);
     await page.close();
   });
 
@@ -185,8 +183,7 @@ describe("playground page (kick-s, dense and GPTQ 4-bit)", () => {
     await page.locator(".kick-pg-custom").fill(question);
     const got = await answer(page);
     for (const variant of ["dense", "gptq4"]) expectSameGreedy(got[variant].tokens, await kickGreedy(variant, `Q: ${question}\nA:`), `typed, ${variant}`);
-    expect(watch.outsideRequests).toEqual([]);
-    expect(watch.consoleErrors).toEqual([]);
+    expectClean(watch);
     await page.close();
   });
 
@@ -207,8 +204,7 @@ describe("playground page (kick-s, dense and GPTQ 4-bit)", () => {
         expect(got[variant].timing).toMatch(/tokens\/s .* webgpu$/);
         console.log(`playground (WebGPU) q0 ${variant}: ${got[variant].timing}`);
       }
-      expect(watch.outsideRequests).toEqual([]);
-      expect(watch.consoleErrors).toEqual([]);
+      expectClean(watch);
       await page.close();
     } finally {
       await gpuBrowser.close();

@@ -2,7 +2,7 @@
 // request beyond its own origin, logs no console error, and explains a missing data file.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, watchPage } from "./chromium.js";
+import { expectClean, launchChromium, watchPage } from "./chromium.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
 let server: StaticServer;
@@ -34,9 +34,7 @@ describe("index page", () => {
     const summary = await page.locator(".kick-summary").innerText();
     expect(summary).toMatch(/magnitude keeps 21%/);
     expect(await page.locator(".kick-summary strong").count()).toBeGreaterThan(0);
-    expect(watch.outsideRequests).toEqual([]);
-    expect(watch.failedRequests).toEqual([]);
-    expect(watch.consoleErrors).toEqual([]);
+    expectClean(watch);
     await page.close();
   });
 
@@ -50,7 +48,7 @@ describe("index page", () => {
     await page.waitForFunction((old) => document.querySelector(".kick-chart")?.innerHTML !== old, before);
     const table = await page.locator("table").first().innerText();
     expect(table).toContain("0.386"); // Wanda at 50% on MMLU, Table 3
-    expect(watch.consoleErrors).toEqual([]);
+    expectClean(watch);
     await page.close();
   });
 
@@ -66,8 +64,7 @@ describe("index page", () => {
       expect(bytes.subarray(0, signature.length).toString("latin1")).toBe(signature);
       expect(download.suggestedFilename()).toBe(`table3-factoid_qa.${i === 0 ? "svg" : "png"}`);
     }
-    expect(watch.outsideRequests).toEqual([]);
-    expect(watch.consoleErrors).toEqual([]);
+    expectClean(watch);
     await page.close();
   });
 

@@ -35,7 +35,7 @@ beforeAll(async () => {
   const items = readFileSync("data/tasks/factoid_qa.jsonl", "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as { ci: boolean; prompt: string });
   for (const item of items.filter((i) => i.ci).slice(0, 3)) prompts.push(tokenizer.encode(item.prompt));
   prompts.push(tokenizer.encode("Q: What is the capital of France?\nA:"));
-}, 600_000);
+});
 
 function compare(a: Float32Array, b: Float32Array): { diff: number; scale: number } {
   expect(a.length).toBe(b.length);

@@ -65,5 +65,5 @@ describe("sweep interruption and sharding", () => {
     const merged = await ResultsStore.open(join(dir, "merged"));
     expect(await tables(merged, join(dir, "merged-tables"))).toEqual(a);
     expect(existsSync(join(dir, "merged", "store.json"))).toBe(true);
-  }, 240_000);
+  });
 });

@@ -65,7 +65,7 @@ describe("model cards (models table)", () => {
     const empty = await ResultsStore.open(join(dir, "empty"), { create: true });
     expect(await empty.exportTables(join(dir, "empty-export"))).toEqual({ results: 0, examples: 0, runs: 0 });
     expect(await models(join(dir, "empty-export"))).toEqual([]);
-  }, 60_000);
+  });
 
   it("imports an export with models.parquet (cards carried) and one without it (an older export)", async () => {
     const { store, hash } = await storeWithRun("store");
@@ -92,7 +92,7 @@ describe("model cards (models table)", () => {
     const bad = await ResultsStore.open(join(dir, "bad"), { create: true });
     await expect(bad.importExport(join(dir, "export"))).rejects.toThrow(/models\.parquet is corrupt or lacks columns [\s\S]*nothing was imported/);
     expect(await bad.finishedRunIds()).toEqual([]);
-  }, 60_000);
+  });
 
   it("kick merge carries the model rows of source stores and exports", async () => {
     const { hash } = await storeWithRun("shard");
@@ -105,5 +105,5 @@ describe("model cards (models table)", () => {
     r = await captureCli(() => mergeMain(["--out", join(dir, "from-export"), "--export", join(dir, "from-export-tables"), join(dir, "merged-export")]));
     expect(r.code, r.err).toBe(0);
     expect(await models(join(dir, "from-export-tables"))).toEqual(rows);
-  }, 60_000);
+  });
 });

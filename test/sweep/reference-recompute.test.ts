@@ -69,5 +69,5 @@ describe.skipIf(!existsSync(join(STORE, "runs.parquet")))("reference store: kick
         expect(f.correct, String(f.example_id)).toBe(s.correct);
         if (s.logprob !== null) expect(Math.abs(Number(f.logprob) - Number(s.logprob)), String(f.example_id)).toBeLessThan(1e-4);
       }
-    }, 300_000);
+    });
 });

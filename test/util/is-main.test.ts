@@ -24,5 +24,5 @@ describe("isMain", () => {
     // unbundled (tsx): only the file node was started with
     const tsx = resolve("node_modules/.bin/tsx");
     expect(execFileSync(tsx, [join(dir, "entry.ts")], { encoding: "utf8" }).trim()).toBe("main: entry.ts\n1");
-  }, 60_000);
+  });
 });
