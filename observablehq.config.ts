@@ -35,9 +35,9 @@ export default {
       name: "Findings",
       open: true,
       pages: [
-        { name: "Perplexity masks capability loss", path: "/perplexity" },
+        { name: "Perplexity vs task scores", path: "/perplexity" },
         { name: "Quantization vs pruning", path: "/quantization-vs-pruning" },
-        { name: "N:M fails knowledge tasks", path: "/nm-sparsity" },
+        { name: "N:M sparsity on knowledge tasks", path: "/nm-sparsity" },
         { name: "Closed vs open book", path: "/retrieval" },
         { name: "Summarization & long context", path: "/long-context" },
         { name: "Large compressed vs small dense", path: "/large-vs-small" },
