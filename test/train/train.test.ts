@@ -150,7 +150,7 @@ describe("training the toy plan on the GPU", () => {
       q.model.maxPositions = 64; q.train.longStage = { steps: 3, context: 64, batchSize: 2 };
     };
     const a = await train(toy("long-straight", edit), { ctx, progress: quiet });
-    const perStep = a.log.map((x, i) => x.tokens - (i ? a.log[i - 1].tokens : 0));
+    const perStep = a.log.map((x, i) => Number(x.tokens) - (i ? Number(a.log[i - 1].tokens) : 0));
     const p = toy("long-straight", edit);
     const base = p.train.batchSize * p.train.gradAccum * p.model.context;
     expect(perStep).toEqual([...Array(5).fill(base), ...Array(3).fill(2 * p.train.gradAccum * 64)]);
