@@ -14,7 +14,8 @@ export function answerPassage(documents: readonly string[], aliases: readonly st
     if (at < 0) continue;
     const before = doc.slice(0, at).split(/\s+/).filter(Boolean);
     const after = doc.slice(at).split(/\s+/).filter(Boolean);
-    const keepBefore = Math.min(before.length, Math.floor(maxWords / 2), Math.max(0, maxWords - after.length));
+    // half the window before the mention, more when the document ends soon after it
+    const keepBefore = Math.min(before.length, Math.max(Math.floor(maxWords / 2), maxWords - after.length));
     return [...before.slice(before.length - keepBefore), ...after.slice(0, maxWords - keepBefore)].join(" ");
   }
   return null;

@@ -23,7 +23,8 @@ interface Question {
   evidence: () => string[];
 }
 
-function fromJson(file: string, evidenceDir: string | undefined): { questions: Question[]; missing: number } {
+/** The questions of one JSON file; `missing()` counts evidence files not found, once their evidence was read. */
+function fromJson(file: string, evidenceDir: string | undefined): { questions: Question[]; missing: () => number } {
   const dir = evidenceDir ?? join(dirname(file), "..", "evidence");
   let missing = 0;
   const read = (sub: string, name: string) => {
@@ -44,7 +45,7 @@ function fromJson(file: string, evidenceDir: string | undefined): { questions: Q
       ],
     };
   });
-  return { questions, missing };
+  return { questions, missing: () => missing };
 }
 
 function fromParquetRow(r: SourceRecord): Question {
@@ -64,11 +65,13 @@ function fromParquetRow(r: SourceRecord): Question {
 export async function importTriviaQa(src: string, opts: ImportOptions): Promise<Imported> {
   const notes: string[] = [];
   const questions: Question[] = [];
+  const missing: (() => string | null)[] = [];
   for (const file of inputFiles(src, [".json", ".parquet"])) {
     if (file.endsWith(".json")) {
       const got = fromJson(file, opts.evidenceDir);
       questions.push(...got.questions);
-      if (got.missing) notes.push(`${file}: ${got.missing} evidence file(s) not found under ${opts.evidenceDir ?? join(dirname(file), "..", "evidence")} (--evidence DIR)`);
+      const dir = opts.evidenceDir ?? join(dirname(file), "..", "evidence");
+      missing.push(() => (got.missing() ? `${file}: ${got.missing()} evidence file(s) not found under ${dir} (--evidence DIR)` : null));
     } else if (src !== file && hfSplitOf(file) !== opts.split) {
       notes.push(`${file}: split "${hfSplitOf(file)}" is not imported (--split ${opts.split})`);
     } else {
@@ -93,6 +96,10 @@ export async function importTriviaQa(src: string, opts: ImportOptions): Promise<
       continue;
     }
     icr.push({ ...head("icr_qa", `triviaqa/${q.id}`), ...base, passage, closed_prompt: qaPrompt(q.question), open_prompt: readPrompt(passage, q.question), counterfactual: false, original_answer: aliases[0] });
+  }
+  for (const note of missing) {
+    const text = note();
+    if (text) notes.push(text);
   }
   if (unanswered) notes.push(`${unanswered} question(s) without an answer left out (Hugging Face's test split has none)`);
   if (noEvidence) notes.push(`${noEvidence} question(s) have no evidence mentioning an answer: in factoid_qa (closed book) only, not in icr_qa`);
