@@ -25,6 +25,7 @@ const MODULE_COMMANDS: Record<string, () => Promise<ModuleCommand>> = {
   train: () => import("./cli/train.js"),
   prompt: () => import("./cli/prompt.js"),
   "export-onnx": () => import("./cli/export-onnx.js"),
+  tasks: () => import("./cli/tasks.js"),
 };
 
 async function help(): Promise<string> {

@@ -9,6 +9,7 @@ import { checkStoreDir } from "../sweep/store-dir.js";
 import { checkSoftPrompt, expandPromptAlias, isSoft, minTextTokens } from "../prompt/resolve.js";
 import { codeVersion } from "../sweep/provenance.js";
 import { executeRun } from "../sweep/runner.js";
+import { bindTasksDir, checkTasksDir } from "../evaluate/tasks-dir.js";
 import { parseCommand } from "./args.js";
 import { isMain } from "../util/is-main.js";
 
@@ -32,6 +33,8 @@ Options:
                          the language model contains errors. ...") | soft:<id> (needs --prompts-dir)
   --prompts-dir DIR      folder of soft prompts (kick prompt --out): soft:<id> is DIR/<id>/; checked to
                          exist, be sound and fit the model (width, tokenizer, context) before loading it
+  --tasks-dir DIR        the task suites to read (default data/tasks): a folder of kick tasks import; its
+                         content hash goes into the task spec, so the run is keyed and recorded apart
   --seed N               sampling and bootstrap seed (default 0)
   --compression JSON     compression spec (default {"method":"dense"})
   --backend cpu|gpu      cpu: the f64 reference forward (small models); gpu: WebGPU (default cpu)
@@ -54,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     temperature: { type: "string" },
     prompt: { type: "string" },
     "prompts-dir": { type: "string" },
+    "tasks-dir": { type: "string" },
     seed: { type: "string" },
     compression: { type: "string" },
     backend: { type: "string" },
@@ -93,7 +97,8 @@ export async function main(argv: string[]): Promise<number> {
     };
     if (typeof base.prompt === "string") base.prompt = expandPromptAlias(base.prompt);
     for (const [k, x] of Object.entries(overrides)) if (x !== undefined) base[k] = x;
-    const task = parseTaskSpec(base, "--task");
+    const tasksDir = str("tasks-dir") === undefined ? undefined : checkTasksDir(str("tasks-dir")!, "--tasks-dir");
+    const task = bindTasksDir(parseTaskSpec(base, "--task"), tasksDir, "--task");
     const promptsDir = str("prompts-dir");
     let promptSha: string | undefined;
     if (isSoft(task.prompt) && promptsDir) promptSha = (await checkSoftPrompt(promptsDir, task.prompt, modelDir, "--prompt", minTextTokens(task))).sha256; // before the model is loaded
@@ -121,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const model = { name: basename(resolve(modelDir)), dir: modelDir, hash: await modelWeightsHash(modelDir) };
     const planned = { model, compression, task, seed, backend, code_version: codeVersion(), ...(promptSha ? { prompt_sha256: promptSha } : {}) };
-    run = { run_id: runIdFor(planned), ...planned };
+    run = { run_id: runIdFor(planned), ...planned, ...(tasksDir?.sha256 ? { tasks_dir: tasksDir.dir } : {}) };
   } catch (e) {
     process.stderr.write(`kick eval: ${(e as Error).message}\n`);
     return 2;

@@ -43,6 +43,8 @@ Options:
   --models-dir DIR   where bare model names live (default: data/models)
   --prompts-dir DIR  folder of soft prompts (kick prompt --out) for soft:<id> prompts; overrides the
                      plan's "prompts_dir". Prompts are checked (exist, sound, fit each model) before any run
+  --tasks-dir DIR    task suites to read instead of data/tasks (kick tasks import --out); overrides the
+                     plan's "tasks_dir". Its content hash is part of every run's key and task spec
   --dry-run          list the shard's runs (id, stored or not) and exit; writes nothing (a run counts as
                      stored when the store or the export it would be seeded from has it)
   -h, --help         this help`;
@@ -65,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     "seed-from": { type: "string" },
     "models-dir": { type: "string" },
     "prompts-dir": { type: "string" },
+    "tasks-dir": { type: "string" },
     "dry-run": { type: "boolean" },
   }, HELP, { positionals: false });
   if (typeof parsed === "number") return parsed;
@@ -79,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     plan = await loadPlan(values.plan, {
       ...(typeof values["models-dir"] === "string" ? { modelsDir: values["models-dir"] } : {}),
       ...(typeof values["prompts-dir"] === "string" ? { promptsDir: values["prompts-dir"] } : {}),
+      ...(typeof values["tasks-dir"] === "string" ? { tasksDir: values["tasks-dir"] } : {}),
       ...(typeof values.models === "string" ? { onlyModels: parseModelList(values.models) } : {}),
     });
   } catch (e) {

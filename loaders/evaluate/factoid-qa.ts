@@ -4,7 +4,7 @@
 // SQuAD). Reported for all items and per exposure bin (how often the fact was stated in training).
 import { accuracyRow, type EvalContext, type ExampleOut, firstLine, infoRow, type MetricRow, runPrompts, type TaskResult } from "./common.js";
 import { aliasInAnswer, exactMatch } from "./scoring.js";
-import { selectItems } from "./suite.js";
+import { exposureBins, selectItems } from "./suite.js";
 import { hardPromptPrefix, type TaskSpec } from "./task-spec.js";
 
 export async function evaluateFactoidQa(spec: TaskSpec, ctx: EvalContext): Promise<TaskResult> {
@@ -17,7 +17,7 @@ export async function evaluateFactoidQa(spec: TaskSpec, ctx: EvalContext): Promi
   });
   const results: MetricRow[] = [];
   const subsets: [string, typeof scored][] = [["all", scored]];
-  for (const bin of [...new Set(items.map((x) => x.exposure))].sort((a, b) => a - b)) {
+  for (const bin of exposureBins(items)) {
     subsets.push([`exposure/${bin}`, scored.filter((s) => s.x.exposure === bin)]);
   }
   for (const [subset, list] of subsets) {

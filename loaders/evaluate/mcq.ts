@@ -13,7 +13,7 @@
 import { LETTERS, mcqBody, mcqHeader, qaPrompt } from "../data/formats.js";
 import type { TaskItem } from "../data/tasks/schema.js";
 import { accuracyRow, type EvalContext, type ExampleOut, firstLine, infoRow, logLikelihoods, type MetricRow, runPrompts, type TaskResult, truncateLeft } from "./common.js";
-import { readSuite, selectItems } from "./suite.js";
+import { exposureBins, readSuite, selectItems } from "./suite.js";
 import { hardPromptPrefix, type TaskSpec } from "./task-spec.js";
 
 type Item = TaskItem<"mcq">;
@@ -47,7 +47,7 @@ export async function evaluateMcq(spec: TaskSpec, ctx: EvalContext): Promise<Tas
   let truncated = 0;
   const total = items.length * scoring.length;
   const subjects = [...new Set(items.map((x) => x.subject))].sort();
-  const exposures = [...new Set(items.map((x) => x.exposure))].sort((a, b) => a - b);
+  const exposures = exposureBins(items);
   const report = (metric: string, hits: boolean[]) => {
     results.push(accuracyRow("all", metric, hits));
     for (const s of subjects) results.push(accuracyRow(`subject/${s}`, metric, hits.filter((_, i) => items[i].subject === s)));

@@ -48,3 +48,7 @@ export function selectItems<T extends TaskName>(spec: TaskSpec & { task: T }, di
   if (items.length === 0) throw new Error(`task ${spec.task}: no items for split "${spec.split}", items "${spec.items}" in ${dir}`);
   return items;
 }
+
+/** The exposure bins the items carry, ascending (none for suites imported from public datasets). */
+export const exposureBins = (items: readonly { exposure?: number }[]): number[] =>
+  [...new Set(items.flatMap((x) => (x.exposure === undefined ? [] : [x.exposure])))].sort((a, b) => a - b);

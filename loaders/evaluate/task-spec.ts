@@ -49,6 +49,8 @@ export const TaskSpecInput = z
     prompt: z.string().regex(PROMPT, 'expected "none", "hard:<text>" or "soft:<id>"').default("none"),
     /** bootstrap resamples for the CIs of non-binary metrics */
     bootstrap: z.number().int().min(100).max(100_000).default(1000),
+    /** the suites' folder when not kick's own data/tasks (kick tasks import): its content hash (tasks-dir.ts), set from --tasks-dir */
+    tasks_sha256: z.string().regex(/^[0-9a-f]{16}$/, "16 hex digits (set from --tasks-dir)").optional(),
   })
   .strict();
 export type TaskSpecInput = z.input<typeof TaskSpecInput>;
@@ -101,6 +103,7 @@ export function taskSpecId(spec: TaskSpec): string {
   if (spec.seq_len !== undefined) parts.push(`seq${spec.seq_len}`);
   if (spec.task !== "perplexity" && spec.max_new_tokens !== DEFAULT_MAX_NEW_TOKENS[spec.task]) parts.push(`new${spec.max_new_tokens}`);
   if (spec.temperature > 0) parts.push(`t${spec.temperature}`);
+  if (spec.tasks_sha256 !== undefined) parts.push(`tasks-${spec.tasks_sha256.slice(0, 8)}`);
   if (spec.prompt !== "none") parts.push(spec.prompt.startsWith("hard:") ? `hard-${createHash("sha256").update(spec.prompt).digest("hex").slice(0, 8)}` : spec.prompt);
   return parts.join("/");
 }

@@ -13,7 +13,8 @@
 //   "seeds": [0],
 //   "ablations": {"k_shot": [0, 1, 3], "calib_samples": [16, 128]},
 //   "prompts_dir": "../prompts",                       // soft prompts (kick prompt --out), relative to the plan file
-//   "prompts": ["none", "paper-b", "soft:{model}-c4", "soft:*-c4"]   // an axis over every task whose prompt is none
+//   "prompts": ["none", "paper-b", "soft:{model}-c4", "soft:*-c4"],  // an axis over every task whose prompt is none
+//   "tasks_dir": "../imported"                         // task suites (kick tasks import), relative to the plan file
 // }
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -26,6 +27,7 @@ import { compressionJson, compressionMethod, parseCompression, type CompressionS
 import "./compression-methods.js"; // registers the pruning and quantization methods
 import { BACKENDS, type Backend, checkModelDir, modelWeightsHash } from "./models.js";
 import { codeVersion } from "./provenance.js";
+import { bindTasksDir, checkTasksDir } from "../evaluate/tasks-dir.js";
 import { checkSoftPrompt, expandPromptAlias, expandPromptEntry, isSoft, minTextTokens } from "../prompt/resolve.js";
 
 export const DEFAULT_MODELS_DIR = resolve(fileURLToPath(new URL("../../data/models", import.meta.url)));
@@ -57,6 +59,8 @@ export const SweepPlanSchema = z
     prompts_dir: z.string().min(1).optional(),
     /** prompt axis for every task whose prompt is "none": none | paper-b | hard:<text> | soft:<id> | soft:<glob> | soft:…{model}… */
     prompts: z.array(z.string().min(1)).min(1).optional(),
+    /** folder of task suites (kick tasks import) instead of data/tasks; relative to the plan file; --tasks-dir overrides */
+    tasks_dir: z.string().min(1).optional(),
   })
   .strict();
 
@@ -76,6 +80,8 @@ export interface PlannedRun {
   code_version: string;
   /** sha256 of the soft prompt's prompt.safetensors (soft:<id> runs only): the id alone is not content */
   prompt_sha256?: string;
+  /** the task suites' folder when not data/tasks (its hash is the task spec's tasks_sha256, keyed); not keyed itself */
+  tasks_dir?: string;
 }
 
 export interface SweepPlan {
@@ -89,7 +95,7 @@ export interface SweepPlan {
 }
 
 /** The key of a run: sha256 of everything its numbers depend on. */
-export function runKey(r: Omit<PlannedRun, "run_id">): string {
+export function runKey(r: Omit<PlannedRun, "run_id" | "tasks_dir">): string {
   const key = canonicalJson({
     model_hash: r.model.hash,
     compression: JSON.parse(compressionJson(r.compression)),
@@ -102,17 +108,19 @@ export function runKey(r: Omit<PlannedRun, "run_id">): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 20);
 }
 
-export const runIdFor = (r: Omit<PlannedRun, "run_id">): string => `${r.task.task.replace(/_/g, "-")}-${runKey(r)}`;
+export const runIdFor = (r: Omit<PlannedRun, "run_id" | "tasks_dir">): string => `${r.task.task.replace(/_/g, "-")}-${runKey(r)}`;
 
 /** Reads, validates and expands a plan file. Every error names the file and the entry. */
 export interface PlanOptions {
   modelsDir?: string;
   promptsDir?: string;
+  /** folder of task suites (overrides the plan's "tasks_dir") */
+  tasksDir?: string;
   /** Keep only these models of the plan (by name); the others are neither loaded nor expanded. */
   onlyModels?: readonly string[];
 }
 
-export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR, promptsDir, onlyModels }: PlanOptions = {}): Promise<SweepPlan> {
+export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR, promptsDir, tasksDir, onlyModels }: PlanOptions = {}): Promise<SweepPlan> {
   if (!existsSync(file)) throw new Error(`plan ${file}: no such file`);
   let json: unknown;
   try {
@@ -120,10 +128,14 @@ export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR, p
   } catch (e) {
     throw new Error(`plan ${file}: not valid JSON (${(e as Error).message})`);
   }
-  return expandPlan(json, file, { modelsDir, promptsDir, onlyModels });
+  return expandPlan(json, file, { modelsDir, promptsDir, tasksDir, onlyModels });
 }
 
-export async function expandPlan(json: unknown, file: string, { modelsDir = DEFAULT_MODELS_DIR, promptsDir: promptsDirOverride, onlyModels }: PlanOptions = {}): Promise<SweepPlan> {
+export async function expandPlan(
+  json: unknown,
+  file: string,
+  { modelsDir = DEFAULT_MODELS_DIR, promptsDir: promptsDirOverride, tasksDir: tasksDirOverride, onlyModels }: PlanOptions = {},
+): Promise<SweepPlan> {
   const parsed = SweepPlanSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -159,10 +171,12 @@ export async function expandPlan(json: unknown, file: string, { modelsDir = DEFA
   }
 
   const promptsDir = promptsDirOverride ?? (p.prompts_dir ? (isAbsolute(p.prompts_dir) ? p.prompts_dir : join(base, p.prompts_dir)) : undefined);
+  const tasksDirPath = tasksDirOverride ?? (p.tasks_dir ? (isAbsolute(p.tasks_dir) ? p.tasks_dir : join(base, p.tasks_dir)) : undefined);
+  const tasksDir = tasksDirPath === undefined ? undefined : checkTasksDir(tasksDirPath, tasksDirOverride ? "--tasks-dir" : `plan ${file}: tasks_dir`);
   const withAlias = (t: unknown) =>
     t && typeof t === "object" && typeof (t as { prompt?: unknown }).prompt === "string" ? { ...t, prompt: expandPromptAlias((t as { prompt: string }).prompt) } : t;
   let tasks = p.tasks.map((t, i) => {
-    const spec = parseTaskSpec(withAlias(t), `plan ${file}: tasks[${i}]`);
+    const spec = bindTasksDir(parseTaskSpec(withAlias(t), `plan ${file}: tasks[${i}]`), tasksDir, `plan ${file}: tasks[${i}]`);
     if (!isSoft(spec.prompt)) hardPromptPrefix(spec);
     else if (!promptsDir)
       throw new Error(`plan ${file}: tasks[${i}]: prompt "${spec.prompt}" needs a prompts folder (soft prompts are not supported yet without one): set the plan's "prompts_dir" or pass --prompts-dir DIR`);
@@ -207,7 +221,7 @@ export async function expandPlan(json: unknown, file: string, { modelsDir = DEFA
           for (const seed of p.seeds) {
             const r = { model, compression, task, seed, backend: p.backend, code_version: version, ...(sha ? { prompt_sha256: sha } : {}) };
             const run_id = runIdFor(r);
-            if (!runs.has(run_id)) runs.set(run_id, { run_id, ...r });
+            if (!runs.has(run_id)) runs.set(run_id, { run_id, ...r, ...(tasksDir?.sha256 ? { tasks_dir: tasksDir.dir } : {}) });
           }
         }
       }

@@ -16,6 +16,7 @@ import { compressedModelKey, describeRun, type PlannedModel, type PlannedRun, ty
 import { gitCommit } from "./provenance.js";
 import { tokenizerHash } from "../prompt/prompt-file.js";
 import { softPromptSha256 } from "../prompt/resolve.js";
+import { checkTasksDirUnchanged } from "../evaluate/tasks-dir.js";
 import type { ExampleRow, ModelRow, ResultRow } from "./schema.js";
 import type { Claim } from "./claims.js";
 import type { FinishedRun, ResultsStore } from "./store.js";
@@ -146,9 +147,11 @@ export async function executeRun(
   // a soft prompt must be the one the run was keyed on (its file may have been retrained since planning)
   if (run.prompt_sha256 && promptsDir && softPromptSha256(promptsDir, run.task.prompt.slice("soft:".length)) !== run.prompt_sha256)
     throw new Error(`soft prompt "${run.task.prompt}" in ${promptsDir} changed since the plan was expanded; expand the plan again`);
+  checkTasksDirUnchanged(run.task, run.tasks_dir);
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const result = await evaluateTask(run.task, {
+    ...(run.tasks_dir ? { tasksDir: run.tasks_dir } : {}),
     model: loaded.compressed ?? (await compressFor(run, loaded)), tokenizer: loaded.tokenizer, seed: run.seed, batchSize, onProgress,
     ...(promptsDir ? { promptsDir, modelTokenizerHash: tokenizerHash(run.model.dir) } : {}),
   });

@@ -27,14 +27,14 @@ export const DEPTHS = [0, 0.25, 0.5, 0.75, 1];
 const PPL_PIECE_TOKENS = 512;
 const PPL_PIECES_PER_SOURCE = 50;
 
-/** Mark `CI_PER_TASK` test items (spread deterministically) as the CI subset. */
-function withCi<T extends { split: "dev" | "test"; ci: boolean }>(items: T[], seed: string): T[] {
+/** Mark `CI_PER_TASK` test items (spread deterministically) as the CI subset (all of them when there are fewer). */
+export function withCi<T extends { split: "dev" | "test"; ci: boolean }>(items: T[], seed: string): T[] {
   const test = items.map((_, i) => i).filter((i) => items[i].split === "test");
   for (const i of new Rng(seed).sample(test, CI_PER_TASK)) items[i].ci = true;
   return items;
 }
 
-const head = <T extends TaskName>(task: T, id: string, split: "dev" | "test" = "test") => ({ id: `${task}/${id}`, task, version: TASK_VERSION, split, ci: false }) as const;
+export const head = <T extends TaskName>(task: T, id: string, split: "dev" | "test" = "test") => ({ id: `${task}/${id}`, task, version: TASK_VERSION, split, ci: false }) as const;
 /** The question for an eval fact: one of the relation's trained wordings, fixed per fact. */
 const evalQ = (f: Fact) => {
   const asks = TEMPLATES[f.relation].ask;
