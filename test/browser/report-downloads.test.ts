@@ -6,35 +6,24 @@
 import { readFile } from "node:fs/promises";
 import { csvParse } from "d3";
 import { JSDOM } from "jsdom";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { withStore } from "../../loaders/figures/results-store.js";
 import { FIGURES } from "../../src/components/report-figures.js";
 import { REPORT_VIEWS } from "../../src/components/report-sql.js";
-import { launchChromium, watchPage, type PageWatch } from "./chromium.js";
+import { watchPage, type PageWatch } from "./chromium.js";
 import { FIXTURE_STORE } from "./global-setup.js";
-import { serveStatic, type StaticServer } from "./static-server.js";
+import { servedSite } from "./served-site.js";
 
 const NAME = "perplexity-gap";
 const CHART = `[data-figure="${NAME}"]`;
 const SQL = `[data-figure-sql="${NAME}"] code`;
-let server: StaticServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serveStatic(`${process.cwd()}/dist`);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = servedSite();
 
 async function openChart(search = ""): Promise<{ page: Page; watch: PageWatch }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  const watch = await watchPage(page, server.url);
-  await page.goto(`${server.url}/${FIGURES[NAME].page}${search}`);
+  const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const watch = await watchPage(page, site.server.url);
+  await page.goto(`${site.server.url}/${FIGURES[NAME].page}${search}`);
   await page.locator(CHART).scrollIntoViewIfNeeded();
   await page.locator(`${CHART} svg`).first().waitFor({ timeout: 60_000 });
   await page.locator(SQL).waitFor({ state: "attached", timeout: 60_000 });
@@ -92,7 +81,7 @@ describe("downloads of this view", () => {
     expect(root.querySelector('[data-frame="title"]')!.textContent).toBe(FIGURES[NAME].title);
     expect(root.querySelector('[data-frame="view"]')!.textContent).toBe(shown.join(" · "));
     const source = root.querySelector('[data-frame="source"]')!.textContent!;
-    expect(source).toContain(`${server.url}/${FIGURES[NAME].page}?`);
+    expect(source).toContain(`${site.server.url}/${FIGURES[NAME].page}?`);
     expect(source).toContain(`${NAME}.task=`);
     expect(source).toMatch(/results sha256 [0-9a-f]{12}/);
 
