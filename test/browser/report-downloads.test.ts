@@ -146,3 +146,25 @@ describe("the view in the address", () => {
     for (const { page, watch } of [plain, bad]) (clean(watch), await page.close());
   });
 });
+
+describe("citing the site", () => {
+  it("/methods gives BibTeX for the site as built and for both papers (authors as on arXiv), and the licence", async () => {
+    const page = await site.browser.newPage();
+    const watch = await watchPage(page, site.server.url);
+    await page.goto(`${site.server.url}/methods`);
+    const bibtex = page.locator('[data-bibtex="site"]');
+    await bibtex.scrollIntoViewIfNeeded();
+    await bibtex.waitFor({ timeout: 60_000 });
+    const own = (await bibtex.textContent())!;
+    expect(own).toContain(`howpublished = {\\url{${site.server.url}/}}`);
+    expect(own).toMatch(/note {9}= {Results store test\/fixtures\/results, results sha256 [0-9a-f]{12}, commit [0-9a-f]{12}}/);
+    const papers = (await page.locator('[data-bibtex="papers"]').textContent())!;
+    // arXiv 2310.01382 and 2305.11186, author lists as listed there
+    expect(papers).toContain("author    = {Jaiswal, Ajay and Gan, Zhe and Du, Xianzhi and Zhang, Bowen and Wang, Zhangyang and Yang, Yinfei}");
+    expect(papers).toContain("author        = {Xu, Zhaozhuo and Liu, Zirui and Chen, Beidi and Tang, Yuxin and Wang, Jue and Zhou, Kaixiong and Hu, Xia and Shrivastava, Anshumali}");
+    expect(papers).toContain("eprint        = {2305.11186}");
+    expect(await page.locator(".kick-licence").textContent()).toMatch(/no LICENSE file.*NOTICE/s);
+    clean(watch);
+    await page.close();
+  });
+});
