@@ -1,8 +1,10 @@
 // Figure files of the report pages (/figures/report-<name>.svg and .png): the page's own chart
 // function and SQL (src/components/report-figures.ts), run on the results store with node DuckDB
-// and the controls at their defaults, rendered with JSDOM. Without a store (or with a store that
+// and the controls at their defaults, rendered with JSDOM and framed with the figure's title, the controls'
+// values and a source line (src/components/figure-frame.ts), as the page's "this view" downloads are. Without a store (or with a store that
 // lacks what the chart needs) the file is a placeholder that says how to produce the store, so the
 // build never fails for want of results.
+import { frameFigure, sourceLine, viewLine } from "../../src/components/figure-frame.js";
 import { emptyChart } from "../../src/components/report-charts.js";
 import { resolveParams } from "../../src/components/report-controls.js";
 import { FIGURES } from "../../src/components/report-figures.js";
@@ -33,6 +35,7 @@ export async function reportFigureSvg(name: string): Promise<string> {
   return withStore(REPORT_VIEWS, async (query) => {
     const params = await resolveParams(spec.controls, query);
     const rows = await query(spec.sql(params));
-    return renderSvg((document) => spec.draw(rows, { ...REPORT_FIGURE_STYLE, document, legend: "inline" }, params) as Element);
+    const text = { title: spec.title, view: await viewLine(spec.controls, params, query), source: sourceLine(status, `/${spec.page} (default view)`) };
+    return renderSvg((document) => frameFigure(spec.draw(rows, { ...REPORT_FIGURE_STYLE, document, legend: "inline" }, params) as SVGSVGElement, text, { ...REPORT_FIGURE_STYLE, document }));
   });
 }

@@ -12,6 +12,7 @@ import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { EXAMPLES_SCHEMA, RESULTS_SCHEMA, RUNS_SCHEMA } from "../sweep/schema.js";
 import { sqlString, withDuckDB, type TableSchema } from "../store/parquet.js";
+import { dataVersion } from "./data-version.js";
 
 export const STORE_TABLES = { results: RESULTS_SCHEMA, examples: EXAMPLES_SCHEMA, runs: RUNS_SCHEMA } as const satisfies Record<string, TableSchema>;
 export type StoreTable = keyof typeof STORE_TABLES;
@@ -43,6 +44,8 @@ export interface StoreStatus {
   tables: Record<StoreTable, TableStatus>;
   /** The weights the results measured: one entry per (model name, weights hash), with its run count. */
   weights: { model: string; model_hash: string; runs: number }[];
+  /** What figures cite as their data version (loaders/figures/data-version.ts). */
+  version?: { data: string | null; commit: string | null };
 }
 
 const tableFile = (table: StoreTable) => join(resultsDir(), `${table}.parquet`);
@@ -62,6 +65,7 @@ export async function storeStatus(): Promise<StoreStatus> {
     produce: PRODUCE_COMMAND,
     tables: {} as Record<StoreTable, TableStatus>,
     weights: [],
+    version: dataVersion(tableFile("results"), ROOT),
   };
   for (const [table, schema] of Object.entries(STORE_TABLES) as [StoreTable, TableSchema][]) {
     const file = tableFile(table);

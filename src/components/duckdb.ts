@@ -1,6 +1,7 @@
 // A self-hosted DuckDB-WASM client shared by every page. Framework's own `sql` blocks and
 // DuckDBClient fetch DuckDB-WASM from a CDN; this module resolves the wasm and worker files from
 // node_modules instead, so `observable build` copies them into dist/ and the site works offline.
+import { moduleWorker } from "./module-worker.js";
 import { parquetToArrowIPC, RemoteParquet } from "./parquet-arrow.js";
 import { AsyncDuckDB, VoidLogger } from "./vendor/duckdb-wasm.js";
 
@@ -58,7 +59,7 @@ export class KickDB {
     );
     // Framework re-bundles the resolved worker as an ES module (it gains an `export`), so it must
     // run as a module worker.
-    const worker = new Worker(new URL(BUNDLE.mainWorker, document.baseURI).href, { type: "module" });
+    const worker = moduleWorker(BUNDLE.mainWorker);
     const db = new AsyncDuckDB(new VoidLogger(), worker);
     await db.instantiate(new URL(BUNDLE.mainModule, document.baseURI).href);
     const connection = await db.connect();

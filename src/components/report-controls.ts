@@ -35,8 +35,12 @@ export async function optionsFor(control: Control, params: Params, query: Query)
   return control.all ? [{ value: null, label: control.all }, ...options] : options;
 }
 
+/** Whether an option's value is `given`; a value read from a URL is a string, so 4 matches "4". */
+export const sameValue = (value: Value, given: Value) => value === given || (typeof given === "string" && value !== null && String(value) === given);
+
 function pick(control: Control, options: readonly Option[], params: Params, current?: Value): Value {
-  if (current !== undefined && options.some((o) => o.value === current)) return current;
+  const given = current === undefined ? undefined : options.find((o) => sameValue(o.value, current));
+  if (given) return given.value;
   for (const p of control.prefer?.(params) ?? []) if (options.some((o) => o.value === p)) return p;
   return options[0]?.value ?? null;
 }

@@ -3,6 +3,7 @@
 // plainly what is missing and how to produce it when they are not.
 import type { StoreStatus, StoreTable } from "../../loaders/figures/results-store.js";
 import { KickDB, LazyTable, dataNotice, type QueryRow, type TableSource } from "./duckdb.js";
+import { viewDownloads, type ChartView } from "./figure-download.js";
 import { figureLinks } from "./figure-links.js";
 import { REPORT_VIEWS, REQUIRED_COLUMNS } from "./report-sql.js";
 
@@ -128,34 +129,27 @@ export function sqlDetails(sql: string, rows: readonly unknown[], name = ""): HT
 }
 
 /**
- * Download links: the figure files at their stable URLs (default controls, rendered at build time),
- * the chart as currently shown (SVG), and the embeddable module.
+ * Download links under a chart: this view (figure-download.ts: SVG, PNG, PDF of the chart as shown,
+ * with title, controls and source line; its rows as CSV), the figure files at their stable URLs
+ * (default controls, rendered at build time), the embeddable module, and a link to this view.
  */
-export function figureFooter(name: string, chart: () => Element | null, root = "./"): HTMLElement {
-  const nav = figureLinks(`report-${name}`, root);
-  nav.append(" (default view) · ");
-  const current = document.createElement("a");
-  current.href = "#";
-  current.className = "kick-current-svg";
-  current.textContent = "this view (SVG)";
-  current.addEventListener("click", (event) => {
-    event.preventDefault();
-    const svg = chart()?.querySelector("svg") ?? null;
-    if (!svg) return;
-    const clone = svg.cloneNode(true) as SVGSVGElement;
-    clone.setAttribute("xmlns", "http://www.w3.org/2000/svg");
-    const blob = new Blob([`<?xml version="1.0" encoding="UTF-8"?>\n${clone.outerHTML}\n`], { type: "image/svg+xml" });
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = `report-${name}-view.svg`;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-  });
-  nav.append(current, " · ");
+export function figureFooter(name: string, chart: () => Element | null, view: ChartView, root = "./"): HTMLElement {
+  const nav = document.createElement("p");
+  nav.className = "kick-figure-links";
+  nav.append(viewDownloads(name, chart, view), " · ");
+  const defaults = figureLinks(`report-${name}`, root);
+  defaults.firstChild!.textContent = "Default view: ";
+  nav.append(...defaults.childNodes, " · ");
   const embed = document.createElement("a");
   embed.href = `${root}embed/${name}.js`;
   embed.textContent = "embed module";
   embed.title = `import {chart} from "<site>/embed/${name}.js"; document.body.append(await chart({width: 640}));`;
-  nav.append(embed);
+  const link = document.createElement("a");
+  link.href = location.href;
+  link.className = "kick-view-link";
+  link.textContent = "link to this view";
+  link.title = "The page's address with every control's value: opening it restores this view.";
+  link.addEventListener("click", () => (link.href = location.href)); // the controls may have changed since
+  nav.append(embed, " · ", link);
   return nav;
 }

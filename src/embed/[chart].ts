@@ -16,5 +16,5 @@ export async function chart(options: EmbedOptions = {}): Promise<Element> {
   // (Framework serves /embed/<chart>.js as a re-export of /_import/embed/<chart>.<hash>.js, which is this module.)
   const root = new URL(import.meta.url.includes("/_import/") ? "../../" : "../", import.meta.url);
   const at = (path: string) => new URL(path, root).href;
-  return embedChart(observable.params.chart, { status: at("data/store.json"), results: at("data/results.parquet") }, options);
+  return embedChart(observable.params.chart, { status: at("data/store.json"), results: at("data/results.parquet") }, options, root.href);
 }

@@ -62,7 +62,8 @@ function parseRange(header: string, size: number): [number, number] | undefined 
   return start <= end && start < size ? [start, end] : undefined;
 }
 
-export async function serveStatic(root: string): Promise<StaticServer> {
+/** `extraHeaders` go on every file served (e.g. `access-control-allow-origin` for cross-origin embeds). */
+export async function serveStatic(root: string, extraHeaders: Record<string, string> = {}): Promise<StaticServer> {
   const requests: ServedRequest[] = [];
   const server: Server = createServer(async (request, response) => {
     const method = request.method ?? "GET";
@@ -75,7 +76,7 @@ export async function serveStatic(root: string): Promise<StaticServer> {
       return;
     }
     const { size } = await stat(file);
-    const headers = { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "accept-ranges": "bytes" };
+    const headers = { ...extraHeaders, "content-type": TYPES[extname(file)] ?? "application/octet-stream", "accept-ranges": "bytes" };
     let status = 200;
     let start = 0;
     let end = size - 1;
