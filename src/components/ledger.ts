@@ -29,10 +29,10 @@ export interface Claim {
   /** The page whose chart shows it (relative link). */
   chart: string;
   rule: string;
-  /** SQL over the published table (`table3`, data/published/llm-kick-table3.csv) giving the paper's number, or null when none is transcribed. */
-  paperSql: string | null;
-  /** The paper's number in words from paperSql's rows (or what the paper reports, untranscribed). */
-  paperText: (rows: Row[]) => string;
+  /** SQL over the published table (`table3`, data/published/llm-kick-table3.csv) giving the paper's number; absent when none is transcribed. */
+  paperSql?: string;
+  /** The paper's number in words from paperSql's rows; "not transcribed …" by default. */
+  paperText?: (rows: Row[]) => string;
   /** SQL over the store's views (report-sql.ts REPORT_VIEWS), or null when nothing in the store measures it. */
   sql: string | null;
   /** kick's number and the verdict from the SQL rows; null when the store lacks the runs. */
@@ -87,8 +87,6 @@ export const CLAIMS: Claim[] = [
     claim: "N:M sparsity fails knowledge-intensive tasks",
     chart: "nm-sparsity",
     rule: R.RULES.nmFails,
-    paperSql: null,
-    paperText: () => NOT_TRANSCRIBED,
     sql: `WITH a AS (SELECT * FROM ${AGG_VS_DENSE} WHERE ${FACTOID} AND bits IS NULL),
         u AS (SELECT * FROM a WHERE pattern = 'unstructured' AND abs(sparsity - 0.5) < 1e-9), m AS (SELECT * FROM a WHERE pattern = '2:4')
       SELECT u.model, u.method, u.chance, u.dense_value, u.dense_lo, u.dense_hi, u.value AS u_value, u.ci_low AS u_ci_low, u.ci_high AS u_ci_high,
@@ -103,8 +101,6 @@ export const CLAIMS: Claim[] = [
     claim: "Quantization keeps knowledge better than pruning at equal size",
     chart: "quantization-vs-pruning",
     rule: R.RULES.quantizationBeatsPruning,
-    paperSql: null,
-    paperText: () => NOT_TRANSCRIBED,
     sql: findingSql("quantization-vs-pruning"),
     decide: ([r]) =>
       r ? { kick: `${r.model}: factoid QA ${r.qv} ${withInterval(of(r), 0)} vs ${r.pv} ${withInterval(of(r, "p_"), 0)} (dense ${withInterval(denseOf(r), 0)})`, decision: R.quantizationBeatsPruning(denseOf(r), of(r), of(r, "p_"), chanceOf(r)) } : null,
@@ -115,7 +111,6 @@ export const CLAIMS: Claim[] = [
     claim: "Compressed models stay fluent but become factually wrong",
     chart: "explorer",
     rule: R.RULES.notMeasured,
-    paperSql: null,
     paperText: () => `${NOT_TRANSCRIBED} (judged by GPT-4 in the paper)`,
     sql: null,
     decide: () => null,
@@ -126,8 +121,6 @@ export const CLAIMS: Claim[] = [
     claim: "A larger compressed model loses to a smaller dense model of the same size",
     chart: "large-vs-small",
     rule: R.RULES.largeVsSmall,
-    paperSql: null,
-    paperText: () => NOT_TRANSCRIBED,
     sql: findingSql("large-vs-small"),
     decide: ([r]) =>
       r ? { kick: `${r.task}: ${r.big} ${r.method} ${score(r.sparsity, 0)} ${withInterval(of(r, "big_"), chanceOf(r))} vs dense ${r.small} ${withInterval(of(r, "small_"), chanceOf(r))}`, decision: R.largeVsSmall(of(r, "small_"), of(r, "big_"), chanceOf(r)) } : null,
@@ -138,8 +131,6 @@ export const CLAIMS: Claim[] = [
     claim: "In-context (open-book) retrieval is more robust to compression than closed book",
     chart: "retrieval",
     rule: R.RULES.retrievalRobust,
-    paperSql: null,
-    paperText: () => NOT_TRANSCRIBED,
     sql: findingSql("retrieval"),
     decide: (rows) => {
       const closed = rows.find((r) => r.subset === "closed");
@@ -169,8 +160,6 @@ export const CLAIMS: Claim[] = [
     claim: "Long-context ability degrades under compression",
     chart: "long-context",
     rule: R.RULES.longContextDegrades,
-    paperSql: null,
-    paperText: () => NOT_TRANSCRIBED,
     sql: `WITH c AS (${prunedCell("task = 'long_context' AND metric = 'accuracy' AND subset LIKE 'length/%'", 0.5).replace(/ORDER BY[\s\S]*$/, "")}),
         pick AS (SELECT model, method, sparsity, max(model_params) AS params, min(${METHOD_RANK}) AS rank FROM c GROUP BY model, method, sparsity HAVING count(DISTINCT subset) > 1 ORDER BY abs(sparsity - 0.5), rank, params DESC LIMIT 1),
         l AS (SELECT c.*, CAST(replace(subset, 'length/', '') AS INTEGER) AS len FROM c JOIN pick USING (model, method, sparsity))
@@ -191,8 +180,6 @@ export const CLAIMS: Claim[] = [
     claim: "A soft prompt recovers much of the loss of an 8× compressed model (4-bit + 50% sparsity)",
     chart: "soft-prompts",
     rule: R.RULES.promptRecovery,
-    paperSql: null,
-    paperText: () => NOT_TRANSCRIBED,
     sql: `WITH c AS (SELECT * FROM cells WHERE task = 'perplexity' AND subset = 'all' AND metric = 'perplexity' AND k_shot = 0 AND seq_len = ${SOFT_SEQ_LEN}),
         t AS (SELECT * FROM c WHERE bits = 4 AND abs(sparsity - 0.5) < 1e-9),
         none AS (SELECT model, model_hash, variant, value AS none_value, ci_low AS none_ci_low, ci_high AS none_ci_high, model_params FROM t WHERE prompt = 'none'),
@@ -215,8 +202,6 @@ export const CLAIMS: Claim[] = [
     claim: "Soft prompts transfer across compression levels, datasets and tasks",
     chart: "soft-prompts",
     rule: R.RULES.promptTransfer,
-    paperSql: null,
-    paperText: () => NOT_TRANSCRIBED,
     sql: `WITH c AS (SELECT * FROM cells WHERE task = 'perplexity' AND subset = 'all' AND metric = 'perplexity' AND k_shot = 0 AND seq_len = ${SOFT_SEQ_LEN} AND method <> 'dense')
       SELECT s.model, s.variant, s.prompt, s.value, s.ci_low, s.ci_high, o.value AS none_value, o.ci_low AS none_ci_low, o.ci_high AS none_ci_high
       FROM c s JOIN c o ON o.model = s.model AND o.model_hash = s.model_hash AND o.variant = s.variant AND o.prompt = 'none'
@@ -239,8 +224,6 @@ export const CLAIMS: Claim[] = [
     claim: "A soft prompt recovers about as much as LoRA at a fraction of the parameters",
     chart: "soft-prompts",
     rule: R.RULES.notMeasured,
-    paperSql: null,
-    paperText: () => NOT_TRANSCRIBED,
     sql: null,
     decide: () => null,
   },
@@ -265,7 +248,7 @@ export async function ledgerRows(query: Query, published: Query | null): Promise
     const paperRows = c.paperSql && published ? await published(c.paperSql) : [];
     const result = c.sql ? c.decide(await query(c.sql)) : null;
     const decision = result?.decision ?? { verdict: "not measured" as const, why: c.sql ? "the store lacks the runs this claim needs" : "no runs in the store measure it" };
-    rows.push({ id: c.id, paper: c.paper, claim: c.claim, published: c.paperText(paperRows as Row[]), kick: result?.kick ?? "—", verdict: decision.verdict, why: decision.why, rule: c.rule, chart: c.chart });
+    rows.push({ id: c.id, paper: c.paper, claim: c.claim, published: c.paperText?.(paperRows as Row[]) ?? NOT_TRANSCRIBED, kick: result?.kick ?? "—", verdict: decision.verdict, why: decision.why, rule: c.rule, chart: c.chart });
   }
   return rows;
 }
