@@ -40,7 +40,7 @@ export const RULES = {
   longContextDegrades:
     "Not testable if the dense score at the longest length is at chance. Reproduced if the score at the longest length falls beyond both 95% intervals and keeps a smaller share above chance than at the shortest length; partly if it falls but keeps no smaller share; otherwise not reproduced.",
   promptRecovery:
-    "Perplexity of the 8× model (4-bit + 50% sparsity): the share of the gap to dense that the best soft prompt closes, (none − soft) / (none − dense), with the interval the soft-prompt score's 95% interval gives (not paired over windows, so wider than a paired bootstrap). Reproduced if its lower bound is ≥ 50%; partly if it is above 0 (the no-prompt perplexity lies above the prompt's whole interval); otherwise not reproduced. The best prompt is the best on the scored items, not chosen on held-out items.",
+    "Perplexity of the 8× model (4-bit + 50% sparsity): the share of the gap to dense that the best soft prompt closes, (none − soft) / (none − dense), with the interval the soft-prompt score's 95% interval gives (not paired over windows, so wider than a paired bootstrap). Reproduced if its lower bound is ≥ 50%; partly if it is above 0 (the no-prompt perplexity lies above the prompt's whole interval); otherwise not reproduced. Decided only where the variant has one stored soft prompt: with several, the store does not record which was chosen on validation items, and taking the best on the scored (test) items would be selection on test data, so the claim is not measured.",
   promptTransfer:
     "A prompt helps a variant when the variant's no-prompt perplexity lies above the prompted score's whole 95% interval. On every compressed variant with at least two soft prompts, at least one prompt not trained on it must help, which holds when two or more help (at most one of them is its own). Reproduced if it holds on every such variant; partly if on some; not reproduced if on none. Transfer across compression levels only (the store does not separate transfer across datasets and tasks).",
   notMeasured: "Not measured: the store holds no runs that measure this claim.",
@@ -120,7 +120,9 @@ export function gapClosed(dense: number, none: Estimate, soft: Estimate): Estima
 /** A soft prompt lowers perplexity: the no-prompt score lies above the prompted score's whole 95% interval. */
 export const promptHelps = (none: Estimate, soft: Estimate) => (Number.isFinite(soft.hi) ? (soft.hi as number) : soft.value) < none.value;
 
-export function promptRecovery(dense: number, none: Estimate, soft: Estimate): Decision {
+export function promptRecovery(dense: number, none: Estimate, soft: Estimate, prompts = 1): Decision {
+  if (prompts > 1)
+    return decided("not measured", `${prompts} soft prompts are stored for this variant and none is marked as chosen on validation items; the best on the test items would be selection on test data`);
   const closed = gapClosed(dense, none, soft);
   const lo = Number.isFinite(closed.lo) ? (closed.lo as number) : closed.value;
   if (lo >= 0.5) return decided("reproduced", "closes at least half the gap at the interval's lower bound");

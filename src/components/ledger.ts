@@ -183,7 +183,7 @@ export const CLAIMS: Claim[] = [
     sql: `WITH c AS (SELECT * FROM cells WHERE task = 'perplexity' AND subset = 'all' AND metric = 'perplexity' AND k_shot = 0 AND seq_len = ${SOFT_SEQ_LEN}),
         t AS (SELECT * FROM c WHERE bits = 4 AND abs(sparsity - 0.5) < 1e-9),
         none AS (SELECT model, model_hash, variant, value AS none_value, ci_low AS none_ci_low, ci_high AS none_ci_high, model_params FROM t WHERE prompt = 'none'),
-        soft AS (SELECT model, model_hash, variant, arg_min(prompt, value) AS soft_prompt, min(value) AS soft_value, arg_min(ci_low, value) AS soft_ci_low, arg_min(ci_high, value) AS soft_ci_high
+        soft AS (SELECT model, model_hash, variant, arg_min(prompt, value) AS soft_prompt, min(value) AS soft_value, arg_min(ci_low, value) AS soft_ci_low, arg_min(ci_high, value) AS soft_ci_high, count(*) AS soft_n
           FROM t WHERE prompt LIKE 'soft:%' GROUP BY ALL),
         dense AS (SELECT model, model_hash, value AS dense_value FROM c WHERE method = 'dense' AND prompt = 'none')
       SELECT * FROM none JOIN soft USING (model, model_hash, variant) JOIN dense USING (model, model_hash) ORDER BY model_params DESC, variant LIMIT 1`,
@@ -191,8 +191,8 @@ export const CLAIMS: Claim[] = [
       if (!r) return null;
       const closed = R.gapClosed(n(r.dense_value), of(r, "none_"), of(r, "soft_"));
       return {
-        kick: `${r.model}, ${r.variant}: perplexity dense ${score(r.dense_value, null)}, no prompt ${withInterval(of(r, "none_"), null)}, ${String(r.soft_prompt).replace("soft:", "")} ${withInterval(of(r, "soft_"), null)}; gap closed ${withInterval(closed, 0)}`,
-        decision: R.promptRecovery(n(r.dense_value), of(r, "none_"), of(r, "soft_")),
+        kick: `${r.model}, ${r.variant}: perplexity dense ${score(r.dense_value, null)}, no prompt ${withInterval(of(r, "none_"), null)}, ${String(r.soft_prompt).replace("soft:", "")}${n(r.soft_n) > 1 ? ` (the best of ${n(r.soft_n)} prompts on the test items)` : ""} ${withInterval(of(r, "soft_"), null)}; gap closed ${withInterval(closed, 0)}`,
+        decision: R.promptRecovery(n(r.dense_value), of(r, "none_"), of(r, "soft_"), n(r.soft_n)),
       };
     },
   },

@@ -81,6 +81,8 @@ describe("ledger verdict rules", () => {
     expect(R.promptRecovery(52.95, e(62.15, 58.3, 66.2), e(57.41, 53.86, 61.06)).verdict).toBe("partly");
     expect(R.promptRecovery(52.95, e(62.15, 61, 63), e(55, 54.5, 57)).verdict).toBe("reproduced"); // lower bound 56.5%
     expect(R.promptRecovery(52.95, e(62.15, 58.3, 66.2), e(61, 57, 65)).verdict).toBe("not reproduced");
+    // several stored prompts and no validation choice: picking the best on test items is not allowed
+    expect(R.promptRecovery(52.95, e(62.15, 61, 63), e(55, 54.5, 57), 3).verdict).toBe("not measured");
   });
 
   it("soft-prompt transfer: two helpful prompts on a variant show one trained elsewhere", () => {
