@@ -46,6 +46,7 @@ export default {
         { name: "Soft prompts", path: "/soft-prompts" },
       ],
     },
+    { name: "Claim ledger", path: "/ledger" },
     { name: "Explorer", path: "/explorer" },
     { name: "Methods & reproducibility", path: "/methods" },
     { name: "Playground", path: "/playground" },

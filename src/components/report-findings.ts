@@ -134,7 +134,7 @@ export const FINDINGS: Finding[] = [
         s.model AS small, s.value AS small_value, s.ci_low AS small_ci_low, s.ci_high AS small_ci_high, s.testable, s.chance, b.model_params * (1 - b.sparsity) / s.model_params AS ratio
       FROM big b JOIN small s ON s.task = b.task AND s.model_params < b.model_params
       WHERE abs(b.model_params * (1 - b.sparsity) / s.model_params - 1) < 0.2
-      ORDER BY b.task = 'factoid_qa' DESC, s.testable DESC, ${METHOD_RANK.replaceAll("method", "b.method")}, abs(b.model_params * (1 - b.sparsity) / s.model_params - 1) LIMIT 1`,
+      ORDER BY b.task = 'factoid_qa' DESC, s.testable DESC, ${METHOD_RANK.replaceAll("method", "b.method")}, abs(b.model_params * (1 - b.sparsity) / s.model_params - 1), b.model_params DESC, b.sparsity LIMIT 1`,
     sentence: ([r]) => {
       if (!r) return null;
       const task = r.task === "mcq" ? "multiple choice" : "closed-book factoid QA";

@@ -13,7 +13,7 @@ const CACHE = "src/.observablehq/cache";
 
 /** Loader outputs that depend on the results store. */
 export function clearResultsCache(): void {
-  for (const file of ["results.parquet", "examples.parquet", "runs.parquet", "store.json"]) rmSync(join(CACHE, "data", file), { force: true });
+  for (const file of ["results.parquet", "examples.parquet", "runs.parquet", "store.json", "flips.parquet"]) rmSync(join(CACHE, "data", file), { force: true });
   const figures = join(CACHE, "figures");
   if (existsSync(figures)) for (const file of readdirSync(figures)) if (file.startsWith("report-")) rmSync(join(figures, file), { force: true });
 }
