@@ -235,6 +235,6 @@ describe("schedule and bad input", () => {
     writeFileSync(join(dir, "json", "card.json"), JSON.stringify({ ...cj, id: "json", length: 3 }));
     await expect(loadSoftPrompt(dir, "json")).rejects.toThrow(/has shape \[2, 32\], card.json says \[3, 32\]/);
     await saveSoftPrompt(dir, Float32Array.from({ length: 2 * h }, (_, i) => (i === 7 ? NaN : 0)), card("nan", 2, h, V, null));
-    await expect(loadSoftPrompt(dir, "nan")).rejects.toThrow(/non-finite value \(NaN\) at 7/);
+    await expect(loadSoftPrompt(dir, "nan")).rejects.toThrow(/prompt\.safetensors: tensor "soft_prompt": non-finite value NaN at row 0, column 7/);
   });
 });
