@@ -83,7 +83,7 @@ def mcq_loglik(model, tok, items, bs=256):
 
 
 def schedule(total_steps, final_frac, ctx, ctx_final):
-    """(steps, context) phases at TOKENS_PER_STEP tokens a step: `ctx` first, `ctx_final` for the last part."""
+    """(steps, context) phases at the same tokens a step: `ctx` first, `ctx_final` for the last part."""
     n_final = int(round(total_steps * final_frac)) if ctx_final != ctx else 0
     return [p for p in ((total_steps - n_final, ctx), (n_final, ctx_final)) if p[0] > 0]
 
@@ -194,6 +194,7 @@ def main():
     ap.add_argument("--final-frac", type=float, default=0.25)
     ap.add_argument("--rope-theta", type=float, default=10000.0)
     ap.add_argument("--weight-decay", type=float, default=0.1)
+    ap.add_argument("--tokens-per-step", type=int, default=TOKENS_PER_STEP, help="batch × context of every step (the induction-head threshold scales with its square root)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--out", required=True)
     ap.add_argument("--eval-only", action="store_true", help="evaluate the weights a finished run saved next to --out")
@@ -205,7 +206,7 @@ def main():
                       initializer_range=0.02, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos, **ARCH[a.arch])
     model = LlamaForCausalLM(cfg).cuda()
     toks = train_tokens(a.data)
-    total = int(a.epochs * (len(toks) - 1) / TOKENS_PER_STEP)
+    total = int(a.epochs * (len(toks) - 1) / a.tokens_per_step)
     phases = schedule(total, a.final_frac, a.ctx, a.ctx_final or a.ctx)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     rest = [p for n, p in model.named_parameters() if p.dim() < 2]
@@ -219,7 +220,7 @@ def main():
         model.load_state_dict(torch.load(weights))
         phases = []
     for steps, ctx in phases:
-        batch, nwin = TOKENS_PER_STEP // ctx, (len(toks) - 1) // ctx
+        batch, nwin = max(1, a.tokens_per_step // ctx), (len(toks) - 1) // ctx
         order = torch.empty(0, dtype=torch.long)
         for _ in range(steps):
             if len(order) < batch:
