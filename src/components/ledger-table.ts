@@ -2,6 +2,7 @@
 // (the browser test reads them), and the list of rules.
 import type { LedgerRow } from "./ledger.js";
 import { CLAIMS } from "./ledger.js";
+import { pageHref } from "./page-href.js";
 
 const cell = (tag: "td" | "th", text: string) => Object.assign(document.createElement(tag), { textContent: text });
 
@@ -16,7 +17,7 @@ export function ledgerTable(rows: readonly LedgerRow[]): HTMLTableElement {
     const tr = body.insertRow();
     tr.dataset.claim = r.id;
     tr.dataset.verdict = r.verdict;
-    const link = Object.assign(document.createElement("a"), { href: `./${r.chart}`, textContent: r.claim });
+    const link = Object.assign(document.createElement("a"), { href: pageHref(r.chart), textContent: r.claim });
     const claim = document.createElement("td");
     claim.append(link);
     const verdict = cell("td", r.verdict);

@@ -12,6 +12,7 @@ import { CLAIMS, ledgerRows, type LedgerRow } from "../../src/components/ledger.
 import { REPORT_VIEWS } from "../../src/components/report-sql.js";
 import { launchChromium, watchPage, type PageWatch } from "./chromium.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
+import { pageHref } from "../../src/components/page-href.js";
 
 let server: StaticServer;
 let browser: Browser;
@@ -57,8 +58,8 @@ describe("claim ledger page", () => {
     // The paper's own number comes from data/published/ (LLM-KICK Table 3, SparseGPT at 50%: 65.44 → 42.86).
     expect(shown.find((r) => r.id === "perplexity-masks")?.cells[2]).toContain("65.44% dense → 42.86% at 50%");
     // Each claim links to the page of its chart, and the ledger is in the sidebar.
-    for (const c of CLAIMS) expect(await page.locator(`tr[data-claim="${c.id}"] a`).getAttribute("href")).toBe(`./${c.chart}`);
-    expect(await page.locator('#observablehq-sidebar a[href$="/ledger"], #observablehq-sidebar a[href="./ledger"]').count()).toBeGreaterThan(0);
+    for (const c of CLAIMS) expect(await page.locator(`tr[data-claim="${c.id}"] a`).getAttribute("href")).toBe(pageHref(c.chart));
+    expect(await page.locator(`#observablehq-sidebar a[href$="${pageHref("ledger", "/")}"], #observablehq-sidebar a[href="${pageHref("ledger")}"]`).count()).toBeGreaterThan(0);
     expect(watch.consoleErrors).toEqual([]);
     expect(watch.failedRequests).toEqual([]);
     await page.close();
