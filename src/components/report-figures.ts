@@ -428,7 +428,8 @@ add({
     if (!verdicts.length) return null;
     const up = verdicts.filter((v) => v.v === "improves");
     const best = up.reduce<(typeof up)[number] | undefined>((a, v) => (!a || Math.abs(Number(v.soft.value) - Number(v.none.value)) > Math.abs(Number(a.soft.value) - Number(a.none.value)) ? v : a), undefined);
-    return `The best soft prompt scores better than no prompt, beyond both 95% intervals, on ${up.length} of ${verdicts.length} compressed model${verdicts.length === 1 ? "" : "s"}` +
+    // the best of the stored prompts on these same items: selection on test data, an upper bound (issue 20)
+    return `The soft prompt that scores best on these test items (picked on them, so an upper bound) beats no prompt, beyond both 95% intervals, on ${up.length} of ${verdicts.length} compressed model${verdicts.length === 1 ? "" : "s"}` +
       (best ? `; most on ${best.label} (${score(best.none.value, chance)} → ${score(best.soft.value, chance)}).` : ".");
   },
 });
