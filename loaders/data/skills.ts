@@ -20,8 +20,10 @@ export interface SkillInputs {
   prose: string[];
 }
 
-/** Documents per skill: about 5.5 M tokens together, a third of the v3 corpus. */
-export const SKILL_DOCS = { kv: 4000, needle: 3000, reading: 2000, letters: 3000 } as const;
+/** Documents per skill. Round 1 of the recipe probe (bench/train-results/recipe-probe-v3/) learned no
+ *  lookup from 4,000 key–value documents with 1–4 queries each; MQAR models learn it from ~100 k
+ *  examples (Zoology), so v3b asks many queries per list and adds copy snippets (Bi-Induct). */
+export const SKILL_DOCS = { kv: 12000, copy: 4000, needle: 6000, reading: 5000, letters: 5000 } as const;
 
 /** Approximate tokens of English text or records under kick's BPE (4 characters a token). */
 const approxTokens = (s: string) => Math.ceil(s.length / 4);
@@ -42,10 +44,11 @@ const KV_RECORD = ["{k}: {v}", "{k} = {v}", "{k} -> {v}", "key {k} has value {v}
 const KV_HEADER = ["Below is a list of records.", "Records:", "The table below maps keys to values.", "Here are some keys and their values.", "Lookup table", "Registry entries follow."];
 const KV_QUESTION = ["Question: What is the value of key {k}?\nAnswer:", "Q: What value does key {k} have?\nA:", "What is stored for {k}?\nValue:", "Look up {k}.\nResult:", "Find the value of {k}.\nAnswer:"];
 
-/** Multi-query associative recall: a record list of random keys, then 1–4 lookups (MQAR-style). */
+/** Multi-query associative recall: a record list of random keys, then 2–16 lookups (MQAR-style): each
+ *  answer is a supervised lookup, so many per list give the copy circuit its signal. */
 function kvDoc(rng: Rng): string {
-  const n = Math.max(3, Math.round(logUniform(rng, 40, 1900) / 7));
-  const q = 1 + rng.int(4);
+  const n = Math.max(3, Math.round(logUniform(rng, 30, 1900) / 7));
+  const q = 2 + rng.int(15);
   if (rng.next() < 0.3) {
     // The suites' own format, one query: so that format's cue is in distribution too.
     const kv = kvRecords(rng, n);
@@ -60,6 +63,19 @@ function kvDoc(rng: Rng): string {
     return `${rng.pick(KV_QUESTION).replace("{k}", k)} ${v}`;
   });
   return `${rng.pick(KV_HEADER)}\n\n${body}\n\n${asks.join("\n\n")}`;
+}
+
+const COPY_CUE = ["Repeat the list.", "Copy:", "Again:", "Once more, exactly:", "Say it back:"];
+
+/** A random sequence written twice: the second copy is predictable only by looking back (an
+ *  induction snippet, Sabry & Belz 2025), at lengths up to a few hundred tokens. */
+function copyDoc(rng: Rng, prose: string[]): string {
+  const n = logUniform(rng, 8, 160);
+  const seq =
+    rng.next() < 0.5
+      ? Array.from({ length: n }, () => kvRecords(rng, 1).key).join(" ")
+      : Array.from({ length: Math.max(1, Math.round(n / 12)) }, () => rng.pick(prose)).join(" ");
+  return `${seq}\n\n${rng.pick(COPY_CUE)}\n${seq}`;
 }
 
 const NEEDLE_COLOR = ["blue", "red", "green", "silver", "amber", "black", "white", "golden", "grey", "violet", "orange", "brown"];
@@ -188,6 +204,7 @@ export function buildSkills(inp: SkillInputs, rng: Rng): { docs: SkillDoc[]; men
   const mention = (f: Fact) => mentions.set(f.id, (mentions.get(f.id) ?? 0) + 1);
   const docs: SkillDoc[] = [];
   for (let i = 0; i < SKILL_DOCS.kv; i++) docs.push({ kind: "kv", text: kvDoc(rng) });
+  for (let i = 0; i < SKILL_DOCS.copy; i++) docs.push({ kind: "copy", text: copyDoc(rng, inp.prose) });
   for (let i = 0; i < SKILL_DOCS.needle; i++) docs.push({ kind: "needle", text: needleDoc(rng, inp.prose) });
   for (let i = 0; i < SKILL_DOCS.reading; i++)
     docs.push({ kind: "reading", text: Array.from({ length: 4 }, () => readingItem(rng, demo, inp.distractors, inp.prose, mention)).join("\n\n") });

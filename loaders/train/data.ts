@@ -100,13 +100,28 @@ export function permutation(n: number, seed: number): Uint32Array {
   return p;
 }
 
-/** Windows of T + 1 tokens (stride T) in a seeded order per epoch; row g of the run is a pure function of g. */
+/** Window starts every T tokens within each document (documents end with `eosId`): each document's first
+ *  token starts a window, so a document of at most T tokens is seen whole instead of cut where the stride
+ *  happens to fall (a 1,900-token lookup is otherwise whole in a 2,048 window ~7% of the time). */
+export function documentStarts(tokens: Uint16Array, T: number, eosId: number): Uint32Array {
+  const out: number[] = [];
+  let doc = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] !== eosId && i + 1 < tokens.length) continue;
+    for (let s = doc; s < i && s + T + 1 <= tokens.length; s += T) out.push(s);
+    doc = i + 1;
+  }
+  return Uint32Array.from(out);
+}
+
+/** Windows of T + 1 tokens (stride T, or the given starts) in a seeded order per epoch; row g of the run
+ *  is a pure function of g. */
 export class Windows {
   readonly count: number;
   private epoch = -1;
   private perm: Uint32Array = new Uint32Array(0);
-  constructor(private readonly tokens: Uint16Array, readonly T: number, private readonly seed: number) {
-    this.count = Math.floor((tokens.length - 1) / T);
+  constructor(private readonly tokens: Uint16Array, readonly T: number, private readonly seed: number, private readonly starts?: Uint32Array) {
+    this.count = starts ? starts.length : Math.floor((tokens.length - 1) / T);
   }
   /** The window index of global row g. */
   windowOf(g: number): number {
@@ -114,11 +129,15 @@ export class Windows {
     if (e !== this.epoch) { this.perm = permutation(this.count, this.seed * 1000003 + e); this.epoch = e; }
     return this.perm[g % this.count];
   }
+  /** The first token of window w. */
+  private startOf(w: number): number {
+    return this.starts ? this.starts[w] : w * this.T;
+  }
   /** ids and next-token targets of rows [g0, g0 + B). */
   batch(g0: number, B: number): { ids: Uint32Array; targets: Uint32Array } {
     const T = this.T, ids = new Uint32Array(B * T), targets = new Uint32Array(B * T);
     for (let r = 0; r < B; r++) {
-      const w = this.windowOf(g0 + r) * T;
+      const w = this.startOf(this.windowOf(g0 + r));
       for (let t = 0; t < T; t++) { ids[r * T + t] = this.tokens[w + t]; targets[r * T + t] = this.tokens[w + t + 1]; }
     }
     return { ids, targets };
@@ -127,7 +146,7 @@ export class Windows {
   ordered(r0: number, B: number): { ids: Uint32Array; targets: Uint32Array } {
     const T = this.T, ids = new Uint32Array(B * T), targets = new Uint32Array(B * T).fill(IGNORE);
     for (let r = 0; r < B; r++) {
-      const w = ((r0 + r) % this.count) * T;
+      const w = this.startOf((r0 + r) % this.count);
       for (let t = 0; t < T; t++) { ids[r * T + t] = this.tokens[w + t]; targets[r * T + t] = this.tokens[w + t + 1]; }
     }
     return { ids, targets };

@@ -70,6 +70,9 @@ export const TrainPlanSchema = z.strictObject({
     /** the last `steps` optimiser steps read longer windows (a length curriculum: short windows first,
      *  then the long-context suite's lengths in distribution); same gradAccum, its own batch size */
     longStage: z.strictObject({ steps: pos, context: pos, batchSize: pos }).optional(),
+    /** windows start at every document's start (then every context tokens within it) instead of every
+     *  context tokens of the stream, so skill documents no longer than the window are seen whole */
+    docWindows: z.boolean().optional(),
   }),
   eval: z.strictObject({ every: pos, batches: pos.default(4) }),
   checkpoint: z.strictObject({ every: pos }),

@@ -15,7 +15,7 @@ import { saveModel } from "../model/save.js";
 import type { Row, TableSchema } from "../store/parquet.js";
 import { writeModelCard } from "./card.js";
 import { checkpointDir, readCheckpoint, writeCheckpoint, type CheckpointState } from "./checkpoint.js";
-import { loadData, Windows, EOT, type TrainData } from "./data.js";
+import { documentStarts, loadData, Windows, EOT, type TrainData } from "./data.js";
 import { TrainableLlama, initWeights, paramShapes } from "./model.js";
 import { AdamW } from "./optim.js";
 import { learningRate, modelShape, planHash, stageOf, type TrainPlan } from "./plan.js";
@@ -73,9 +73,10 @@ export async function train(plan: TrainPlan, opts: TrainOptions = {}): Promise<T
   const resumed = opts.resume ? await readCheckpoint(runDir, hash, shapes) : null;
 
   const B = plan.train.batchSize, T = plan.model.context, accum = plan.train.gradAccum, steps = plan.train.steps;
-  const windows = new Windows(data.train, T, plan.train.seed);
+  const starts = (len: number) => (plan.train.docWindows ? documentStarts(data.train, len, data.eosId) : undefined);
+  const windows = new Windows(data.train, T, plan.train.seed, starts(T));
   // the long stage reads its own seeded order of longer windows (row g of the stage: a pure function of g)
-  const longWindows = plan.train.longStage ? new Windows(data.train, plan.train.longStage.context, plan.train.seed + 1) : null;
+  const longWindows = plan.train.longStage ? new Windows(data.train, plan.train.longStage.context, plan.train.seed + 1, starts(plan.train.longStage.context)) : null;
   const held = new Windows(data.heldout, T, 0);
   const ctx = opts.ctx ?? (await createContext());
   let model: TrainableLlama | null = null;

@@ -195,6 +195,8 @@ def main():
     ap.add_argument("--rope-theta", type=float, default=10000.0)
     ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--tokens-per-step", type=int, default=TOKENS_PER_STEP, help="batch × context of every step (the induction-head threshold scales with its square root)")
+    ap.add_argument("--doc-windows", action="store_true", help="windows start at every document's start (then every ctx tokens within it), so a document no longer than the window is seen whole")
+    ap.add_argument("--time-budget", type=float, default=None, help="seconds of training: progress (LR schedule, context switch) is the larger of steps/total and time/budget, and training stops at 1")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--out", required=True)
     ap.add_argument("--eval-only", action="store_true", help="evaluate the weights a finished run saved next to --out")
@@ -212,23 +214,35 @@ def main():
     rest = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.95), eps=1e-8)
     warm, minlr = 200, a.lr / 10
-    lr_at = lambda s: a.lr * (s + 1) / warm if s < warm else minlr + 0.5 * (a.lr - minlr) * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm)))
+    lr_at = lambda s: a.lr * (s + 1) / warm
     g = torch.Generator().manual_seed(a.seed)
-    t0, log, s = time.time(), [(0, a.ctx, float("nan"))], 0
+    t0, log, s, seen = time.time(), [(0, a.ctx, float("nan"))], 0, [0]
     weights = a.out.removesuffix(".json") + ".pt"
     if a.eval_only:
         model.load_state_dict(torch.load(weights))
         phases = []
-    for steps, ctx in phases:
-        batch, nwin = max(1, a.tokens_per_step // ctx), (len(toks) - 1) // ctx
+    eos_at = np.flatnonzero(toks.numpy() == eos)
+    doc_starts = np.concatenate([[0], eos_at[:-1] + 1])
+    doc_ends = eos_at + 1
+    progress = lambda: max(s / total, (time.time() - t0) / a.time_budget if a.time_budget else 0.0)
+    done = False
+    for phase, (steps, ctx) in enumerate(phases):
+        batch = max(1, a.tokens_per_step // ctx)
+        if a.doc_windows:  # every document's start is a window start; long documents continue every ctx tokens
+            starts = np.concatenate([np.arange(b, e, ctx) for b, e in zip(doc_starts, doc_ends)])
+        else:
+            starts = np.arange(0, len(toks) - ctx - 1, ctx)
+        starts = torch.from_numpy(starts[starts + ctx + 1 <= len(toks)])
         order = torch.empty(0, dtype=torch.long)
-        for _ in range(steps):
+        end_p = sum(p[0] for p in phases[: phase + 1]) / total
+        while not done and progress() < end_p:
             if len(order) < batch:
-                order = torch.cat([order, torch.randperm(nwin, generator=g)])
+                order = torch.cat([order, starts[torch.randperm(len(starts), generator=g)]])
             idx, order = order[:batch], order[batch:]
-            x = torch.stack([toks[i * ctx : i * ctx + ctx + 1] for i in idx.tolist()]).cuda()
+            x = torch.stack([toks[i : i + ctx + 1] for i in idx.tolist()]).cuda()
+            pr = progress()
             for grp in opt.param_groups:
-                grp["lr"] = lr_at(s)
+                grp["lr"] = lr_at(s) if s < warm else minlr + 0.5 * (a.lr - minlr) * (1 + math.cos(math.pi * min(1.0, (pr * total - warm) / max(1, total - warm))))
             with torch.autocast("cuda", dtype=torch.bfloat16):
                 logits = model(input_ids=x[:, :-1]).logits.float()
             loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 8192), x[:, 1:].reshape(-1))
@@ -236,14 +250,17 @@ def main():
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
-            if s % 500 == 0 or s == total - 1:
+            if s % 500 == 0:
                 log.append((s, ctx, float(loss)))
                 print(f"[{a.out}] step {s}/{total} ctx {ctx} loss {float(loss):.3f} {time.time() - t0:.0f}s", flush=True)
             s += 1
+            seen[0] += x[:, :-1].numel()
+            done = progress() >= 1
+    log.append((s, phases[-1][1] if phases else a.ctx, float(loss) if phases else float("nan")))
     if not a.eval_only:
         torch.save(model.state_dict(), weights)  # so the evaluation can be rerun without training
     model.eval()
-    res = {"args": vars(a), "steps": total, "phases": phases, "seconds": time.time() - t0, "final_loss": log[-1][2], "log": log}
+    res = {"args": vars(a), "steps": s, "planned_steps": total, "tokens_seen": seen[0], "phases": phases, "seconds": time.time() - t0, "final_loss": log[-1][2], "log": log}
     res.update(evaluate(model, tok, eos, a.data, a.seed))
     res["eval_seconds"] = time.time() - t0 - res["seconds"]
     json.dump(res, open(a.out, "w"), indent=1)

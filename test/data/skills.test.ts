@@ -31,6 +31,16 @@ describe("data v3 skill documents", () => {
     expect(asked).toBeGreaterThan(300);
   });
 
+  it("key-value lists ask many lookups each (the dense MQAR signal), and copy snippets repeat their sequence exactly", () => {
+    const perDoc = sample("skill:kv").map((d) => [...d.matchAll(/\n(?:Answer|A|Value|Result): \d{4}/g)].length);
+    expect(perDoc.reduce((a, b) => a + b) / perDoc.length).toBeGreaterThan(5);
+    for (const doc of sample("skill:copy")) {
+      const m = doc.match(/^([\s\S]+)\n\n(?:Repeat the list\.|Copy:|Again:|Once more, exactly:|Say it back:)\n([\s\S]+)$/);
+      expect(m, doc.slice(0, 120)).not.toBeNull();
+      expect(m![2]).toBe(m![1]);
+    }
+  });
+
   it("needles: the answer is the code the needle sentence gives for the asked name", () => {
     for (const doc of sample("skill:needle")) {
       const q = doc.match(/(?:Question|Q): [^\n]*?the ([a-z]+ [a-z]+)(?: marked)?\?\n(?:Answer|A): (\d{4})$/);

@@ -12,7 +12,7 @@ import { readParquet } from "../../loaders/store/parquet.js";
 import { learningRate, parsePlan, planHash, readPlan, type TrainPlan } from "../../loaders/train/plan.js";
 import { referenceForward } from "../../loaders/train/reference.js";
 import { TrainDivergedError, train } from "../../loaders/train/trainer.js";
-import { loadData, Windows } from "../../loaders/train/data.js";
+import { documentStarts, loadData, Windows } from "../../loaders/train/data.js";
 import { mkdirSync } from "node:fs";
 import { withContext } from "../kernels/helpers.js";
 
@@ -85,6 +85,15 @@ describe("data", () => {
     expect(new Windows(d.train, 8, 5).batch(30, 3)).toEqual(w.batch(30, 3));
     const b = w.batch(0, 1);
     expect(Array.from(b.targets)).toEqual(Array.from(b.ids, (x) => x + 1)); // next-token targets
+  });
+  it("document-aligned windows start at each document's first token, then every T tokens within it", () => {
+    // documents (9 = end of text): [1 2 3 9] [4 5 6 7 8 1 2 9] [3 9] and a tail; T = 3
+    const toks = Uint16Array.from([1, 2, 3, 9, 4, 5, 6, 7, 8, 1, 2, 9, 3, 9, 5, 6]);
+    // doc 0 at 0; doc 1 at 4, 7, 10; doc 2 at 12; the tail at 14 has no room for T + 1 tokens
+    expect(Array.from(documentStarts(toks, 3, 9))).toEqual([0, 4, 7, 10, 12]);
+    const w = new Windows(toks, 3, 1, documentStarts(toks, 3, 9));
+    const firsts = Array.from({ length: w.count }, (_, g) => w.batch(g, 1).ids[0]).sort();
+    expect(firsts).toEqual([1, 2, 3, 4, 7].sort()); // tokens at 0, 4, 7, 10, 12, once per epoch
   });
   it("a missing held-out file and a truncated shard are named", () => {
     expect(() => loadData(toy("noheld", (q) => (q.data.heldout = { jsonl: join(tmp, "none.jsonl") })))).toThrow(/none\.jsonl: held-out file missing \(field data\.heldout\.jsonl\)/);
