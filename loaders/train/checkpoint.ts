@@ -17,6 +17,8 @@ export interface CheckpointState {
   elapsedS: number;
   params: { name: string; shape: number[] }[];
   log: Row[];
+  /** the files the run read (token shards, tokenizer, held-out), so a resume on rebuilt data is refused */
+  data?: { path: string; sha256: string }[];
 }
 
 export const checkpointDir = (runDir: string) => join(runDir, "checkpoint");
@@ -51,7 +53,7 @@ export async function writeCheckpoint(runDir: string, state: CheckpointState, da
 export interface LoadedCheckpoint { state: CheckpointState; params: Float32Array[]; m: Float32Array[]; v: Float32Array[] }
 
 /** Reads and checks a checkpoint against the plan hash and parameter shapes; errors name the file and the field. */
-export async function readCheckpoint(runDir: string, planHash: string, shapes: { name: string; shape: number[] }[]): Promise<LoadedCheckpoint> {
+export async function readCheckpoint(runDir: string, planHash: string, shapes: { name: string; shape: number[] }[], data?: { path: string; sha256: string }[]): Promise<LoadedCheckpoint> {
   const dir = checkpointDir(runDir);
   const sf = join(dir, "state.json");
   if (!existsSync(sf)) throw new Error(`${sf}: no checkpoint to resume from`);
@@ -63,6 +65,16 @@ export async function readCheckpoint(runDir: string, planHash: string, shapes: {
   }
   if (state.version !== 1) throw new Error(`${sf}: field "version": ${state.version}, expected 1`);
   if (state.planHash !== planHash) throw new Error(`${sf}: field "planHash": the checkpoint is from a different plan ("${state.plan}", hash ${state.planHash.slice(0, 12)}…; this plan hashes to ${planHash.slice(0, 12)}…). Use a fresh output.runDir for this plan.`);
+  if (state.data && data) {
+    const now = new Map(data.map((f) => [f.path, f.sha256]));
+    for (const f of state.data) {
+      const cur = now.get(f.path);
+      if (cur !== f.sha256)
+        throw new Error(`${sf}: field "data": ${f.path} ${cur === undefined ? "is no longer read" : `changed since the checkpoint (sha256 ${f.sha256.slice(0, 12)}… then, ${cur.slice(0, 12)}… now)`}; rebuild the data the run started on, or use a fresh output.runDir`);
+    }
+    const extra = data.find((f) => !state.data!.some((g) => g.path === f.path));
+    if (extra) throw new Error(`${sf}: field "data": ${extra.path} was not read when the checkpoint was written; rebuild the data the run started on, or use a fresh output.runDir`);
+  }
   const want = JSON.stringify(shapes);
   if (JSON.stringify(state.params) !== want) throw new Error(`${sf}: field "params": parameter shapes differ from the plan's model`);
   const sizes = shapes.map((s) => s.shape.reduce((a, b) => a * b, 1));

@@ -70,7 +70,8 @@ export async function train(plan: TrainPlan, opts: TrainOptions = {}): Promise<T
   const data = loadData(plan);
   const spec = llamaSpec(modelShape(plan, data.eosId));
   const shapes = paramShapes(spec);
-  const resumed = opts.resume ? await readCheckpoint(runDir, hash, shapes) : null;
+  const dataFiles = data.files.map(({ path, sha256 }) => ({ path, sha256 }));
+  const resumed = opts.resume ? await readCheckpoint(runDir, hash, shapes, dataFiles) : null;
 
   const B = plan.train.batchSize, T = plan.model.context, accum = plan.train.gradAccum, steps = plan.train.steps;
   const starts = (len: number) => (plan.train.docWindows ? documentStarts(data.train, len, data.eosId) : undefined);
@@ -98,7 +99,7 @@ export async function train(plan: TrainPlan, opts: TrainOptions = {}): Promise<T
 
     const checkpoint = async () => {
       const rd = async (m: Map<string, Tensor>) => Promise.all(shapes.map((s) => ctx.readF32(m.get(s.name)!)));
-      const st: CheckpointState = { version: 1, plan: plan.name, planHash: hash, step, tokens, elapsedS: elapsed, params: shapes, log };
+      const st: CheckpointState = { version: 1, plan: plan.name, planHash: hash, step, tokens, elapsedS: elapsed, params: shapes, log, data: dataFiles };
       lastGood = await writeCheckpoint(runDir, st, { params: await rd(model!.params), m: await rd(optim!.m), v: await rd(optim!.v) });
       await writeLog(runDir, log, say);
     };

@@ -153,6 +153,16 @@ describe("training the toy plan on the GPU", () => {
     expect(b.log.map((x) => x.heldout_loss)).toEqual(a.log.map((x) => x.heldout_loss));
   });
 
+  it("a resume on changed training data is refused, naming the file", async () => {
+    const text = join(tmp, "changing-train.txt");
+    writeFileSync(text, readFileSync("data/plans/toy-train.txt"));
+    const edit = (q: Record<string, any>) => { q.train.steps = 6; q.checkpoint.every = 2; q.eval.every = 3; q.data.train = { text }; };
+    const pb = toy("data-changed", edit);
+    expect((await train(pb, { ctx, progress: quiet, stopAfter: 3 })).done).toBe(false);
+    writeFileSync(text, readFileSync("data/plans/toy-train.txt", "utf8") + " one more sentence.");
+    await expect(train(pb, { ctx, progress: quiet, resume: true })).rejects.toThrow(/state\.json: field "data": .*changing-train\.txt changed since the checkpoint/);
+  });
+
   it("a long stage: the last steps read longer windows, their tokens counted; stop + resume inside it is bit for bit", async () => {
     const edit = (q: Record<string, any>) => {
       q.train.steps = 8; q.checkpoint.every = 3; q.eval.every = 4;
