@@ -134,6 +134,34 @@ def probe_items(data, rng, n=64):
     return items
 
 
+@torch.no_grad()
+def copy_probe(model, tok, eos, seed, n=32, length=64):
+    """In-training signs of a copy circuit (small-model-skills.md § 3): the loss on the second copy of a
+    repeated random token sequence against the first (an induction score: near 0 once the model looks back),
+    and greedy first-token accuracy of 16-pair key-value lookups in the suite's format."""
+    g = torch.Generator().manual_seed(seed)
+    seq = torch.randint(100, 8000, (n, length), generator=g)
+    x = torch.cat([seq, seq], 1).cuda()
+    model.eval()
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        logp = torch.log_softmax(model(input_ids=x).logits.float(), -1)
+    nll = -logp[:, :-1].gather(-1, x[:, 1:, None])[..., 0]
+    first, second = float(nll[:, : length - 1].mean()), float(nll[:, length:].mean())
+    rng = np.random.default_rng(seed)
+    keys = "abcdefghjkmnpqrstuvwxyz23456789"
+    hits = 0
+    for _ in range(n):
+        recs = [("".join(rng.choice(list(keys), 6)), str(rng.integers(1000, 10000))) for _ in range(16)]
+        k, v = recs[rng.integers(16)]
+        prompt = "Below is a list of records.\n\n" + "\n".join(f"{a}: {b}" for a, b in recs) + f"\n\nQuestion: What is the value of key {k}?\nAnswer:"
+        ids = torch.tensor([tok.encode(prompt).ids]).cuda()
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            nxt = int(model(input_ids=ids).logits[0, -1].argmax())
+        hits += nxt == tok.encode(prompt + " " + v).ids[len(ids[0])]
+    model.train()
+    return {"copy_nll_first": first, "copy_nll_second": second, "kv16_first_token": hits / n}
+
+
 def evaluate(model, tok, eos, data, seed):
     res = {}
     first = lambda outs: [o.strip().split("\n")[0] for o in outs]
@@ -197,6 +225,7 @@ def main():
     ap.add_argument("--tokens-per-step", type=int, default=TOKENS_PER_STEP, help="batch × context of every step (the induction-head threshold scales with its square root)")
     ap.add_argument("--doc-windows", action="store_true", help="windows start at every document's start (then every ctx tokens within it), so a document no longer than the window is seen whole")
     ap.add_argument("--time-budget", type=float, default=None, help="seconds of training: progress (LR schedule, context switch) is the larger of steps/total and time/budget, and training stops at 1")
+    ap.add_argument("--probe-every", type=int, default=0, help="every N steps, log the copy probe (induction score, 16-pair lookup) to see a copy circuit appear")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--out", required=True)
     ap.add_argument("--eval-only", action="store_true", help="evaluate the weights a finished run saved next to --out")
@@ -216,7 +245,7 @@ def main():
     warm, minlr = 200, a.lr / 10
     lr_at = lambda s: a.lr * (s + 1) / warm
     g = torch.Generator().manual_seed(a.seed)
-    t0, log, s, seen = time.time(), [(0, a.ctx, float("nan"))], 0, [0]
+    t0, log, s, seen, probes = time.time(), [(0, a.ctx, float("nan"))], 0, [0], []
     weights = a.out.removesuffix(".json") + ".pt"
     if a.eval_only:
         model.load_state_dict(torch.load(weights))
@@ -250,17 +279,20 @@ def main():
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
+            if a.probe_every and s % a.probe_every == 0:
+                probes.append({"step": s, "tokens": seen[0], **copy_probe(model, tok, eos, a.seed)})
+                print(f"[{a.out}] probe {probes[-1]}", flush=True)
             if s % 500 == 0:
-                log.append((s, ctx, float(loss)))
+                log.append((s, ctx, float(loss.detach())))
                 print(f"[{a.out}] step {s}/{total} ctx {ctx} loss {float(loss):.3f} {time.time() - t0:.0f}s", flush=True)
             s += 1
             seen[0] += x[:, :-1].numel()
             done = progress() >= 1
-    log.append((s, phases[-1][1] if phases else a.ctx, float(loss) if phases else float("nan")))
+    log.append((s, phases[-1][1] if phases else a.ctx, float(loss.detach()) if phases else float("nan")))
     if not a.eval_only:
         torch.save(model.state_dict(), weights)  # so the evaluation can be rerun without training
     model.eval()
-    res = {"args": vars(a), "steps": s, "planned_steps": total, "tokens_seen": seen[0], "phases": phases, "seconds": time.time() - t0, "final_loss": log[-1][2], "log": log}
+    res = {"args": vars(a), "steps": s, "planned_steps": total, "tokens_seen": seen[0], "phases": phases, "seconds": time.time() - t0, "final_loss": log[-1][2], "log": log, "probes": probes}
     res.update(evaluate(model, tok, eos, a.data, a.seed))
     res["eval_seconds"] = time.time() - t0 - res["seconds"]
     json.dump(res, open(a.out, "w"), indent=1)
