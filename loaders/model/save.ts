@@ -101,7 +101,7 @@ export async function saveModel(outDir: string, opts: SaveOptions): Promise<stri
   }
 }
 
-/** Canonical weights → the tensors save_pretrained would write (GPT-2: fused, transposed Conv1D). */
+/** Canonical weights → the tensors save_pretrained would write (GPT-2: fused, transposed Conv1D; Phi-3: fused). */
 export function hfTensors(spec: ModelSpec, get: (canonical: string) => Promise<Float32Array>): TensorSource[] {
   const out: TensorSource[] = [];
   const seen = new Set<string>();
@@ -109,7 +109,7 @@ export function hfTensors(spec: ModelSpec, get: (canonical: string) => Promise<F
     if (seen.has(s.hf)) continue;
     seen.add(s.hf);
     if (s.split) {
-      // the three canonical parts (q, k, v) that make up this fused tensor, in order
+      // the canonical parts (q, k, v; gate, up) that make up this fused tensor, in order
       const parts = weightSources(spec).filter((x) => x.hf === s.hf).map((x) => x.canonical);
       const fused = s.split.fusedShape;
       out.push({
@@ -123,8 +123,8 @@ export function hfTensors(spec: ModelSpec, get: (canonical: string) => Promise<F
             cat.set(d, o);
             o += d.length;
           }
-          // weights: [3h, h] canonical rows → Conv1D [h, 3h]; biases are just concatenated
-          return fused.length === 2 ? transpose(cat, fused[1], fused[0]) : cat;
+          // GPT-2 weights: [3h, h] canonical rows → Conv1D [h, 3h]; biases and Phi-3's parts are just stacked
+          return s.transpose ? transpose(cat, fused[1], fused[0]) : cat;
         },
       });
     } else if (s.transpose) {
