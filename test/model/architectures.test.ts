@@ -62,7 +62,7 @@ describe("specs of the HF-saved configs", () => {
     expect(s.attnSoftcap).toBeUndefined();
     // the transformers-5 spelling of the same model gives the same spec
     const c = config("gemma3");
-    const v5 = { ...c, layer_types: ["sliding_attention", "full_attention"], rope_parameters: {
+    const v5: Record<string, unknown> = { ...c, layer_types: ["sliding_attention", "full_attention"], rope_parameters: {
       full_attention: { rope_type: "linear", factor: 2, rope_theta: 1e6 }, sliding_attention: { rope_type: "default", rope_theta: 10000 } } };
     for (const k of ["rope_theta", "rope_local_base_freq", "rope_scaling", "sliding_window_pattern"]) delete v5[k];
     expect(parseModelConfig(v5)).toEqual(s);
