@@ -84,6 +84,26 @@ describe("specs of the HF-saved configs", () => {
   });
 });
 
+describe("a real-world config (transformers-4 spelling)", () => {
+  it("gemma-3-1b-it: one global layer in six, local rope 10k, no soft caps, embeddings × f32(√1152)", () => {
+    // google/gemma-3-1b-it config.json (transformers 4.50.0.dev0)
+    const s = parseModelConfig({
+      architectures: ["Gemma3ForCausalLM"], attention_bias: false, attention_dropout: 0.0, attn_logit_softcapping: null, bos_token_id: 2,
+      cache_implementation: "hybrid", eos_token_id: [1, 106], final_logit_softcapping: null, head_dim: 256, hidden_activation: "gelu_pytorch_tanh",
+      hidden_size: 1152, initializer_range: 0.02, intermediate_size: 6912, max_position_embeddings: 32768, model_type: "gemma3_text",
+      num_attention_heads: 4, num_hidden_layers: 26, num_key_value_heads: 1, pad_token_id: 0, query_pre_attn_scalar: 256, rms_norm_eps: 1e-6,
+      rope_local_base_freq: 10000, rope_scaling: null, rope_theta: 1000000, sliding_window: 512, sliding_window_pattern: 6,
+      torch_dtype: "bfloat16", transformers_version: "4.50.0.dev0", use_cache: true, vocab_size: 262144,
+    });
+    expect(s).toMatchObject({ headDim: 256, numKvHeads: 1, slidingWindow: 512, attnScale: 1 / 16, embedScale: Math.fround(Math.sqrt(1152)),
+      positions: { theta: 1e6, scaling: { type: "none" } }, localRope: { theta: 1e4, scaling: { type: "none" } }, eosTokenIds: [1, 106],
+      tiedEmbeddings: true, dtype: "bfloat16" });
+    expect(s.slidingLayers!.flatMap((w, i) => (w ? [] : [i]))).toEqual([5, 11, 17, 23]);
+    expect(s.attnSoftcap).toBeUndefined();
+    expect(s.logitSoftcap).toBeUndefined();
+  });
+});
+
 describe("refused by name (architecture, field, value)", () => {
   it("the multimodal Gemma 3 and unknown architectures", () => {
     refused({ ...config("gemma3"), architectures: ["Gemma3ForConditionalGeneration"] }, /field "architectures": unsupported architecture "Gemma3ForConditionalGeneration"/);
