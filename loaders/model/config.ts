@@ -99,7 +99,7 @@ export function layerWindow(s: ModelSpec, l: number): number | null {
 
 /**
  * What a spec uses beyond the first five architectures' decoder (Llama/Mistral/Qwen2/OPT/GPT-2), named, for
- * the code paths that implement only that decoder (AWQ's layer replica, the trainer) to refuse by name.
+ * the code paths that implement only that decoder (AWQ's layer replica) to refuse by name.
  */
 export function extendedFeatures(s: ModelSpec): string[] {
   const f: string[] = [];
@@ -161,7 +161,7 @@ const llamaLike = z.looseObject({
   sliding_window: pos.nullish(),
   use_sliding_window: z.boolean().optional(),
   pretraining_tp: z.number().optional(),
-  // Qwen3
+  // Qwen3, Gemma (transformers 5)
   layer_types: z.array(z.string()).nullish(),
   // Gemma 2/3
   hidden_activation: z.string().nullish(),
