@@ -14,6 +14,8 @@ export interface AttentionOptions {
   keyMask?: Tensor;
   /** Score scale; default 1/sqrt(D). */
   scale?: number;
+  /** tanh soft-capping of the scaled scores, cap·tanh(s/cap) (Gemma 2); default none */
+  softcap?: number;
   /**
    * "tiled": register-blocked kernel (head dims multiple of 64, used when it fits the device);
    * "rowwise": simpler kernel for any head dim multiple of 4. Default: tiled where possible.
@@ -79,7 +81,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
       var ok = s < p.S;
       if (p.causal != 0u) { ok = ok && s <= qAbs; }
       if (ok && p.masked != 0u) { ok = Mask[b * p.S + s] != 0u; }
-      Ss[r * ${BKEY}u + kk] = select(NEG, sc[i] * p.scale, ok);
+      Ss[r * ${BKEY}u + kk] = select(NEG, softcap_(sc[i] * p.scale, p.softcap), ok);
     }
     workgroupBarrier();
     var mx = m;
@@ -157,7 +159,7 @@ export function attention(ctx: GpuContext, q: Tensor, k: Tensor, v: Tensor, opts
   const over = [q, k, v, out].some((t) => t.byteSize > ctx.maxBinding);
   const groupsX = ceilDiv(T, bq);
   if (!over) {
-    ctx.dispatch({ pipeline, bindings: [q, k, v, out, mask], uniforms: params([T, S, Hq, Hkv, { f: scale }, S - T, causal ? 1 : 0, opts.keyMask ? 1 : 0]), workgroups: [groupsX, Hq, B] });
+    ctx.dispatch({ pipeline, bindings: [q, k, v, out, mask], uniforms: params([T, S, Hq, Hkv, { f: scale }, S - T, causal ? 1 : 0, opts.keyMask ? 1 : 0, { f: opts.softcap ?? 0 }]), workgroups: [groupsX, Hq, B] });
   } else {
     // One batch element per dispatch, each bound at its own offset.
     const qb = T * Hq * D * 4, kb = S * Hkv * D * 4;
@@ -168,7 +170,7 @@ export function attention(ctx: GpuContext, q: Tensor, k: Tensor, v: Tensor, opts
     for (let b = 0; b < B; b++) {
       const bq = { buffer: q.buffer, offset: b * qb, size: qb }, bo = { buffer: out.buffer, offset: b * qb, size: qb };
       const bk = { buffer: k.buffer, offset: b * kb, size: kb }, bv = { buffer: v.buffer, offset: b * kb, size: kb };
-      ctx.dispatch({ pipeline, bindings: [bq, bk, bv, bo, mask], uniforms: params([T, S, Hq, Hkv, { f: scale }, S - T, causal ? 1 : 0, opts.keyMask ? 1 : 0]), workgroups: [groupsX, Hq, 1] });
+      ctx.dispatch({ pipeline, bindings: [bq, bk, bv, bo, mask], uniforms: params([T, S, Hq, Hkv, { f: scale }, S - T, causal ? 1 : 0, opts.keyMask ? 1 : 0, { f: opts.softcap ?? 0 }]), workgroups: [groupsX, Hq, 1] });
     }
   }
   if (!opts.keyMask) mask.release();

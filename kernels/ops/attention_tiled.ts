@@ -8,14 +8,16 @@
 export interface TiledAttnConfig { DK: number }
 
 /** Parameters and bindings shared by both attention kernels (the dispatch code binds them once). */
-export const ATTENTION_BINDINGS = `struct P { T: u32, S: u32, Hq: u32, Hkv: u32, scale: f32, qOffset: u32, causal: u32, masked: u32 };
+export const ATTENTION_BINDINGS = `struct P { T: u32, S: u32, Hq: u32, Hkv: u32, scale: f32, qOffset: u32, causal: u32, masked: u32, softcap: f32 };
 @group(0) @binding(0) var<storage, read> Q: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> K: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> V: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> O: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> Mask: array<u32>;
 @group(0) @binding(5) var<uniform> p: P;
-const NEG: f32 = -3.0e38;`;
+const NEG: f32 = -3.0e38;
+// tanh soft-capping of a score (Gemma 2): cap·tanh(x/cap); softcap 0 leaves x as it is
+fn softcap_(x: f32, cap: f32) -> f32 { return select(x, cap * tanh(clamp(x / cap, -15.0, 15.0)), cap > 0.0); }`;
 
 export const TILED_BQ = 64, TILED_BKEY = 64;
 
@@ -84,7 +86,7 @@ fn main(@builtin(local_invocation_id) li: vec3<u32>, @builtin(workgroup_id) wg: 
         var ok = key < p.S;
         if (p.causal != 0u) { ok = ok && key <= qAbs; }
         if (ok && p.masked != 0u) { ok = Mask[b * p.S + key] != 0u; }
-        s${i}[c] = select(NEG, s${i}[c] * p.scale, ok);
+        s${i}[c] = select(NEG, softcap_(s${i}[c] * p.scale, p.softcap), ok);
       }
       Red[(ty * 4u + ${i}u) * 16u + tx] = max(max(s${i}.x, s${i}.y), max(s${i}.z, s${i}.w));
     }`,

@@ -11,13 +11,15 @@ import { expectBindable, expectDtype, expectRank, grid1d, params } from "./commo
 function wgsl(D: number): string {
   const D4 = D / 4;
   return `
-struct P { B: u32, T: u32, S: u32, Hq: u32, Hkv: u32, window: u32, masked: u32, scale: f32 };
+struct P { B: u32, T: u32, S: u32, Hq: u32, Hkv: u32, window: u32, masked: u32, scale: f32, softcap: f32 };
 @group(0) @binding(0) var<storage, read> Q: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> K: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> V: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> Mask: array<u32>;
 @group(0) @binding(4) var<storage, read_write> O: array<vec4<f32>>;
 @group(0) @binding(5) var<uniform> p: P;
+// tanh soft-capping of a score (Gemma 2): cap·tanh(x/cap); softcap 0 leaves x as it is
+fn softcap_(x: f32, cap: f32) -> f32 { return select(x, cap * tanh(clamp(x / cap, -15.0, 15.0)), cap > 0.0); }
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = gid.y * nwg.x * 64u + gid.x; // (b, i, h)
@@ -35,7 +37,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let kb = ((b * p.S + s) * p.Hkv + hk) * ${D4}u;
     var dotv = 0.0;
     for (var d = 0u; d < ${D4}u; d++) { dotv += dot(q[d], K[kb + d]); }
-    let sc = dotv * p.scale;
+    let sc = softcap_(dotv * p.scale, p.softcap);
     let mx = max(m, sc);
     let alpha = exp(m - mx); let pk = exp(sc - mx);
     l = l * alpha + pk;
@@ -51,6 +53,8 @@ export interface WindowAttentionOptions {
   window: number;
   keyMask?: Tensor;
   scale?: number;
+  /** tanh soft-capping of the scaled scores, cap·tanh(s/cap) (Gemma 2); default none */
+  softcap?: number;
 }
 
 export function attentionWindow(ctx: GpuContext, q: Tensor, k: Tensor, v: Tensor, opts: WindowAttentionOptions): Tensor {
@@ -74,7 +78,7 @@ export function attentionWindow(ctx: GpuContext, q: Tensor, k: Tensor, v: Tensor
   ctx.dispatch({
     pipeline: ctx.pipeline(`attentionWindow:${D}`, () => wgsl(D)),
     bindings: [q, k, v, mask, out],
-    uniforms: params([B, T, S, Hq, Hkv, opts.window, opts.keyMask ? 1 : 0, { f: opts.scale ?? 1 / Math.sqrt(D) }]),
+    uniforms: params([B, T, S, Hq, Hkv, opts.window, opts.keyMask ? 1 : 0, { f: opts.scale ?? 1 / Math.sqrt(D) }, { f: opts.softcap ?? 0 }]),
     workgroups: grid1d(ctx, Math.ceil(n / 64)),
   });
   return out;
@@ -83,7 +87,7 @@ export function attentionWindow(ctx: GpuContext, q: Tensor, k: Tensor, v: Tensor
 /** Plain-TypeScript twin (float64 accumulation). */
 export function attentionWindowRef(
   q: Float32Array, k: Float32Array, v: Float32Array, B: number, T: number, S: number, Hq: number, Hkv: number, D: number,
-  opts: { window: number; keyMask?: Uint32Array; scale?: number },
+  opts: { window: number; keyMask?: Uint32Array; scale?: number; softcap?: number },
 ): Float32Array {
   const scale = opts.scale ?? 1 / Math.sqrt(D);
   const out = new Float32Array(B * T * Hq * D);
@@ -96,7 +100,8 @@ export function attentionWindowRef(
           if (opts.keyMask && !opts.keyMask[b * S + s]) continue;
           let d0 = 0;
           for (let d = 0; d < D; d++) d0 += q[qo + d] * k[((b * S + s) * Hkv + hk) * D + d];
-          keys.push(s); sc.push(d0 * scale);
+          const x = d0 * scale;
+          keys.push(s); sc.push(opts.softcap ? opts.softcap * Math.tanh(x / opts.softcap) : x);
         }
         if (!keys.length) continue;
         const mx = Math.max(...sc), w = sc.map((x) => Math.exp(x - mx)), sum = w.reduce((a, c) => a + c, 0);

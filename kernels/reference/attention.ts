@@ -3,7 +3,7 @@
 export function attentionRef(
   q: Float32Array, k: Float32Array, v: Float32Array,
   B: number, T: number, S: number, Hq: number, Hkv: number, D: number,
-  opts: { causal?: boolean; keyMask?: Uint32Array; scale?: number } = {},
+  opts: { causal?: boolean; keyMask?: Uint32Array; scale?: number; softcap?: number } = {},
 ): Float32Array {
   const causal = opts.causal ?? true, scale = opts.scale ?? 1 / Math.sqrt(D);
   const out = new Float32Array(B * T * Hq * D);
@@ -20,7 +20,7 @@ export function attentionRef(
           const ko = ((b * S + s) * Hkv + hk) * D;
           let dot = 0;
           for (let d = 0; d < D; d++) dot += q[qo + d] * k[ko + d];
-          scores[s] = dot * scale;
+          scores[s] = opts.softcap ? opts.softcap * Math.tanh((dot * scale) / opts.softcap) : dot * scale;
           mx = Math.max(mx, scores[s]);
         }
         if (mx === -Infinity) continue; // every key masked: output zeros

@@ -22,7 +22,7 @@ import { add, attention, geglu, matmul, rmsNorm, rope, swiglu, Tensor, type Rope
 import type { GpuContext } from "../../kernels/runtime/context.js";
 import { attentionWindow } from "../../kernels/ops/attention_window.js";
 import { awqActMean, awqClipSearch, awqGroupScaleSearch, awqQuantize, awqSampleScaled, awqSqDiff, type AwqOptions } from "../../kernels/ops/quant_awq.js";
-import type { ModelSpec } from "../model/config.js";
+import { extendedFeatures, type ModelSpec } from "../model/config.js";
 import { ropeInverseFrequencies } from "../model/reference-forward.js";
 import type { LinearName } from "../model/weights.js";
 import { foldIntoNorm, foldIntoPrevLinear, isClipSkipped, scaleLinearInputs } from "./awq.js";
@@ -118,6 +118,7 @@ export function checkAwqModel(spec: ModelSpec, a: AwqSpec): void {
   if (spec.mlp !== "gated") why.push("a non-gated MLP");
   if (spec.positions.type !== "rope") why.push(`${spec.positions.type} positions (needs rope)`);
   if (spec.activation !== "silu" && spec.activation !== "gelu") why.push(`activation ${spec.activation}`);
+  why.push(...extendedFeatures(spec)); // its layer replica implements the first five architectures' decoder only
   if (why.length) throw new AwqError(`AWQ: model family ${spec.family} is not supported (${why.join(", ")}); the AWQ driver handles Llama-family decoders (Llama, Mistral, Qwen2)`);
   for (let l = 0; l < spec.numLayers; l++)
     for (const lin of LINEARS) {

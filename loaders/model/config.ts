@@ -15,9 +15,13 @@ export const SUPPORTED_ARCHITECTURES = [
   "Qwen2ForCausalLM",
   "OPTForCausalLM",
   "GPT2LMHeadModel",
+  "Qwen3ForCausalLM",
+  "Gemma2ForCausalLM",
+  "Gemma3ForCausalLM",
+  "Phi3ForCausalLM",
 ] as const;
 export type HfArchitecture = (typeof SUPPORTED_ARCHITECTURES)[number];
-export type Family = "llama" | "mistral" | "qwen2" | "opt" | "gpt2";
+export type Family = "llama" | "mistral" | "qwen2" | "opt" | "gpt2" | "qwen3" | "gemma2" | "gemma3" | "phi3";
 
 export type Activation = "silu" | "relu" | "gelu" | "gelu_tanh";
 export type RopeScaling =
@@ -46,7 +50,8 @@ export interface ModelSpec {
   intermediateSize: number;
   vocabSize: number;
   maxPositions: number;
-  norm: { type: "rms" | "layer"; eps: number };
+  /** offset 1: Gemma's RMSNorm scales by (1 + weight) (every norm of the model, q/k norms included) */
+  norm: { type: "rms" | "layer"; eps: number; offset?: 1 };
   /** "pre": x + f(norm(x)) (all but old OPT); "post": norm(x + f(x)) (OPT with do_layer_norm_before=false) */
   normPlacement: "pre" | "post";
   /** a final norm before the LM head (absent in post-norm OPT) */
@@ -66,6 +71,48 @@ export interface ModelSpec {
   padTokenId: number | null;
   /** the dtype the checkpoint says it is stored in, if it says */
   dtype: "float32" | "float16" | "bfloat16" | null;
+  // The fields below exist only for the architectures that need them (absent, they leave modelSpecHash of the
+  // first five architectures unchanged, so stored results keep their keys).
+  /** per-head RMSNorm of q and k before rope, weights layers.{i}.{q,k}_norm.weight [headDim] (Qwen3, Gemma 3) */
+  qkNorm?: true;
+  /** a norm on the attention output and on the MLP output before each residual add (Gemma 2/3) */
+  sandwichNorm?: true;
+  /** token embeddings multiplied by this (Gemma: √hidden as f32) */
+  embedScale?: number;
+  /** attention scores × this instead of 1/√headDim (Gemma: query_pre_attn_scalar^-0.5) */
+  attnScale?: number;
+  /** scores → cap·tanh(scores/cap) before the mask and softmax (Gemma 2) */
+  attnSoftcap?: number;
+  /** logits → cap·tanh(logits/cap) (Gemma 2/3) */
+  logitSoftcap?: number;
+  /** per layer, whether it uses slidingWindow (Gemma 2/3 alternate); absent: every layer does */
+  slidingLayers?: boolean[];
+  /** the rope of the sliding-window layers when it differs from `positions` (Gemma 3's rope_local_base_freq) */
+  localRope?: { theta: number; scaling: RopeScaling };
+}
+
+/** The attention window of layer l (null: the whole causal context). */
+export function layerWindow(s: ModelSpec, l: number): number | null {
+  if (s.slidingWindow === null) return null;
+  return s.slidingLayers && !s.slidingLayers[l] ? null : s.slidingWindow;
+}
+
+/**
+ * What a spec uses beyond the first five architectures' decoder (Llama/Mistral/Qwen2/OPT/GPT-2), named, for
+ * the code paths that implement only that decoder (AWQ's layer replica) to refuse by name.
+ */
+export function extendedFeatures(s: ModelSpec): string[] {
+  const f: string[] = [];
+  if (s.norm.offset) f.push("(1 + weight) RMSNorm");
+  if (s.qkNorm) f.push("q/k norms");
+  if (s.sandwichNorm) f.push("post-attention/post-feedforward norms");
+  if (s.embedScale !== undefined) f.push("embedding scaling");
+  if (s.attnScale !== undefined) f.push("query_pre_attn_scalar");
+  if (s.attnSoftcap !== undefined) f.push("attention soft-capping");
+  if (s.logitSoftcap !== undefined) f.push("final logit soft-capping");
+  if (s.slidingLayers) f.push("per-layer sliding windows");
+  if (s.localRope) f.push("a local rope base");
+  return f;
 }
 
 const int = z.number().int();
@@ -114,6 +161,18 @@ const llamaLike = z.looseObject({
   sliding_window: pos.nullish(),
   use_sliding_window: z.boolean().optional(),
   pretraining_tp: z.number().optional(),
+  // Qwen3, Gemma (transformers 5)
+  layer_types: z.array(z.string()).nullish(),
+  // Gemma 2/3
+  hidden_activation: z.string().nullish(),
+  query_pre_attn_scalar: z.number().positive().nullish(),
+  final_logit_softcapping: z.number().positive().nullish(),
+  attn_logit_softcapping: z.number().positive().nullish(),
+  sliding_window_pattern: pos.nullish(),
+  rope_local_base_freq: z.number().positive().nullish(),
+  use_bidirectional_attention: z.boolean().nullish(),
+  // Phi-3
+  partial_rotary_factor: z.number().positive().nullish(),
 });
 
 const opt = z.looseObject({
@@ -151,6 +210,10 @@ const MODEL_TYPE_TO_ARCH: Record<string, HfArchitecture> = {
   qwen2: "Qwen2ForCausalLM",
   opt: "OPTForCausalLM",
   gpt2: "GPT2LMHeadModel",
+  qwen3: "Qwen3ForCausalLM",
+  gemma2: "Gemma2ForCausalLM",
+  gemma3_text: "Gemma3ForCausalLM",
+  phi3: "Phi3ForCausalLM",
 };
 
 /** Reads and validates `<dir>/config.json`. */
@@ -187,6 +250,10 @@ export function parseModelConfig(input: string | unknown, file = "config.json"):
     case "LlamaForCausalLM":
     case "MistralForCausalLM":
     case "Qwen2ForCausalLM":
+    case "Qwen3ForCausalLM":
+    case "Gemma2ForCausalLM":
+    case "Gemma3ForCausalLM":
+    case "Phi3ForCausalLM":
       return specLlamaLike(arch, validate(llamaLike, obj, file), fail);
     case "OPTForCausalLM":
       return specOpt(validate(opt, obj, file), fail);
@@ -279,29 +346,49 @@ function ropeScaling(
   return fail(`${field}.rope_type`, `unsupported rope type "${type}"; supported: default, linear, llama3`);
 }
 
-function specLlamaLike(arch: HfArchitecture, c: z.infer<typeof llamaLike>, fail: Fail): ModelSpec {
-  const family: Family = arch === "MistralForCausalLM" ? "mistral" : arch === "Qwen2ForCausalLM" ? "qwen2" : "llama";
+const FAMILY: Partial<Record<HfArchitecture, Family>> = {
+  LlamaForCausalLM: "llama", MistralForCausalLM: "mistral", Qwen2ForCausalLM: "qwen2", Qwen3ForCausalLM: "qwen3",
+  Gemma2ForCausalLM: "gemma2", Gemma3ForCausalLM: "gemma3", Phi3ForCausalLM: "phi3",
+};
+
+type LlamaLikeConfig = z.infer<typeof llamaLike>;
+
+function specLlamaLike(arch: HfArchitecture, c: LlamaLikeConfig, fail: Fail): ModelSpec {
+  const family = FAMILY[arch]!;
+  const gemma = family === "gemma2" || family === "gemma3";
   const numKvHeads = c.num_key_value_heads ?? c.num_attention_heads;
   if (c.num_attention_heads % numKvHeads !== 0) {
     fail("num_key_value_heads", `${numKvHeads} does not divide num_attention_heads ${c.num_attention_heads}`);
   }
-  const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
+  // Gemma's configs default head_dim to 256 rather than hidden / heads
+  const headDim = c.head_dim ?? (gemma ? 256 : c.hidden_size / c.num_attention_heads);
   if (!Number.isInteger(headDim)) {
     fail("num_attention_heads", `${c.num_attention_heads} does not divide hidden_size ${c.hidden_size}`);
   }
   if (headDim % 2 !== 0) fail("head_dim", `rotary embeddings need an even head dimension, got ${headDim}`);
-  // transformers ≥ 5 writes rope_parameters {rope_theta, rope_type, ...}; 4.x writes rope_theta + rope_scaling.
-  const theta = c.rope_parameters?.rope_theta ?? c.rope_theta ?? 10000;
-  const scaling = c.rope_parameters
-    ? ropeScaling(c.rope_parameters, "rope_parameters", fail)
-    : ropeScaling(c.rope_scaling, "rope_scaling", fail);
-  let slidingWindow: number | null = null;
-  if (family === "mistral") slidingWindow = c.sliding_window ?? null;
-  if (family === "qwen2" && c.use_sliding_window) {
-    fail("use_sliding_window", "Qwen2 per-layer sliding window attention is not supported");
+  if ((c.partial_rotary_factor ?? 1) !== 1 || (c.rope_parameters?.partial_rotary_factor ?? 1) !== 1) {
+    fail("partial_rotary_factor", `${c.partial_rotary_factor ?? c.rope_parameters?.partial_rotary_factor}: partial rotary embeddings are not supported (only 1)`);
   }
-  const qkvBias = family === "qwen2" ? true : (c.attention_bias ?? false);
-  return {
+  const { theta, scaling, localRope } = family === "gemma3" ? gemma3Rope(c, fail) : llamaRope(c, fail);
+
+  let slidingWindow: number | null = null;
+  let slidingLayers: boolean[] | undefined;
+  if (family === "mistral" || family === "phi3") slidingWindow = c.sliding_window ?? null;
+  if ((family === "qwen2" || family === "qwen3") && c.use_sliding_window) {
+    fail("use_sliding_window", `${arch === "Qwen2ForCausalLM" ? "Qwen2" : "Qwen3"} per-layer sliding window attention is not supported`);
+  }
+  if (family === "qwen3" && c.layer_types?.some((t) => t !== "full_attention")) {
+    fail("layer_types", "Qwen3 sliding-window layers are not supported (only full_attention)");
+  }
+  if (gemma) {
+    if (c.use_bidirectional_attention) fail("use_bidirectional_attention", "true: bidirectional attention is not supported (decoders only)");
+    slidingWindow = c.sliding_window === undefined ? 4096 : c.sliding_window;
+    slidingLayers = gemmaSlidingLayers(family, c, fail);
+    if (slidingWindow === null || !slidingLayers.includes(true)) slidingLayers = undefined;
+  }
+
+  const biased = family === "llama" || family === "qwen3" || gemma ? (c.attention_bias ?? false) : false;
+  const spec: ModelSpec = {
     architecture: arch,
     family,
     hiddenSize: c.hidden_size,
@@ -312,14 +399,20 @@ function specLlamaLike(arch: HfArchitecture, c: z.infer<typeof llamaLike>, fail:
     intermediateSize: c.intermediate_size,
     vocabSize: c.vocab_size,
     maxPositions: c.max_position_embeddings,
-    norm: { type: "rms", eps: c.rms_norm_eps },
+    norm: { type: "rms", eps: c.rms_norm_eps, ...(gemma ? { offset: 1 as const } : {}) },
     normPlacement: "pre",
     finalNorm: true,
-    activation: activation(c.hidden_act ?? "silu", "hidden_act", fail),
+    activation: gemma
+      ? activation(c.hidden_activation ?? "gelu_pytorch_tanh", "hidden_activation", fail)
+      : activation(c.hidden_act ?? "silu", "hidden_act", fail),
     mlp: "gated",
     positions: { type: "rope", theta, scaling },
-    tiedEmbeddings: c.tie_word_embeddings ?? false,
-    bias: { qkv: qkvBias, o: family === "llama" ? (c.attention_bias ?? false) : false, mlp: c.mlp_bias ?? false },
+    tiedEmbeddings: c.tie_word_embeddings ?? gemma,
+    bias: {
+      qkv: family === "qwen2" ? true : family === "mistral" ? (c.attention_bias ?? false) : biased,
+      o: biased,
+      mlp: family === "llama" || family === "mistral" || family === "qwen2" ? (c.mlp_bias ?? false) : false,
+    },
     slidingWindow,
     scaleAttnByInverseLayer: false,
     bosTokenId: firstId(c.bos_token_id),
@@ -327,6 +420,69 @@ function specLlamaLike(arch: HfArchitecture, c: z.infer<typeof llamaLike>, fail:
     padTokenId: firstId(c.pad_token_id),
     dtype: storedDtype(c),
   };
+  if (family === "qwen3" || family === "gemma3") spec.qkNorm = true;
+  if (gemma) {
+    spec.sandwichNorm = true;
+    spec.embedScale = Math.fround(Math.sqrt(c.hidden_size));
+    spec.attnScale = (c.query_pre_attn_scalar ?? 256) ** -0.5;
+    // Gemma 2's defaults are 50 / 30; Gemma 3 has no attention soft-capping (HF ignores the field) and no default cap
+    const attnCap = family === "gemma2" ? (c.attn_logit_softcapping === undefined ? 50 : c.attn_logit_softcapping) : null;
+    const logitCap = c.final_logit_softcapping === undefined ? (family === "gemma2" ? 30 : null) : c.final_logit_softcapping;
+    if (attnCap !== null) spec.attnSoftcap = attnCap;
+    if (logitCap !== null) spec.logitSoftcap = logitCap;
+    if (slidingLayers) spec.slidingLayers = slidingLayers;
+    if (localRope) spec.localRope = localRope;
+  }
+  return spec;
+}
+
+/** transformers ≥ 5 writes rope_parameters {rope_theta, rope_type, ...}; 4.x writes rope_theta + rope_scaling. */
+function llamaRope(c: LlamaLikeConfig, fail: Fail): { theta: number; scaling: RopeScaling; localRope?: undefined } {
+  const theta = c.rope_parameters?.rope_theta ?? c.rope_theta ?? 10000;
+  const scaling = c.rope_parameters
+    ? ropeScaling(c.rope_parameters, "rope_parameters", fail)
+    : ropeScaling(c.rope_scaling, "rope_scaling", fail);
+  return { theta, scaling };
+}
+
+/**
+ * Gemma 3: global layers use rope_theta (+ rope_scaling), sliding ones rope_local_base_freq without scaling
+ * (4.x spelling), or rope_parameters.{full_attention, sliding_attention} (5.x).
+ */
+function gemma3Rope(c: LlamaLikeConfig, fail: Fail): { theta: number; scaling: RopeScaling; localRope: { theta: number; scaling: RopeScaling } } {
+  const rp = c.rope_parameters as Record<string, unknown> | null | undefined;
+  if (rp && ("full_attention" in rp || "sliding_attention" in rp)) {
+    const part = (k: string) => {
+      const r = ropeDict.safeParse(rp[k] ?? {});
+      if (!r.success) fail(`rope_parameters.${k}`, r.error.issues[0].message);
+      return r.data!;
+    };
+    const full = part("full_attention"), local = part("sliding_attention");
+    return {
+      theta: full.rope_theta ?? 1e6,
+      scaling: ropeScaling(full, "rope_parameters.full_attention", fail),
+      localRope: { theta: local.rope_theta ?? 1e4, scaling: ropeScaling(local, "rope_parameters.sliding_attention", fail) },
+    };
+  }
+  return {
+    theta: c.rope_theta ?? 1e6,
+    scaling: ropeScaling(c.rope_scaling, "rope_scaling", fail),
+    localRope: { theta: c.rope_local_base_freq ?? 1e4, scaling: { type: "none" } },
+  };
+}
+
+/** Gemma 2 alternates sliding (even layers) and global; Gemma 3 has one global layer every sliding_window_pattern. */
+function gemmaSlidingLayers(family: Family, c: LlamaLikeConfig, fail: Fail): boolean[] {
+  const n = c.num_hidden_layers;
+  if (n > 100_000) fail("num_hidden_layers", `${n}: implausibly many layers (a per-layer attention pattern is built)`);
+  if (c.layer_types) {
+    if (c.layer_types.length !== n) fail("layer_types", `${c.layer_types.length} entries for ${n} layers`);
+    return c.layer_types.map((t, i) =>
+      t === "sliding_attention" ? true : t === "full_attention" ? false
+        : fail(`layer_types.${i}`, `unsupported layer type "${t}"; supported: sliding_attention, full_attention`));
+  }
+  const pattern = family === "gemma2" ? 2 : (c.sliding_window_pattern ?? 6);
+  return Array.from({ length: n }, (_, i) => (i + 1) % pattern !== 0);
 }
 
 function specOpt(c: z.infer<typeof opt>, fail: Fail): ModelSpec {
@@ -407,7 +563,8 @@ export function parameterCount(s: ModelSpec): number {
   const q = s.numHeads * s.headDim;
   const kv = s.numKvHeads * s.headDim;
   const norm = s.norm.type === "layer" ? 2 * h : h;
-  let layer = h * q + 2 * h * kv + q * h + 2 * norm;
+  let layer = h * q + 2 * h * kv + q * h + (s.sandwichNorm ? 4 : 2) * norm;
+  if (s.qkNorm) layer += 2 * s.headDim;
   if (s.bias.qkv) layer += q + 2 * kv;
   if (s.bias.o) layer += h;
   const mats = s.mlp === "gated" ? 3 : 2;

@@ -1,5 +1,6 @@
 /**
- * The transformer on WebGPU: one implementation of the canonical layout (Llama, Mistral, Qwen2, OPT, GPT-2)
+ * The transformer on WebGPU: one implementation of the canonical layout (Llama, Mistral, Qwen2/3, OPT, GPT-2,
+ * Gemma 2/3, Phi-3)
  * built from kernels/ ops, checked against ReferenceModel and HF's logits. Implements CausalLM (batched
  * forward with padding masks, per-linear input hooks) plus the GPU fast paths generate.ts uses when present:
  * `startDecode` / `startBatchDecode` (a KV cache for one or many sequences: each step runs only the new
@@ -7,7 +8,7 @@
  * the [T, vocab] logits are never read back).
  */
 import {
-  add, argmaxRows, attention, createContext, crossEntropy, embedding, layerNorm, matmul, mul, rmsNorm, rope, swiglu, geglu, unary,
+  add, argmaxRows, attention, createContext, crossEntropy, embedding, layerNorm, matmul, mul, rmsNorm, rope, scale, swiglu, geglu, unary,
   Tensor, type GpuContext, type RopeTables,
 } from "../../kernels/index.js";
 import { attentionWindow } from "../../kernels/ops/attention_window.js";
@@ -15,7 +16,7 @@ import { copyRange } from "../../kernels/ops/copy_range.js";
 import { copyBlock } from "../../kernels/ops/linalg.js";
 import { checkBatch, positionIds, prefixLength } from "./causal-lm.js";
 import type { BatchDecodeSession, CausalLM, DecodeOptions, DecodeSession, ForwardOptions, LinearSite, Logits, TargetPick, TokenBatch } from "./causal-lm.js";
-import type { ModelSpec } from "./config.js";
+import { layerWindow, type ModelSpec } from "./config.js";
 import { GpuWeights, planResidency } from "./gpu-weights.js";
 import { openModel } from "./load.js";
 import { ropeInverseFrequencies } from "./reference-forward.js";
@@ -84,6 +85,8 @@ const view = (t: Tensor, shape: number[]) => new Tensor({ releaseBuffer: () => {
 
 export class GpuCausalLM implements CausalLM {
   private rope: RopeTables | null = null;
+  /** the sliding layers' rope tables when their base differs (Gemma 3) */
+  private ropeLocal: RopeTables | null = null;
 
   private constructor(
     readonly spec: ModelSpec,
@@ -174,8 +177,10 @@ export class GpuCausalLM implements CausalLM {
 
   async dispose(): Promise<void> {
     this.weights.release();
-    this.rope?.cos.release();
-    this.rope?.sin.release();
+    for (const r of [this.rope, this.ropeLocal]) {
+      r?.cos.release();
+      r?.sin.release();
+    }
     if (this.ownsSource) await this.source.close();
     if (this.ownsCtx) await this.ctx.destroy();
   }
@@ -380,7 +385,12 @@ export class GpuCausalLM implements CausalLM {
     if (this.rope && this.rope.maxPositions >= positions) return;
     const s = this.spec;
     const n = Math.max(positions, s.maxPositions, this.rope ? 2 * this.rope.maxPositions : 0);
-    const inv = ropeInverseFrequencies(s);
+    this.rope = this.ropeTables(n, ropeInverseFrequencies(s), this.rope);
+    if (s.localRope) this.ropeLocal = this.ropeTables(n, ropeInverseFrequencies(s, s.localRope), this.ropeLocal);
+  }
+
+  private ropeTables(n: number, inv: Float64Array, old: RopeTables | null): RopeTables {
+    const s = this.spec;
     const half = s.headDim / 2;
     const cos = new Float32Array(n * half), sin = new Float32Array(n * half);
     for (let p = 0; p < n; p++)
@@ -389,9 +399,9 @@ export class GpuCausalLM implements CausalLM {
         cos[p * half + i] = Math.cos(angle);
         sin[p * half + i] = Math.sin(angle);
       }
-    this.rope?.cos.release();
-    this.rope?.sin.release();
-    this.rope = { cos: this.ctx.upload(cos, [n, half]), sin: this.ctx.upload(sin, [n, half]), headDim: s.headDim, maxPositions: n };
+    old?.cos.release();
+    old?.sin.release();
+    return { cos: this.ctx.upload(cos, [n, half]), sin: this.ctx.upload(sin, [n, half]), headDim: s.headDim, maxPositions: n };
   }
 
   /** Hidden states after the final norm, [N, hidden]. */
@@ -416,6 +426,8 @@ export class GpuCausalLM implements CausalLM {
     const idT = ctx.upload(Uint32Array.from(ids.flat()), [step.N]);
     let x = embedding(ctx, this.weights.get("embed"), idT);
     idT.release();
+    // HF scales the token embeddings only (a soft prompt is given as inputs_embeds, unscaled): before the prefix
+    if (s.embedScale !== undefined) x = this.replace(x, scale(ctx, x, s.embedScale));
     if (prefix) {
       // soft prompt: the first P rows of every sequence take the prefix embeddings
       const h = s.hiddenSize, pT = ctx.upload(prefix.embeds, [prefix.P, h]);
@@ -432,8 +444,15 @@ export class GpuCausalLM implements CausalLM {
 
   private head(x: Tensor): Tensor {
     const w = this.spec.tiedEmbeddings ? this.weights.get("embed") : this.weights.get("lm_head");
-    const out = matmul(this.ctx, x, w, { transB: true });
+    let out = matmul(this.ctx, x, w, { transB: true });
     x.release();
+    const cap = this.spec.logitSoftcap;
+    if (cap !== undefined) {
+      // cap · tanh(logits / cap)
+      out = this.replace(out, scale(this.ctx, out, 1 / cap));
+      out = this.replace(out, unary(this.ctx, "tanh", out));
+      out = this.replace(out, scale(this.ctx, out, cap));
+    }
     return out;
   }
 
@@ -467,10 +486,19 @@ export class GpuCausalLM implements CausalLM {
     const k = await linear("k", a);
     const v = await linear("v", a);
     if (a !== x) a.release();
-    const ctxOut = this.attend(l, q, k, v, step);
-    [q, k, v].forEach((t) => t.release());
+    // q/k norms (Qwen3, Gemma 3): each head's vector normalised, before rope
+    const headNorm = (t: Tensor, name: string) => {
+      const y = norm(name, ctx.reshape(t, [t.size / s.headDim, s.headDim]));
+      t.release();
+      return new Tensor(ctx, y.buffer, t.shape, "f32"); // same buffer, released through the pool
+    };
+    const qn = s.qkNorm ? headNorm(q, "q_norm") : q;
+    const kn = s.qkNorm ? headNorm(k, "k_norm") : k;
+    const ctxOut = this.attend(l, qn, kn, v, step);
+    [qn, kn, v].forEach((t) => t.release());
     let o = await linear("o", ctxOut);
     ctxOut.release();
+    if (s.sandwichNorm) o = this.replace(o, norm("post_attn_norm", o));
     o = this.replace(o, add(ctx, o, x));
     x.release();
     x = pre ? o : this.replace(o, norm("attn_norm", o));
@@ -491,6 +519,7 @@ export class GpuCausalLM implements CausalLM {
     if (m !== x) m.release();
     let d = await linear("down", h);
     h.release();
+    if (s.sandwichNorm) d = this.replace(d, norm("post_mlp_norm", d));
     d = this.replace(d, add(ctx, d, x));
     x.release();
     return pre ? d : this.replace(d, norm("mlp_norm", d));
@@ -515,9 +544,11 @@ export class GpuCausalLM implements CausalLM {
     let q = view(q2, [B, T, H, D]);
     let k = view(k2, [B, T, KV, D]);
     const rot: Tensor[] = [];
-    if (this.rope) {
-      q = rope(ctx, q, this.rope, { positions: step.positions! });
-      k = rope(ctx, k, this.rope, { positions: step.positions! });
+    const window = layerWindow(s, l);
+    const tables = this.ropeLocal && window !== null ? this.ropeLocal : this.rope;
+    if (tables) {
+      q = rope(ctx, q, tables, { positions: step.positions! });
+      k = rope(ctx, k, tables, { positions: step.positions! });
       rot.push(q, k);
     }
     let v = view(v2, [B, T, KV, D]);
@@ -543,13 +574,14 @@ export class GpuCausalLM implements CausalLM {
         v = gather(c.v[l]);
       }
     }
-    let scale = 1 / Math.sqrt(D);
-    if (s.scaleAttnByInverseLayer) scale /= l + 1;
+    let sc = s.attnScale ?? 1 / Math.sqrt(D);
+    if (s.scaleAttnByInverseLayer) sc /= l + 1;
     const S = k.shape[1];
+    const softcap = s.attnSoftcap;
     const out =
-      s.slidingWindow !== null && s.slidingWindow < S
-        ? attentionWindow(ctx, q, k, v, { window: s.slidingWindow, keyMask: step.keyMask, scale })
-        : attention(ctx, q, k, v, { keyMask: step.keyMask, scale });
+      window !== null && window < S
+        ? attentionWindow(ctx, q, k, v, { window, keyMask: step.keyMask, scale: sc, softcap })
+        : attention(ctx, q, k, v, { keyMask: step.keyMask, scale: sc, softcap });
     rot.forEach((t) => t.release());
     return new Tensor(ctx, out.buffer, [B * T, H * D], "f32"); // same buffer, released through the pool
   }

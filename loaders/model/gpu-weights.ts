@@ -82,6 +82,15 @@ export async function uploadTensors(ctx: GpuContext, tensors: Map<string, Float3
   return out;
 }
 
+/**
+ * A canonical tensor as the GPU kernels use it: Gemma's RMSNorm scales by (1 + w), so its norm weights go up as
+ * f32(1 + w), what HF's float32 forward multiplies by (the canonical weights stay as stored, for saving).
+ */
+export function gpuWeightData(spec: ModelSpec, name: string, data: Float32Array): Float32Array {
+  if (!spec.norm.offset || !name.endsWith("norm.weight")) return data;
+  return Float32Array.from(data, (w) => w + spec.norm.offset!);
+}
+
 /** Canonical weights on the GPU, by name; layer tensors come from `layer(i)` (streamed or resident). */
 export class GpuWeights {
   private constructor(
@@ -96,7 +105,7 @@ export class GpuWeights {
     const out = new Map<string, Tensor>();
     for (const name of names) {
       // one tensor at a time: host memory holds at most one f32 copy of the largest tensor
-      const up = await uploadTensors(ctx, new Map([[name, await source.get(name)]]), (n) => source.shape(n));
+      const up = await uploadTensors(ctx, new Map([[name, gpuWeightData(source.spec, name, await source.get(name))]]), (n) => source.shape(n));
       for (const [k, t] of up) out.set(k, t);
     }
     return new GpuWeights(ctx, residency, source, out);
@@ -112,7 +121,8 @@ export class GpuWeights {
   async layer(i: number): Promise<{ w: (name: string) => Tensor | undefined; done: () => void }> {
     const p = `layers.${i}.`;
     if (this.residency === "resident") return { w: (n) => this.resident.get(p + n), done: () => {} };
-    const up = await uploadTensors(this.ctx, await this.source.layer(i), (n) => this.source.shape(n));
+    const data = new Map([...(await this.source.layer(i))].map(([n, d]) => [n, gpuWeightData(this.source.spec, n, d)]));
+    const up = await uploadTensors(this.ctx, data, (n) => this.source.shape(n));
     return { w: (n) => up.get(p + n), done: () => up.forEach((t) => t.release()) };
   }
 

@@ -3,9 +3,10 @@
  * correctness oracle the WebGPU transformer is compared to, itself checked against HF transformers' logits.
  * Readable over fast: one function per block, as in nanoGPT. Covers Llama/Mistral/Qwen2 (RMSNorm, rope incl.
  * linear and llama3 scaling, GQA, SwiGLU, sliding window), OPT (learned positions with offset, pre/post
- * LayerNorm, ReLU) and GPT-2 (learned positions, GELU).
+ * LayerNorm, ReLU), GPT-2 (learned positions, GELU), Qwen3 (q/k norms), Gemma 2/3 ((1 + w) RMSNorm, embedding
+ * scaling, sandwich norms, soft-capping, per-layer windows and rope bases) and Phi-3 (fused weights, split on load).
  */
-import type { ModelSpec } from "./config.js";
+import { layerWindow, type ModelSpec, type RopeScaling } from "./config.js";
 import { checkBatch, positionIds, prefixLength } from "./causal-lm.js";
 import type { CausalLM, ForwardOptions, Logits, TokenBatch } from "./causal-lm.js";
 import type { LinearName } from "./weights.js";
@@ -14,12 +15,15 @@ export type WeightMap = Map<string, Float32Array>;
 
 export class ReferenceModel implements CausalLM {
   private readonly invFreq: Float64Array | null;
+  /** the sliding layers' rope, when it differs (Gemma 3) */
+  private readonly invFreqLocal: Float64Array | null;
 
   constructor(
     readonly spec: ModelSpec,
     readonly weights: WeightMap,
   ) {
     this.invFreq = spec.positions.type === "rope" ? ropeInverseFrequencies(spec) : null;
+    this.invFreqLocal = spec.localRope ? ropeInverseFrequencies(spec, spec.localRope) : null;
   }
 
   private w(name: string): Float32Array {
@@ -47,8 +51,10 @@ export class ReferenceModel implements CausalLM {
       for (let t = 0; t < T; t++) {
         const r = b * T + t;
         const id = batch.ids[b][t];
+        // HF scales the token embeddings only (a soft prompt is given as inputs_embeds, unscaled)
+        const sc = s.embedScale ?? 1;
         if (t < P) for (let i = 0; i < h; i++) x[r * h + i] = pre![t * h + i];
-        else for (let i = 0; i < h; i++) x[r * h + i] = embed[id * h + i];
+        else for (let i = 0; i < h; i++) x[r * h + i] = embed[id * h + i] * sc;
         if (s.positions.type === "learned") {
           const pe = this.w("pos_embed");
           const row = pos[b][t] + s.positions.offset;
@@ -79,12 +85,16 @@ export class ReferenceModel implements CausalLM {
       const q = linear(l, "q", a);
       const k = linear(l, "k", a);
       const v = linear(l, "v", a);
-      if (this.invFreq) {
-        applyRope(q, pos, B, T, s.numHeads, s.headDim, this.invFreq);
-        applyRope(k, pos, B, T, s.numKvHeads, s.headDim, this.invFreq);
+      const qn = s.qkNorm ? this.norm(q, `${L}q_norm`, s.headDim) : q;
+      const kn = s.qkNorm ? this.norm(k, `${L}k_norm`, s.headDim) : k;
+      const inv = this.invFreqLocal && layerWindow(s, l) !== null ? this.invFreqLocal : this.invFreq;
+      if (inv) {
+        applyRope(qn, pos, B, T, s.numHeads, s.headDim, inv);
+        applyRope(kn, pos, B, T, s.numKvHeads, s.headDim, inv);
       }
-      const ctx = attention(q, k, v, mask, B, T, s, l);
-      const o = linear(l, "o", ctx);
+      const ctx = attention(qn, kn, v, mask, B, T, s, l);
+      let o = linear(l, "o", ctx);
+      if (s.sandwichNorm) o = this.norm(o, `${L}post_attn_norm`);
       for (let i = 0; i < x.length; i++) o[i] += x[i];
       x = pre ? o : this.norm(o, `${L}attn_norm`);
       // MLP block
@@ -99,19 +109,24 @@ export class ReferenceModel implements CausalLM {
         hidden = linear(l, "up", m);
         for (let i = 0; i < hidden.length; i++) hidden[i] = activate(s.activation, hidden[i]);
       }
-      const d = linear(l, "down", hidden);
+      let d = linear(l, "down", hidden);
+      if (s.sandwichNorm) d = this.norm(d, `${L}post_mlp_norm`);
       for (let i = 0; i < x.length; i++) d[i] += x[i];
       x = pre ? d : this.norm(d, `${L}mlp_norm`);
     }
     if (s.finalNorm) x = this.norm(x, "final_norm");
     const head = s.tiedEmbeddings ? embed : this.w("lm_head");
     const logits = matmulT(x, head, undefined, N, h, s.vocabSize);
+    const cap = s.logitSoftcap;
+    if (cap !== undefined) for (let i = 0; i < logits.length; i++) logits[i] = cap * Math.tanh(logits[i] / cap);
     return { data: Float32Array.from(logits), batch: B, length: T, vocab: s.vocabSize };
   }
 
-  private norm(x: Float64Array, name: string): Float64Array {
-    const h = this.spec.hiddenSize;
+  /** Normalises each row of `width` values (the hidden size; the head dim for q/k norms). */
+  private norm(x: Float64Array, name: string, width = this.spec.hiddenSize): Float64Array {
+    const h = width;
     const { type, eps } = this.spec.norm;
+    const offset = this.spec.norm.offset ?? 0;
     const w = this.w(`${name}.weight`);
     const b = type === "layer" ? this.w(`${name}.bias`) : undefined;
     const out = new Float64Array(x.length);
@@ -125,7 +140,7 @@ export class ReferenceModel implements CausalLM {
       let v = 0;
       for (let i = 0; i < h; i++) v += (x[o + i] - mean) ** 2;
       const inv = 1 / Math.sqrt(v / h + eps);
-      for (let i = 0; i < h; i++) out[o + i] = (x[o + i] - mean) * inv * w[i] + (b ? b[i] : 0);
+      for (let i = 0; i < h; i++) out[o + i] = (x[o + i] - mean) * inv * (w[i] + offset) + (b ? b[i] : 0);
     }
     return out;
   }
@@ -150,9 +165,9 @@ function matmulT(x: Float64Array, W: Float32Array, bias: Float32Array | undefine
  * Rope inverse frequencies, with linear or Llama-3 scaling, computed in f32 as HF does (its rotary
  * embedding runs in float32 even for a float64 model), so angles match to the last bit that matters.
  */
-export function ropeInverseFrequencies(spec: ModelSpec): Float64Array {
+export function ropeInverseFrequencies(spec: ModelSpec, rope?: { theta: number; scaling: RopeScaling }): Float64Array {
   if (spec.positions.type !== "rope") throw new Error("not a rope model");
-  const { theta, scaling } = spec.positions;
+  const { theta, scaling } = rope ?? spec.positions;
   const d = spec.headDim;
   const f = Math.fround;
   const inv = new Float64Array(d / 2);
@@ -205,8 +220,10 @@ function applyRope(x: Float64Array, pos: number[][], B: number, T: number, heads
 function attention(q: Float64Array, k: Float64Array, v: Float64Array, mask: number[][], B: number, T: number, s: ModelSpec, layer: number): Float64Array {
   const { numHeads: H, numKvHeads: KV, headDim: d } = s;
   const group = H / KV;
-  let scale = 1 / Math.sqrt(d);
+  let scale = s.attnScale ?? 1 / Math.sqrt(d);
   if (s.scaleAttnByInverseLayer) scale /= layer + 1;
+  const window = layerWindow(s, layer);
+  const cap = s.attnSoftcap;
   const out = new Float64Array(B * T * H * d);
   const scores = new Float64Array(T);
   for (let b = 0; b < B; b++) {
@@ -217,7 +234,7 @@ function attention(q: Float64Array, k: Float64Array, v: Float64Array, mask: numb
         let max = -Infinity;
         let seen = 0;
         for (let j = 0; j <= t; j++) {
-          const visible = mask[b][j] && (s.slidingWindow === null || t - j < s.slidingWindow);
+          const visible = mask[b][j] && (window === null || t - j < window);
           if (!visible) {
             scores[j] = -Infinity;
             continue;
@@ -226,7 +243,7 @@ function attention(q: Float64Array, k: Float64Array, v: Float64Array, mask: numb
           const ko = (b * T + j) * KV * d + hk * d;
           let acc = 0;
           for (let i = 0; i < d; i++) acc += q[qo + i] * k[ko + i];
-          scores[j] = acc * scale;
+          scores[j] = cap === undefined ? acc * scale : cap * Math.tanh((acc * scale) / cap);
           if (scores[j] > max) max = scores[j];
         }
         // empty only when no key is visible: a row of NaN scores (max stays -Infinity) must give NaN, not zeros

@@ -50,14 +50,14 @@ export async function saveModel(outDir: string, opts: SaveOptions): Promise<stri
   const dtype: SaveDtype = opts.dtype === "keep" ? (spec.dtype ?? "float32") : (opts.dtype ?? "float32");
   if (existsSync(outDir) && !opts.overwrite) throw new ModelFormatError(outDir, "already exists (pass overwrite to replace it)");
   const configPath = join(opts.sourceDir, "config.json");
-  let config: Record<string, unknown>;
+  let configText: string;
   try {
-    config = JSON.parse(await readFile(configPath, "utf8"));
+    configText = await readFile(configPath, "utf8");
+    JSON.parse(configText);
   } catch (e) {
     throw new ModelFormatError(configPath, `cannot read source config (${(e as Error).message})`);
   }
-  if ("dtype" in config || !("torch_dtype" in config)) config.dtype = dtype;
-  if ("torch_dtype" in config) config.torch_dtype = dtype;
+  configText = configWithDtype(configText, dtype);
 
   const get = async (name: string): Promise<Float32Array> => {
     const w = opts.weights;
@@ -84,7 +84,7 @@ export async function saveModel(outDir: string, opts: SaveOptions): Promise<stri
       maxShardBytes: opts.maxShardBytes,
       metadata: opts.metadata,
     });
-    await writeFile(join(tmp, "config.json"), JSON.stringify(config, null, 2) + "\n");
+    await writeFile(join(tmp, "config.json"), configText);
     written.push("config.json");
     for (const f of COPIED_FILES) {
       if (existsSync(join(opts.sourceDir, f))) {
@@ -101,7 +101,29 @@ export async function saveModel(outDir: string, opts: SaveOptions): Promise<stri
   }
 }
 
-/** Canonical weights → the tensors save_pretrained would write (GPT-2: fused, transposed Conv1D). */
+/**
+ * The source config.json text with its dtype set: `dtype` (added when neither spelling is there) and
+ * `torch_dtype` where present. Edited as text, not re-serialised: JSON.stringify writes 30.0 as 30, and
+ * transformers 5's strict configs refuse an int in a float field (Gemma's final_logit_softcapping).
+ */
+export function configWithDtype(text: string, dtype: SaveDtype): string {
+  const config = JSON.parse(text) as Record<string, unknown>;
+  let out = text;
+  for (const key of ["dtype", "torch_dtype"]) {
+    if (!(key in config)) continue;
+    // every occurrence: a nested config of the same checkpoint stores the same weights
+    const re = new RegExp(`("${key}"\\s*:\\s*)(null|"[^"]*")`, "g");
+    out = out.replace(re, (_m, head: string) => `${head}"${dtype}"`);
+  }
+  if (!("dtype" in config) && !("torch_dtype" in config)) out = out.replace(/^\s*\{/, (m) => `${m}\n  "dtype": "${dtype}",`);
+  const check = JSON.parse(out) as Record<string, unknown>;
+  if (("dtype" in check && check.dtype !== dtype) || ("torch_dtype" in check && check.torch_dtype !== dtype)) {
+    throw new Error(`config.json: could not set dtype ${dtype}`);
+  }
+  return out;
+}
+
+/** Canonical weights → the tensors save_pretrained would write (GPT-2: fused, transposed Conv1D; Phi-3: fused). */
 export function hfTensors(spec: ModelSpec, get: (canonical: string) => Promise<Float32Array>): TensorSource[] {
   const out: TensorSource[] = [];
   const seen = new Set<string>();
@@ -109,7 +131,7 @@ export function hfTensors(spec: ModelSpec, get: (canonical: string) => Promise<F
     if (seen.has(s.hf)) continue;
     seen.add(s.hf);
     if (s.split) {
-      // the three canonical parts (q, k, v) that make up this fused tensor, in order
+      // the canonical parts (q, k, v; gate, up) that make up this fused tensor, in order
       const parts = weightSources(spec).filter((x) => x.hf === s.hf).map((x) => x.canonical);
       const fused = s.split.fusedShape;
       out.push({
@@ -123,8 +145,8 @@ export function hfTensors(spec: ModelSpec, get: (canonical: string) => Promise<F
             cat.set(d, o);
             o += d.length;
           }
-          // weights: [3h, h] canonical rows → Conv1D [h, 3h]; biases are just concatenated
-          return fused.length === 2 ? transpose(cat, fused[1], fused[0]) : cat;
+          // GPT-2 weights: [3h, h] canonical rows → Conv1D [h, 3h]; biases and Phi-3's parts are just stacked
+          return s.transpose ? transpose(cat, fused[1], fused[0]) : cat;
         },
       });
     } else if (s.transpose) {

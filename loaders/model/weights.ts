@@ -1,13 +1,16 @@
 /**
  * One canonical decoder layout for every architecture, and the per-architecture map from Hugging Face tensor
  * names to it. Linear weights are always [out, in] row-major (torch's nn.Linear); GPT-2's Conv1D ([in, out])
- * is transposed and its fused c_attn split into q, k, v here, so nothing downstream knows GPT-2 exists.
+ * is transposed and its fused c_attn split into q, k, v here, as are Phi-3's fused qkv_proj and gate_up_proj,
+ * so nothing downstream knows a projection was fused (compression calibrates the parts as separate linears).
  *
  * Canonical names:
  *   embed                       [vocab, hidden]
  *   pos_embed                   [maxPositions + offset, hidden]   (learned positions only)
  *   layers.{i}.attn_norm.{weight,bias}
  *   layers.{i}.{q,k,v,o}.{weight,bias}
+ *   layers.{i}.{q,k}_norm.weight  [headDim]                        (spec.qkNorm: Qwen3, Gemma 3)
+ *   layers.{i}.post_attn_norm.weight, layers.{i}.post_mlp_norm.weight  (spec.sandwichNorm: Gemma)
  *   layers.{i}.mlp_norm.{weight,bias}
  *   layers.{i}.{gate,up,down}.{weight,bias}                       (gate only for gated MLPs)
  *   final_norm.{weight,bias}
@@ -28,8 +31,9 @@ export interface WeightSource {
   hf: string;
   /** GPT-2 Conv1D: stored as [in, out] */
   transpose?: boolean;
-  /** GPT-2 c_attn: rows [part*size, (part+1)*size) of the (transposed) fused tensor */
-  split?: { part: number; size: number; fusedShape: number[] };
+  /** a part of a fused tensor (GPT-2 c_attn, Phi-3 qkv_proj / gate_up_proj): rows [offset, offset + size) of the
+   * fused tensor in [out, in] orientation (after the transposition, for GPT-2) */
+  split?: { offset: number; size: number; fusedShape: number[] };
 }
 
 /** Tensors that HF checkpoints may carry but that are not weights (buffers of old versions). */
@@ -65,8 +69,8 @@ export function weightSources(spec: ModelSpec, prefix = defaultPrefix(spec)): We
       const L = `layers.${i}.`;
       src.push(...normNames(spec, `${L}attn_norm`, `${p}ln_1`));
       ["q", "k", "v"].forEach((name, part) => {
-        src.push({ canonical: `${L}${name}.weight`, hf: `${p}attn.c_attn.weight`, shape: [h, h], transpose: true, split: { part, size: h, fusedShape: [h, 3 * h] } });
-        src.push({ canonical: `${L}${name}.bias`, hf: `${p}attn.c_attn.bias`, shape: [h], split: { part, size: h, fusedShape: [3 * h] } });
+        src.push({ canonical: `${L}${name}.weight`, hf: `${p}attn.c_attn.weight`, shape: [h, h], transpose: true, split: { offset: part * h, size: h, fusedShape: [h, 3 * h] } });
+        src.push({ canonical: `${L}${name}.bias`, hf: `${p}attn.c_attn.bias`, shape: [h], split: { offset: part * h, size: h, fusedShape: [3 * h] } });
       });
       src.push({ canonical: `${L}o.weight`, hf: `${p}attn.c_proj.weight`, shape: [h, h], transpose: true });
       src.push({ canonical: `${L}o.bias`, hf: `${p}attn.c_proj.bias`, shape: [h] });
@@ -100,20 +104,46 @@ export function weightSources(spec: ModelSpec, prefix = defaultPrefix(spec)): We
     if (!spec.tiedEmbeddings) src.push({ canonical: "lm_head", hf: "lm_head.weight", shape: [V, h] });
     return src;
   }
-  // Llama, Mistral, Qwen2
+  // Llama, Mistral, Qwen2/3, Gemma 2/3, Phi-3
   src.push({ canonical: "embed", hf: `${prefix}embed_tokens.weight`, shape: [V, h] });
+  const fused = spec.family === "phi3";
+  /** parts of one fused [Σ sizes, h] tensor, in the order they are stacked */
+  const parts = (hf: string, names: [string, number][]): WeightSource[] => {
+    const total = names.reduce((a, [, n]) => a + n, 0);
+    let offset = 0;
+    return names.map(([canonical, size]) => {
+      const w = { canonical: `${canonical}.weight`, hf, shape: [size, h], split: { offset, size, fusedShape: [total, h] } };
+      offset += size;
+      return w;
+    });
+  };
   for (let i = 0; i < spec.numLayers; i++) {
     const p = `${prefix}layers.${i}.`;
     const L = `layers.${i}.`;
     src.push(...normNames(spec, `${L}attn_norm`, `${p}input_layernorm`));
-    src.push(...linear(`${L}q`, `${p}self_attn.q_proj`, q, h, spec.bias.qkv));
-    src.push(...linear(`${L}k`, `${p}self_attn.k_proj`, kv, h, spec.bias.qkv));
-    src.push(...linear(`${L}v`, `${p}self_attn.v_proj`, kv, h, spec.bias.qkv));
+    if (fused) src.push(...parts(`${p}self_attn.qkv_proj.weight`, [[`${L}q`, q], [`${L}k`, kv], [`${L}v`, kv]]));
+    else {
+      src.push(...linear(`${L}q`, `${p}self_attn.q_proj`, q, h, spec.bias.qkv));
+      src.push(...linear(`${L}k`, `${p}self_attn.k_proj`, kv, h, spec.bias.qkv));
+      src.push(...linear(`${L}v`, `${p}self_attn.v_proj`, kv, h, spec.bias.qkv));
+    }
+    if (spec.qkNorm) {
+      src.push({ canonical: `${L}q_norm.weight`, hf: `${p}self_attn.q_norm.weight`, shape: [spec.headDim] });
+      src.push({ canonical: `${L}k_norm.weight`, hf: `${p}self_attn.k_norm.weight`, shape: [spec.headDim] });
+    }
     src.push(...linear(`${L}o`, `${p}self_attn.o_proj`, h, q, spec.bias.o));
-    src.push(...normNames(spec, `${L}mlp_norm`, `${p}post_attention_layernorm`));
-    src.push(...linear(`${L}gate`, `${p}mlp.gate_proj`, f, h, spec.bias.mlp));
-    src.push(...linear(`${L}up`, `${p}mlp.up_proj`, f, h, spec.bias.mlp));
+    if (spec.sandwichNorm) {
+      // Gemma: post_attention_layernorm is the attention output's norm; the MLP's input norm is pre_feedforward
+      src.push(...normNames(spec, `${L}post_attn_norm`, `${p}post_attention_layernorm`));
+      src.push(...normNames(spec, `${L}mlp_norm`, `${p}pre_feedforward_layernorm`));
+    } else src.push(...normNames(spec, `${L}mlp_norm`, `${p}post_attention_layernorm`));
+    if (fused) src.push(...parts(`${p}mlp.gate_up_proj.weight`, [[`${L}gate`, f], [`${L}up`, f]]));
+    else {
+      src.push(...linear(`${L}gate`, `${p}mlp.gate_proj`, f, h, spec.bias.mlp));
+      src.push(...linear(`${L}up`, `${p}mlp.up_proj`, f, h, spec.bias.mlp));
+    }
     src.push(...linear(`${L}down`, `${p}mlp.down_proj`, h, f, spec.bias.mlp));
+    if (spec.sandwichNorm) src.push(...normNames(spec, `${L}post_mlp_norm`, `${p}post_feedforward_layernorm`));
   }
   src.push(...normNames(spec, "final_norm", `${prefix}norm`));
   if (!spec.tiedEmbeddings) src.push({ canonical: "lm_head", hf: "lm_head.weight", shape: [V, h] });
@@ -210,8 +240,8 @@ export class CheckpointWeights {
       data = transpose(data, rows, cols);
     }
     if (s.split) {
-      const per = s.split.size * (s.shape.length === 2 ? s.shape[1] : 1);
-      data = data.slice(s.split.part * per, (s.split.part + 1) * per);
+      const cols = s.shape.length === 2 ? s.shape[1] : 1;
+      data = data.slice(s.split.offset * cols, (s.split.offset + s.split.size) * cols);
     }
     return data;
   }

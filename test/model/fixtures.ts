@@ -6,7 +6,7 @@ import { SafetensorsFile } from "../../loaders/model/safetensors.js";
 
 // KICK_MODEL_FIXTURES points the suite at a freshly generated set (e.g. to check the script before committing).
 export const FIXTURES = process.env.KICK_MODEL_FIXTURES ?? fileURLToPath(new URL("../fixtures/models/", import.meta.url));
-export const MODELS = ["llama", "llama3-rope", "mistral", "qwen2", "opt", "opt-postln", "gpt2"] as const;
+export const MODELS = ["llama", "llama3-rope", "mistral", "qwen2", "opt", "opt-postln", "gpt2", "qwen3", "llama32", "gemma2", "gemma3", "phi3"] as const;
 
 export interface ReferenceJson {
   tokenizer: string;

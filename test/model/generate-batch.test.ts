@@ -30,7 +30,7 @@ function promptsOf(name: string): number[][] {
   return [p[0], p[1].slice(0, 2), [...p[1], ...p[2]], p[2], p[0].slice(0, 5)];
 }
 
-describe.each(["llama", "mistral", "gpt2"])("batched greedy generation: %s", (name) => {
+describe.each(["llama", "mistral", "gpt2", "gemma3", "phi3"])("batched greedy generation: %s", (name) => {
   let model: GpuCausalLM;
   beforeAll(async () => {
     model = await GpuCausalLM.open(modelDir(name), { ctx });

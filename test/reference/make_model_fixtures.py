@@ -276,7 +276,10 @@ def perplexity(model, stream, window, stride=None):
     return math.exp(sum(losses) / len(losses)), losses
 
 
-def make_model(name, tok_name, config, tok_paths, seed):
+def make_model(name, tok_name, config, tok_paths, seed, edit_config=None, batch_per_row=False):
+    """edit_config(cfg): rewrites the saved config.json (e.g. into an older spelling) before the reference is
+    computed from the reloaded checkpoint. batch_per_row: the padded batch's reference is each row run alone
+    (right-aligned, padding positions 0), for models whose soft-capped attention SDPA ignores."""
     path = os.path.join(OUT, name)
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config, attn_implementation="eager")
@@ -294,6 +297,10 @@ def make_model(name, tok_name, config, tok_paths, seed):
         rp = cfg.pop("rope_parameters")
         cfg["rope_theta"] = rp.pop("rope_theta")
         cfg["rope_scaling"] = rp
+        json.dump(cfg, open(os.path.join(path, "config.json"), "w"), indent=2)
+    if edit_config is not None:
+        cfg = json.load(open(os.path.join(path, "config.json")))
+        edit_config(cfg)
         json.dump(cfg, open(os.path.join(path, "config.json"), "w"), indent=2)
 
     # Reference values come from the checkpoint as reloaded from disk, in float64.
@@ -328,7 +335,12 @@ def make_model(name, tok_name, config, tok_paths, seed):
     pad = 0
     batch = [[pad] * (T - len(r)) + r for r in rows]
     mask = [[0] * (T - len(r)) + [1] * len(r) for r in rows]
-    blg = logits_of(msdpa, batch, mask)
+    if batch_per_row:
+        blg = torch.zeros(len(rows), T, tensors["prompt0"].shape[-1], dtype=torch.float64)
+        for b, r in enumerate(rows):
+            blg[b, T - len(r):] = logits_of(m, r)[0]
+    else:
+        blg = logits_of(msdpa, batch, mask)
     assert not torch.isnan(blg).any(), f"{name}: NaN in padded-batch logits"
     tensors["batch"] = blg.float().contiguous()
     ref["batch"] = {"ids": batch, "attention_mask": mask}
