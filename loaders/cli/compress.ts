@@ -6,19 +6,22 @@ import { createContext } from "../../kernels/index.js";
 import { loadReferenceModel } from "../model/load.js";
 import { saveModel, type SaveDtype } from "../model/save.js";
 import { calibrationStream, sampleWindows } from "../compress/calibration.js";
-import { checkModelForSpec, compressModel, type LayerReport } from "../compress/driver.js";
+import { checkModelForSpec, compressModel, needsCalibration, type LayerReport } from "../compress/driver.js";
 import type { PackedQuantWeight } from "../compress/quant.js";
-import { compressionSpecId, METHODS, parseCompressionSpec, type CompressionSpec, type CompressionSpecInput } from "../compress/spec.js";
+import { COMPRESSION_METHODS } from "../compress/methods/index.js";
+import { compressionSpecId, parseCompressionSpec, type CompressionSpec, type CompressionSpecInput } from "../compress/spec.js";
 import { intOption, modelOption, numOption, parse, UsageError } from "./args.js";
 import { awqCompress, checkAwqModel, type AwqLinearReport } from "../compress/awq-driver.js";
 import { awqCalibrationSamples } from "../compress/awq-method.js";
 import { awqSpecId, parseAwqSpec } from "../compress/awq-spec.js";
 import { isMain } from "../util/is-main.js";
 
-export const summary = "prune / quantize a model (magnitude, Wanda, SparseGPT, N:M, OWL; RTN, GPTQ, sparse+quantized) on the GPU";
+export const summary = "prune / quantize a model (magnitude, Wanda, SparseGPT, RIA, N:M, OWL; RTN, GPTQ, AWQ, sparse+quantized) on the GPU";
 
-/** Every --method: the compression spec's methods (spec.ts) and AWQ, which has its own spec (awq-spec.ts). */
-const COMPRESS_METHODS: readonly string[] = [...METHODS.filter((m) => m !== "dense"), "awq", "dense"];
+/** Every --method: the registry's methods (loaders/compress/methods/) and AWQ, which has its own spec (awq-spec.ts). */
+const COMPRESS_METHODS: readonly string[] = [...COMPRESSION_METHODS.map((m) => m.id).filter((m) => m !== "dense"), "awq", "dense"];
+/** The methods' own options (e.g. RIA's --alpha), as `--flag X` → spec field. */
+const METHOD_FLAGS = COMPRESSION_METHODS.flatMap((m) => m.flags ?? []);
 
 export const COMPRESS_HELP = `Usage: kick compress --model DIR --method METHOD --out DIR [options]
 
@@ -42,6 +45,7 @@ Options:
   --block-size N       SparseGPT lazy-update block (default 128)
   --true-sequential    calibrate q/k/v, o, gate/up, down one after another inside a layer
   --owl                OWL layer-wise sparsity (Wanda or SparseGPT); --owl-lambda (0.08), --owl-m (5)
+${METHOD_FLAGS.map((f) => `  --${f.flag} X`.padEnd(23) + f.help).join("\n")}
   --bits B             quantize (rtn, gptq; with sparsegpt: joint sparse + quantized): 2 | 3 | 4 | 8
   --group G            quantization group size along the input: -1 (per row, default) | 32 | 64 | 128
   --sym                symmetric grid (default asymmetric, as the GPTQ reference)
@@ -68,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
       owl: { type: "boolean" }, "owl-lambda": { type: "string" }, "owl-m": { type: "string" },
       bits: { type: "string" }, group: { type: "string" }, sym: { type: "boolean" }, "act-order": { type: "boolean" }, "static-groups": { type: "boolean" }, dtype: { type: "string" }, json: { type: "boolean" },
       backend: { type: "string" },
+      ...Object.fromEntries(METHOD_FLAGS.map((f) => [f.flag, { type: "string" as const }])),
     }).values;
     if (v.help) {
       console.log(COMPRESS_HELP);
@@ -111,6 +116,7 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
     sym: v.sym ? true : undefined,
     actOrder: v["act-order"] ? true : undefined,
     staticGroups: v["static-groups"] ? true : undefined,
+    ...Object.fromEntries(METHOD_FLAGS.map((f) => [f.field, num(f.flag)])),
   };
   for (const k of Object.keys(input) as (keyof CompressionSpecInput)[]) if (input[k] === undefined) delete input[k];
   const { model: ref, opened } = await loadReferenceModel(model);
@@ -144,7 +150,7 @@ export async function compressCheckpoint(
   checkModelForSpec(spec, cspec);
   const cal = cspec.calibration;
   let samples: number[][] = [];
-  if (cspec.method === "wanda" || cspec.method === "sparsegpt" || cspec.method === "gptq") {
+  if (needsCalibration(cspec)) {
     const { tokens, what } = calibrationStream(cal.source, opened.tokenizer, spec.vocabSize, process.cwd(), Math.max(200_000, cal.samples * cal.seqLen * 16));
     samples = sampleWindows(tokens, cal.samples, cal.seqLen, cal.seed, what);
   }
@@ -180,7 +186,7 @@ export async function compressCheckpoint(
 /** kick compress --method awq: the AWQ driver (loaders/compress/awq-driver.ts); nothing is written on failure. */
 async function runAwq(v: Record<string, string | boolean | string[] | undefined>, model: string, out: string, dtype: string): Promise<number> {
   const c = "compress";
-  for (const k of ["sparsity", "pattern", "damping", "block-size", "true-sequential", "owl", "sym", "act-order", "static-groups"])
+  for (const k of ["sparsity", "pattern", "damping", "block-size", "true-sequential", "owl", "sym", "act-order", "static-groups", ...METHOD_FLAGS.map((f) => f.flag)])
     if (v[k] !== undefined && v[k] !== false) throw new UsageError(c, `--${k} does not apply to --method awq (AWQ takes --bits, --group and the calibration options)`);
   const num = (n: string) => numOption(c, n, v[n] as string | undefined, () => true, "a number");
   const { model: ref, opened } = await loadReferenceModel(model);

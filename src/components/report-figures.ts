@@ -57,7 +57,7 @@ const pruningMethodControl: Control = {
   key: "method",
   label: "Method",
   options: (p) => `SELECT DISTINCT method AS value FROM agg WHERE bits IS NULL AND sparsity > 0${eq("model", p.model)} ORDER BY 1`,
-  prefer: () => PRUNERS_BY_RANK,
+  prefer: () => [...PRUNERS_BY_RANK],
 };
 
 const patternControl: Control = {
