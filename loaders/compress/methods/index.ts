@@ -6,11 +6,12 @@ import type { CompressionMethod } from "../method.js";
 import { dense } from "./dense.js";
 import { gptq } from "./gptq.js";
 import { magnitude } from "./magnitude.js";
+import { ria } from "./ria.js";
 import { rtn } from "./rtn.js";
 import { sparsegpt } from "./sparsegpt.js";
 import { wanda } from "./wanda.js";
 
-export const COMPRESSION_METHODS: readonly CompressionMethod[] = [dense, magnitude, wanda, sparsegpt, rtn, gptq];
+export const COMPRESSION_METHODS: readonly CompressionMethod[] = [dense, magnitude, wanda, sparsegpt, rtn, gptq, ria];
 
 /** The method a spec names (validated specs only name listed methods). */
 export function methodOf(id: string): CompressionMethod {
