@@ -86,6 +86,9 @@ export const compressionSpecSchema = z
       const optional = COMPRESSION_METHODS.filter((x) => x.quantizes === "optional").map((x) => `${x.id} with bits`);
       issue("bits", `method ${s.method} does not quantize (use ${[...always, ""].join(", ")}or ${optional.join(" or ")})`);
     }
+    for (const other of COMPRESSION_METHODS)
+      for (const k of Object.keys(other.options ?? {}))
+        if (!(k in (m.options ?? {})) && (s as Record<string, unknown>)[k] !== undefined) issue(k, `${k} applies to method ${other.id}, not ${s.method}`);
     m.refine?.(s as CompressionSpec & Record<string, unknown>, issue, nm);
   });
 
