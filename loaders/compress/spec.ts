@@ -8,9 +8,6 @@ export const METHODS = COMPRESSION_METHODS.map((m) => m.id) as [string, ...strin
 /** Quantization: supported weight bits and group sizes (−1 = one group per output row). */
 export const QUANT_BITS = [2, 3, 4, 8] as const;
 export const QUANT_GROUP_SIZES = [-1, 32, 64, 128] as const;
-/** Methods that always quantize (need bits, never prune). */
-export const isQuantMethod = (m: string) => methodOf(m).quantizes === "always";
-export type Method = string;
 
 /** "unstructured" or "N:M" (N < M, both positive integers). */
 const patternSchema = z.string().superRefine((p, c) => {

@@ -11,10 +11,8 @@ import { COMPRESSION_METHODS } from "../compress/methods/index.js";
 import { parseCompressionSpec, type CompressionSpec } from "../compress/spec.js";
 import type { CompressionColumns, CompressionMethod, CompressionSpecObject } from "./compression.js";
 
-type Field = SpecField;
-
 /** Sweep method → spec method and the spec fields that change its result (each method's `sweep` names). */
-const METHODS: Record<string, { spec: string; fields: Field[] }> = Object.fromEntries(
+const METHODS: Record<string, { spec: string; fields: SpecField[] }> = Object.fromEntries(
   COMPRESSION_METHODS.flatMap((m) => m.sweep.map((n) => [n.name, { spec: m.id, fields: n.fields }])),
 );
 
@@ -42,7 +40,7 @@ export function toCompressionSpec(entry: CompressionSpecObject, where: string): 
  */
 export function methodLabel(method: string, s: CompressionSpec): string {
   const { fields } = METHODS[method]!;
-  const on = (f: Field) => fields.includes(f) && s[f as keyof CompressionSpec] !== undefined && s[f as keyof CompressionSpec] !== false;
+  const on = (f: SpecField) => fields.includes(f) && s[f as keyof CompressionSpec] !== undefined && s[f as keyof CompressionSpec] !== false;
   return [method, on("owl") && "owl", on("actOrder") && "act-order", on("staticGroups") && "static-groups", on("trueSequential") && "true-seq", on("sym") && "sym"]
     .filter(Boolean)
     .join("+");
