@@ -2,13 +2,9 @@
 import { existsSync, statSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-/** A mistake in the command line: printed with a pointer to --help, exit code 2. */
-export class UsageError extends Error {
-  constructor(readonly command: string, message: string) {
-    super(`kick ${command}: ${message} (see kick ${command} --help)`);
-    this.name = "UsageError";
-  }
-}
+import { UsageError } from "../util/usage-error.js";
+
+export { UsageError };
 
 export interface Parsed {
   values: Record<string, string | boolean | string[] | undefined>;

@@ -5,20 +5,21 @@ import { join } from "node:path";
 import { createContext } from "../../kernels/index.js";
 import { loadReferenceModel } from "../model/load.js";
 import { saveModel, type SaveDtype } from "../model/save.js";
-import { calibrationStream, sampleWindows } from "../compress/calibration.js";
-import { checkModelForSpec, compressModel, type LayerReport } from "../compress/driver.js";
-import type { PackedQuantWeight } from "../compress/quant.js";
-import { compressionSpecId, METHODS, parseCompressionSpec, type CompressionSpec, type CompressionSpecInput } from "../compress/spec.js";
+import { compressCheckpoint, writePacked } from "../compress/checkpoint.js";
+import { COMPRESSION_METHODS } from "../compress/methods/index.js";
+import { parseCompressionSpec, type CompressionSpecInput } from "../compress/spec.js";
 import { intOption, modelOption, numOption, parse, UsageError } from "./args.js";
 import { awqCompress, checkAwqModel, type AwqLinearReport } from "../compress/awq-driver.js";
 import { awqCalibrationSamples } from "../compress/awq-method.js";
 import { awqSpecId, parseAwqSpec } from "../compress/awq-spec.js";
 import { isMain } from "../util/is-main.js";
 
-export const summary = "prune / quantize a model (magnitude, Wanda, SparseGPT, N:M, OWL; RTN, GPTQ, sparse+quantized) on the GPU";
+export const summary = "prune / quantize a model (magnitude, Wanda, SparseGPT, RIA, N:M, OWL; RTN, GPTQ, AWQ, sparse+quantized) on the GPU";
 
-/** Every --method: the compression spec's methods (spec.ts) and AWQ, which has its own spec (awq-spec.ts). */
-const COMPRESS_METHODS: readonly string[] = [...METHODS.filter((m) => m !== "dense"), "awq", "dense"];
+/** Every --method: the registry's methods (loaders/compress/methods/) and AWQ, which has its own spec (awq-spec.ts). */
+const COMPRESS_METHODS: readonly string[] = [...COMPRESSION_METHODS.map((m) => m.id).filter((m) => m !== "dense"), "awq", "dense"];
+/** The methods' own options (e.g. RIA's --alpha), as `--flag X` → spec field. */
+const METHOD_FLAGS = COMPRESSION_METHODS.flatMap((m) => m.flags ?? []);
 
 export const COMPRESS_HELP = `Usage: kick compress --model DIR --method METHOD --out DIR [options]
 
@@ -42,6 +43,7 @@ Options:
   --block-size N       SparseGPT lazy-update block (default 128)
   --true-sequential    calibrate q/k/v, o, gate/up, down one after another inside a layer
   --owl                OWL layer-wise sparsity (Wanda or SparseGPT); --owl-lambda (0.08), --owl-m (5)
+${METHOD_FLAGS.map((f) => `  --${f.flag} X`.padEnd(23) + f.help).join("\n")}
   --bits B             quantize (rtn, gptq; with sparsegpt: joint sparse + quantized): 2 | 3 | 4 | 8
   --group G            quantization group size along the input: -1 (per row, default) | 32 | 64 | 128
   --sym                symmetric grid (default asymmetric, as the GPTQ reference)
@@ -68,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
       owl: { type: "boolean" }, "owl-lambda": { type: "string" }, "owl-m": { type: "string" },
       bits: { type: "string" }, group: { type: "string" }, sym: { type: "boolean" }, "act-order": { type: "boolean" }, "static-groups": { type: "boolean" }, dtype: { type: "string" }, json: { type: "boolean" },
       backend: { type: "string" },
+      ...Object.fromEntries(METHOD_FLAGS.map((f) => [f.flag, { type: "string" as const }])),
     }).values;
     if (v.help) {
       console.log(COMPRESS_HELP);
@@ -111,6 +114,7 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
     sym: v.sym ? true : undefined,
     actOrder: v["act-order"] ? true : undefined,
     staticGroups: v["static-groups"] ? true : undefined,
+    ...Object.fromEntries(METHOD_FLAGS.map((f) => [f.field, num(f.flag)])),
   };
   for (const k of Object.keys(input) as (keyof CompressionSpecInput)[]) if (input[k] === undefined) delete input[k];
   const { model: ref, opened } = await loadReferenceModel(model);
@@ -128,59 +132,10 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
   return 0;
 }
 
-/**
- * Compresses the checkpoint MODEL per CSPEC into the new checkpoint OUT — `kick compress` without its command
- * line (kick prompt --compressed SPEC uses it too). Returns the content of OUT/compression.json.
- */
-export async function compressCheckpoint(
-  model: string,
-  out: string,
-  cspec: CompressionSpec,
-  { backend = "cpu", dtype = "keep" }: { backend?: "cpu" | "gpu"; dtype?: SaveDtype | "keep" } = {},
-  loaded?: Awaited<ReturnType<typeof loadReferenceModel>>,
-): Promise<Record<string, unknown>> {
-  const { model: ref, opened } = loaded ?? (await loadReferenceModel(model));
-  const spec = opened.spec;
-  checkModelForSpec(spec, cspec);
-  const cal = cspec.calibration;
-  let samples: number[][] = [];
-  if (cspec.method === "wanda" || cspec.method === "sparsegpt" || cspec.method === "gptq") {
-    const { tokens, what } = calibrationStream(cal.source, opened.tokenizer, spec.vocabSize, process.cwd(), Math.max(200_000, cal.samples * cal.seqLen * 16));
-    samples = sampleWindows(tokens, cal.samples, cal.seqLen, cal.seed, what);
-  }
-  console.error(`[compress] ${compressionSpecId(cspec)} on ${model} (${spec.numLayers} layers, calibration forward on the ${backend === "gpu" ? "GPU" : "CPU reference"})`);
-  // gpu: the layer-by-layer calibration forward runs on the model's WebGPU forward (as in sweeps), the CPU copy
-  // ref.weights still supplies the original linears and receives the compressed ones for saving
-  const gpu = backend === "gpu" ? await (await import("../model/gpu-forward.js")).GpuCausalLM.open(model, { maxTokens: Math.min(spec.maxPositions, 4096) }) : null;
-  const ctx = gpu ? gpu.ctx : await createContext();
-  try {
-    const res = await compressModel({
-      ctx, spec, weights: ref.weights, model: gpu ?? ref, cspec, samples,
-      onLayer: (r: LayerReport, done, total) =>
-        console.error(`[compress] ${done}/${total} ${r.name} ${r.rows}×${r.cols}: ${r.bits !== undefined ? `${r.bits}-bit g${r.groupSize} (${r.bitsPerWeight!.toFixed(3)} bits/weight), ` : ""}sparsity ${r.sparsity.toFixed(4)}${r.relError === null ? "" : `, rel err ${r.relError.toExponential(3)}`}, ${(r.seconds * 1000).toFixed(0)} ms${r.damping !== undefined && r.damping !== cspec.damping ? ` (damping raised to ${r.damping})` : ""}`),
-    });
-    const written = await saveModel(out, { sourceDir: model, spec, weights: ref.weights, dtype, metadata: { kick_compression: compressionSpecId(cspec) } });
-    const doc: Record<string, unknown> = { spec: cspec, id: compressionSpecId(cspec), source: model, layerSparsity: res.layerSparsity, seconds: res.seconds, layers: res.report };
-    if (res.packed) {
-      const q = writePacked(out, res.packed);
-      doc.quantized = { file: "quantized.json", bitsPerWeight: q.bitsPerWeight, bytes: q.bytes };
-      console.error(`[compress] packed ${res.packed.size} linears: ${q.bitsPerWeight.toFixed(4)} bits/weight incl. scales and zeros (${q.bytes} bytes)`);
-    }
-    writeFileSync(join(out, "compression.json"), JSON.stringify(doc, null, 1) + "\n");
-    const total = res.report.reduce((a, r) => a + r.rows * r.cols, 0);
-    const zeros = res.report.reduce((a, r) => a + r.sparsity * r.rows * r.cols, 0);
-    console.error(`[compress] wrote ${out} (${written.length + 1} files); linear sparsity ${(zeros / Math.max(1, total)).toFixed(4)} in ${res.seconds.toFixed(1)} s`);
-    return doc;
-  } finally {
-    if (gpu) await gpu.dispose();
-    else await ctx.destroy();
-  }
-}
-
 /** kick compress --method awq: the AWQ driver (loaders/compress/awq-driver.ts); nothing is written on failure. */
 async function runAwq(v: Record<string, string | boolean | string[] | undefined>, model: string, out: string, dtype: string): Promise<number> {
   const c = "compress";
-  for (const k of ["sparsity", "pattern", "damping", "block-size", "true-sequential", "owl", "sym", "act-order", "static-groups"])
+  for (const k of ["sparsity", "pattern", "damping", "block-size", "true-sequential", "owl", "sym", "act-order", "static-groups", ...METHOD_FLAGS.map((f) => f.flag)])
     if (v[k] !== undefined && v[k] !== false) throw new UsageError(c, `--${k} does not apply to --method awq (AWQ takes --bits, --group and the calibration options)`);
   const num = (n: string) => numOption(c, n, v[n] as string | undefined, () => true, "a number");
   const { model: ref, opened } = await loadReferenceModel(model);
@@ -214,30 +169,6 @@ async function runAwq(v: Record<string, string | boolean | string[] | undefined>
   } finally {
     await ctx.destroy();
   }
-}
-
-/** quantized.bin (q, scales, zeros, gIdx of each linear, concatenated) + quantized.json (layout and offsets). */
-export function writePacked(out: string, packed: Map<string, PackedQuantWeight>): { bitsPerWeight: number; bytes: number } {
-  const parts: Uint8Array[] = [];
-  let off = 0, bitsTotal = 0, weights = 0;
-  const layers: Record<string, unknown>[] = [];
-  const put = (a: Uint8Array | Float32Array | Int32Array, dtype: string) => {
-    const b = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    parts.push(b);
-    const e = { dtype, offset: off, bytes: b.byteLength };
-    off += b.byteLength;
-    return e;
-  };
-  for (const [name, p] of packed) {
-    layers.push({ name, bits: p.bits, N: p.N, K: p.K, groupSize: p.groupSize, q: put(p.q, "u8"), scales: put(p.scales, "f32"), zeros: put(p.zeros, "u8"), gIdx: put(p.gIdx, "i32") });
-    bitsTotal += (p.q.byteLength + p.scales.byteLength + p.zeros.byteLength) * 8;
-    weights += p.N * p.K;
-  }
-  const buf = Buffer.concat(parts);
-  writeFileSync(join(out, "quantized.bin"), buf);
-  const bitsPerWeight = bitsTotal / Math.max(1, weights);
-  writeFileSync(join(out, "quantized.json"), JSON.stringify({ layout: "kick-packed-quant-v1 (docs/compress.md)", bitsPerWeight, layers }, null, 1) + "\n");
-  return { bitsPerWeight, bytes: buf.byteLength };
 }
 
 if (isMain(import.meta.url, "loaders/cli/compress.ts")) {

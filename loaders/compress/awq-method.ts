@@ -1,6 +1,5 @@
-// AWQ as a method of the sweep registry (loaders/sweep/compression.ts): one import registers it,
-//   import { awqCompressionMethod } from "../compress/awq-method.js"; registerCompressionMethod(awqCompressionMethod);
-// and `awqCompressLoaded` compresses a model loaded for evaluation (GpuCausalLM: every changed tensor,
+// AWQ as a method of the sweep registry (loaders/sweep/compression-methods.ts lists it beside the
+// registry's linear methods), and `awqCompressLoaded` compresses a model loaded for evaluation (GpuCausalLM: every changed tensor,
 // norms included, is written back with replaceWeight; ReferenceModel: a new CPU model on the new weights).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -74,7 +73,7 @@ const parse = (entry: CompressionSpecObject, where: string): AwqSpec => {
 
 export const awqColumns = (a: AwqSpec): CompressionColumns => ({ method: "awq", pattern: "dense", sparsity: 0, bits: a.bits, group_size: a.groupSize, calib_samples: a.calibration.samples });
 
-/** The registry entry: `registerCompressionMethod(awqCompressionMethod)`. */
+/** The sweep registry's entry (listed in loaders/sweep/compression-methods.ts SWEEP_METHODS). */
 export const awqCompressionMethod: CompressionMethod = {
   method: "awq",
   parse: (entry, where) => normalise(parse(entry, where)),

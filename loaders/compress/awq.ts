@@ -1,8 +1,8 @@
 // AWQ building blocks on top of kernels/ops/quant_awq.ts (mit-han-lab/llm-awq@d6e797a): token
 // sampling for the clip search, folding the searched scales into the preceding op (apply_scale), and
 // the names AWQ skips for clipping. The model-level driver (per-block input caching, the q/k/v and
-// gate/up groups whose loss is measured on the attention / MLP block output, FP propagation) is not
-// written yet (docs/compress.md).
+// gate/up groups whose loss is measured on the attention / MLP block output, FP propagation) is
+// awq-driver.ts.
 
 /** auto_clip.py skips these (query/key projections) for clipping. */
 export const isClipSkipped = (name: string) => ["q_", "k_", "query", "key", "Wqkv", ".q.", ".k."].some((s) => name.includes(s));

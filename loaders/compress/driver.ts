@@ -15,23 +15,17 @@
 import { matmul, mul, sumRows } from "../../kernels/index.js";
 import type { GpuContext } from "../../kernels/runtime/context.js";
 import type { Tensor } from "../../kernels/runtime/tensor.js";
-import { CholeskyError } from "../../kernels/ops/linalg.js";
-import { columnSqAccumulate, hessianAccumulate, magnitudePrune, sparsegptPrune, wandaPrune } from "../../kernels/ops/prune.js";
+import { columnSqAccumulate, hessianAccumulate } from "../../kernels/ops/prune.js";
 import type { CausalLM, LinearSite } from "../model/causal-lm.js";
 import type { ModelSpec } from "../model/config.js";
 import type { LinearName } from "../model/weights.js";
 import { outlierRatio, owlSparsities, wandaScores } from "./owl.js";
 import { checkNMWidth, CompressionSpecError, parseNM, type CompressionSpec } from "./spec.js";
-import { gptqQuantize } from "../../kernels/ops/gptq.js";
-import { rtnQuantize, type Quantized } from "../../kernels/ops/quant.js";
+import { CompressionError } from "./method.js";
+import { methodOf } from "./methods/index.js";
 import { bitsPerWeight, packQuantized, type PackedQuantWeight } from "./quant.js";
 
-export class CompressionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "CompressionError";
-  }
-}
+export { CompressionError };
 
 export interface LayerReport {
   /** canonical weight name, e.g. layers.3.q.weight */
@@ -81,7 +75,7 @@ export const isCalibrationModel = (m: CausalLM): m is CausalLM & CalibrationMode
   typeof (m as Partial<CalibrationModel>).calibrationLayer === "function" && typeof (m as Partial<CalibrationModel>).replaceWeight === "function";
 
 /** Whether a spec's method gathers statistics from calibration samples. */
-export const needsCalibration = (cspec: CompressionSpec): boolean => cspec.method === "wanda" || cspec.method === "sparsegpt" || cspec.method === "gptq";
+export const needsCalibration = (cspec: CompressionSpec): boolean => methodOf(cspec.method).stats !== "none";
 
 export interface CompressOptions {
   ctx: GpuContext;
@@ -147,11 +141,12 @@ export async function compressModel(o: CompressOptions): Promise<CompressResult>
   for (const s of o.samples) for (const id of s) if (!(id >= 0 && id < spec.vocabSize)) throw new CompressionError(`calibration token id ${id} outside the vocabulary of ${spec.vocabSize}`);
 
   const report: LayerReport[] = [];
-  const quant = cspec.bits !== undefined && (cspec.method === "rtn" || cspec.method === "gptq" || cspec.method === "sparsegpt");
+  const method = methodOf(cspec.method);
+  const quant = cspec.bits !== undefined && method.quantizes !== "never";
   const packed = quant ? new Map<string, PackedQuantWeight>() : undefined;
   const total = L * linears.length;
   let layerSparsity = Array.from({ length: L }, () => cspec.sparsity);
-  if (cspec.method === "dense") return { report, layerSparsity, seconds: 0 };
+  if (!method.compressLinear) return { report, layerSparsity, seconds: 0 }; // dense
 
   const B = o.batch ?? 8;
   const batches: number[][][] = [];
@@ -204,38 +199,17 @@ export async function compressModel(o: CompressOptions): Promise<CompressResult>
           const st = stats.get(`${l}:${GROUP[lin]}`);
           const Wt = ctx.upload(W, [rows, cols]);
           const s = layerSparsity[l]!;
-          const opts = { sparsity: s, nm: nm ?? undefined };
           const extra: Partial<LayerReport> = {};
-          let qr: Quantized | undefined;
-          if (cspec.method === "magnitude") magnitudePrune(ctx, Wt, opts);
-          else if (cspec.method === "wanda") wandaPrune(ctx, Wt, st!.S, opts);
-          else if (cspec.method === "rtn") {
-            try { qr = rtnQuantize(ctx, Wt, { bits: cspec.bits!, groupSize: cspec.groupSize ?? -1, sym: cspec.sym, layer: wname }); }
-            catch (e) { Wt.release(); throw new CompressionError((e as Error).message); }
-          } else if (quant) {
-            try {
-              const r = await gptqQuantize(ctx, Wt, st!.H!, {
-                bits: cspec.bits!, groupSize: cspec.groupSize ?? -1, sym: cspec.sym, actOrder: cspec.actOrder, staticGroups: cspec.staticGroups,
-                sparsity: cspec.method === "sparsegpt" ? s : undefined, damping: cspec.damping, blockSize: Math.min(cspec.blockSize, 128), layer: wname,
-              });
-              qr = r;
-              extra.damping = r.damping;
-              extra.deadColumns = r.deadColumns;
-            } catch (e) {
-              Wt.release();
-              throw new CompressionError((e as Error).message);
-            }
-          } else {
-            try {
-              const r = await sparsegptPrune(ctx, Wt, st!.H!, { ...opts, damping: cspec.damping, blockSize: Math.min(cspec.blockSize, 128), layer: wname });
-              extra.damping = r.damping;
-              extra.deadColumns = r.deadColumns;
-            } catch (e) {
-              Wt.release();
-              if (e instanceof CholeskyError) throw new CompressionError(e.message);
-              throw e;
-            }
+          let out;
+          try {
+            out = await method.compressLinear({ ctx, W: Wt, colSq: st?.S ?? null, H: st?.H ?? null, sparsity: s, nm: nm ?? undefined, cspec, layer: wname });
+          } catch (e) {
+            Wt.release();
+            throw e;
           }
+          const qr = out.quantized;
+          if (out.damping !== undefined) extra.damping = out.damping;
+          if (out.deadColumns !== undefined) extra.deadColumns = out.deadColumns;
           const Wh = await ctx.readF32(Wt);
           if (qr) {
             const lv = new Uint32Array((await ctx.read(qr.levels)).buffer);

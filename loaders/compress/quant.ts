@@ -1,5 +1,5 @@
 // Packed integer weights for quantized layers (RTN / GPTQ / joint SparseGPT+quant), the layout the
-// browser export reads, and conversion to the ONNX exporter's 4-bit `Packed4Weight` (MatMulNBits).
+// browser export reads (the ONNX exporter converts it to MatMulNBits: loaders/onnx/packed-quant.ts).
 //
 // PackedQuantWeight (any bits in 2, 3, 4, 8), for a canonical [out = N, in = K] linear weight:
 // - `q`: uint8, N rows of ceil(K·bits/8) bytes; the level of column k sits at bit offset k·bits of
@@ -9,7 +9,6 @@
 // - `gIdx`: int32 [K], the group of each input column (k / groupSize unless GPTQ act-order without
 //   static groups permuted the group membership; then inference needs g_idx).
 // - Dequantized weight: W[n, k] = scales[n, g] · (level[n, k] − zeros[n, g]), g = gIdx[k].
-import { blocksOf, checkPacked4, type Packed4Weight } from "../onnx/packed4.js";
 
 export interface PackedQuantWeight {
   bits: number;
@@ -87,27 +86,4 @@ export function dequantizePacked(p: PackedQuantWeight): Float32Array {
  */
 export function bitsPerWeight(bits: number, K: number, groupSize: number, scaleBits = 32, zeroBits = 8): number {
   return bits + (groupsOf(K, groupSize) * (scaleBits + zeroBits)) / K;
-}
-
-/**
- * Converts a 4-bit weight to the ONNX exporter's `Packed4Weight` (MatMulNBits). Needs consecutive
- * groups (no act-order g_idx) and a group size that is a power of two ≥ 16 (per row: K itself).
- */
-export function toPacked4(p: PackedQuantWeight, layer = "layer"): Packed4Weight {
-  if (p.bits !== 4) throw new QuantizationError(`${layer}: Packed4Weight holds 4-bit weights (got ${p.bits} bits)`);
-  const G = p.groupSize === -1 ? p.K : p.groupSize;
-  for (let k = 0; k < p.K; k++)
-    if (p.gIdx[k] !== Math.floor(k / G)) throw new QuantizationError(`${layer}: act-order groups (g_idx) cannot be stored as MatMulNBits blocks; quantize with staticGroups or without actOrder`);
-  if (!(G >= 16 && (G & (G - 1)) === 0)) throw new QuantizationError(`${layer}: group size ${G} is not a power of two ≥ 16 (MatMulNBits block_size)`);
-  const blocks = blocksOf(p.K, G);
-  const out: Packed4Weight = { N: p.N, K: p.K, groupSize: G, q: new Uint8Array(p.N * blocks * (G / 2)), scales: Float32Array.from(p.scales), zeroPoints: new Uint8Array(p.N * Math.ceil(blocks / 2)) };
-  // K % G == 0 here, so the row's nibble stream is exactly [blocks, G/2] bytes
-  out.q.set(p.q);
-  for (let n = 0; n < p.N; n++)
-    for (let b = 0; b < blocks; b++) {
-      const z = p.zeros[n * blocks + b]!;
-      out.zeroPoints[n * Math.ceil(blocks / 2) + (b >> 1)] |= (b & 1) ? z << 4 : z;
-    }
-  checkPacked4(out, layer);
-  return out;
 }

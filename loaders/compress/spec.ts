@@ -1,13 +1,13 @@
 // CompressionSpec: what to compress and how, validated at the boundary, with a canonical id.
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { COMPRESSION_METHODS, methodOf } from "./methods/index.js";
 
-export const METHODS = ["dense", "magnitude", "wanda", "sparsegpt", "rtn", "gptq"] as const;
+/** The spec's methods: the registry's (./methods/index.ts). */
+export const METHODS = COMPRESSION_METHODS.map((m) => m.id) as [string, ...string[]];
 /** Quantization: supported weight bits and group sizes (−1 = one group per output row). */
 export const QUANT_BITS = [2, 3, 4, 8] as const;
 export const QUANT_GROUP_SIZES = [-1, 32, 64, 128] as const;
-export const isQuantMethod = (m: Method) => m === "rtn" || m === "gptq";
-export type Method = (typeof METHODS)[number];
 
 /** "unstructured" or "N:M" (N < M, both positive integers). */
 const patternSchema = z.string().superRefine((p, c) => {
@@ -37,6 +37,8 @@ export const owlSchema = z.strictObject({
 export const compressionSpecSchema = z
   .strictObject({
     method: z.enum(METHODS),
+    /** the methods' own fields (./methods/*.ts `options`) */
+    ...(Object.assign({}, ...COMPRESSION_METHODS.map((m) => m.options ?? {})) as Record<string, z.ZodType>),
     pattern: patternSchema.default("unstructured"),
     /** Fraction of weights set to zero, in [0, 1). For N:M it is N/M (filled in when omitted). */
     sparsity: z.number().min(0, "sparsity must be in [0, 1)").lt(1, "sparsity must be in [0, 1)").optional(),
@@ -58,43 +60,33 @@ export const compressionSpecSchema = z
     staticGroups: z.boolean().default(false),
   })
   .superRefine((s, c) => {
+    const m = methodOf(s.method);
+    const issue = (path: string, message: string) => c.addIssue({ code: "custom", path: [path], message });
     const nm = parseNM(s.pattern);
+    const owlMethods = COMPRESSION_METHODS.filter((x) => x.owl).map((x) => x.id).join(" or ");
     if (nm) {
       const ratio = nm.n / nm.m;
-      if (s.sparsity !== undefined && Math.abs(s.sparsity - ratio) > 1e-9)
-        c.addIssue({ code: "custom", path: ["sparsity"], message: `sparsity ${s.sparsity} disagrees with pattern ${s.pattern} (N/M = ${ratio})` });
-      if (s.method === "sparsegpt" && s.blockSize % nm.m !== 0)
-        c.addIssue({ code: "custom", path: ["blockSize"], message: `blockSize ${s.blockSize} is not a multiple of M=${nm.m} (pattern ${s.pattern})` });
-      if (s.owl) c.addIssue({ code: "custom", path: ["owl"], message: `OWL with pattern ${s.pattern} is not supported (uniform N:M)` });
-    } else if (s.method !== "dense" && !isQuantMethod(s.method) && s.sparsity === undefined)
-      c.addIssue({ code: "custom", path: ["sparsity"], message: `method ${s.method} needs a sparsity in [0, 1)` });
-    if (s.owl && s.method !== "wanda" && s.method !== "sparsegpt")
-      c.addIssue({ code: "custom", path: ["owl"], message: `OWL applies to wanda or sparsegpt, not ${s.method}` });
-    if (isQuantMethod(s.method)) {
-      if (s.bits === undefined) c.addIssue({ code: "custom", path: ["bits"], message: `method ${s.method} needs bits (${QUANT_BITS.join(", ")})` });
-      if (s.sparsity !== undefined && s.sparsity !== 0) c.addIssue({ code: "custom", path: ["sparsity"], message: `method ${s.method} does not prune (for sparse + quantized use method sparsegpt with bits)` });
-      if (s.pattern !== "unstructured") c.addIssue({ code: "custom", path: ["pattern"], message: `method ${s.method} takes no pattern (got ${s.pattern})` });
-      if (s.owl) c.addIssue({ code: "custom", path: ["owl"], message: `OWL applies to wanda or sparsegpt, not ${s.method}` });
+      if (s.sparsity !== undefined && Math.abs(s.sparsity - ratio) > 1e-9) issue("sparsity", `sparsity ${s.sparsity} disagrees with pattern ${s.pattern} (N/M = ${ratio})`);
+      if (s.owl) issue("owl", `OWL with pattern ${s.pattern} is not supported (uniform N:M)`);
+    } else if (m.prunes && s.sparsity === undefined) issue("sparsity", `method ${s.method} needs a sparsity in [0, 1)`);
+    if (s.owl && !m.owl) issue("owl", `OWL applies to ${owlMethods}, not ${s.method}`);
+    if (m.quantizes === "always") {
+      if (s.bits === undefined) issue("bits", `method ${s.method} needs bits (${QUANT_BITS.join(", ")})`);
+      const joint = COMPRESSION_METHODS.find((x) => x.prunes && x.quantizes === "optional")?.id;
+      if (s.sparsity !== undefined && s.sparsity !== 0) issue("sparsity", `method ${s.method} does not prune (for sparse + quantized use method ${joint} with bits)`);
+      if (s.pattern !== "unstructured") issue("pattern", `method ${s.method} takes no pattern (got ${s.pattern})`);
+      if (s.owl) issue("owl", `OWL applies to ${owlMethods}, not ${s.method}`);
     }
-    if (s.method === "rtn" && (s.actOrder || s.staticGroups))
-      c.addIssue({ code: "custom", path: [s.actOrder ? "actOrder" : "staticGroups"], message: "actOrder/staticGroups are GPTQ options (rtn has no column order)" });
-    if (s.staticGroups && (s.groupSize ?? -1) === -1)
-      c.addIssue({ code: "custom", path: ["staticGroups"], message: "staticGroups needs a groupSize (32, 64 or 128)" });
-    if (s.method === "sparsegpt" && s.bits !== undefined) {
-      // joint sparse + quantized: the sparsegpt.py wbits path (per-row asymmetric-or-symmetric quantizer)
-      if ((s.groupSize ?? -1) !== -1) c.addIssue({ code: "custom", path: ["groupSize"], message: "sparsegpt with bits quantizes per row as the reference's wbits path (groupSize must be -1)" });
-      if (s.actOrder || s.staticGroups) c.addIssue({ code: "custom", path: [s.actOrder ? "actOrder" : "staticGroups"], message: "sparsegpt with bits supports neither actOrder nor staticGroups" });
-      if (nm) c.addIssue({ code: "custom", path: ["pattern"], message: `sparsegpt with bits supports unstructured sparsity only (got ${s.pattern})` });
-      if (s.owl) c.addIssue({ code: "custom", path: ["owl"], message: "OWL with bits is not supported" });
+    if (s.staticGroups && (s.groupSize ?? -1) === -1) issue("staticGroups", "staticGroups needs a groupSize (32, 64 or 128)");
+    if (m.quantizes === "never" && (s.bits !== undefined || s.groupSize !== undefined || s.sym || s.actOrder || s.staticGroups)) {
+      const always = COMPRESSION_METHODS.filter((x) => x.quantizes === "always").map((x) => x.id);
+      const optional = COMPRESSION_METHODS.filter((x) => x.quantizes === "optional").map((x) => `${x.id} with bits`);
+      issue("bits", `method ${s.method} does not quantize (use ${[...always, ""].join(", ")}or ${optional.join(" or ")})`);
     }
-    if ((s.method === "magnitude" || s.method === "wanda" || s.method === "dense") && (s.bits !== undefined || s.groupSize !== undefined || s.sym || s.actOrder || s.staticGroups))
-      c.addIssue({ code: "custom", path: ["bits"], message: `method ${s.method} does not quantize (use rtn, gptq, or sparsegpt with bits)` });
-    if (s.bits === undefined && (s.groupSize !== undefined || s.sym || s.actOrder || s.staticGroups) && !isQuantMethod(s.method) && s.method === "sparsegpt")
-      c.addIssue({ code: "custom", path: ["bits"], message: "quantization options given without bits" });
-    if (s.method === "dense" && s.pattern !== "unstructured")
-      c.addIssue({ code: "custom", path: ["pattern"], message: `method dense takes no pattern (got ${s.pattern})` });
-    if (s.method === "dense" && (s.sparsity ?? 0) !== 0)
-      c.addIssue({ code: "custom", path: ["sparsity"], message: "method dense does not prune (use magnitude, wanda or sparsegpt)" });
+    for (const other of COMPRESSION_METHODS)
+      for (const k of Object.keys(other.options ?? {}))
+        if (!(k in (m.options ?? {})) && (s as Record<string, unknown>)[k] !== undefined) issue(k, `${k} applies to method ${other.id}, not ${s.method}`);
+    m.refine?.(s as CompressionSpec & Record<string, unknown>, issue, nm);
   });
 
 export type CompressionSpecInput = z.input<typeof compressionSpecSchema>;
@@ -148,13 +140,14 @@ export function checkNMWidth(pattern: string, cols: number, layer: string): void
 /** Canonical id, e.g. "sparsegpt-2:4-s0.5-d0.01-b128-calib(corpus,128x2048,seed0)", "gptq-d0.01-b128-w4g128-calib(...)", "rtn-w4g-1". */
 export function compressionSpecId(s: CompressionSpec): string {
   if (s.method === "dense") return "dense";
-  const parts = [s.method, s.pattern === "unstructured" ? "unstr" : s.pattern, `s${round(s.sparsity)}`];
-  if (s.method === "sparsegpt") parts.push(`d${round(s.damping)}`, `b${s.blockSize}`);
+  const m = methodOf(s.method);
+  const parts = [s.method];
+  if (m.prunes) parts.push(s.pattern === "unstructured" ? "unstr" : s.pattern, `s${round(s.sparsity)}`);
+  if (m.stats === "hessian") parts.push(`d${round(s.damping)}`, `b${s.blockSize}`);
   if (s.owl) parts.push(`owl(l${round(s.owl.lambda)},m${round(s.owl.m)})`);
-  if (isQuantMethod(s.method)) parts.splice(1, 2);
-  if (s.method === "gptq") parts.push(`d${round(s.damping)}`, `b${s.blockSize}`);
+  parts.push(...(m.idParts?.(s as CompressionSpec & Record<string, unknown>) ?? []));
   if (s.bits !== undefined) parts.push(`w${s.bits}${s.groupSize !== undefined ? `g${s.groupSize}` : ""}${s.sym ? "-sym" : ""}${s.actOrder ? "-act" : ""}${s.staticGroups ? "-static" : ""}`);
-  if (s.method !== "magnitude" && s.method !== "rtn") {
+  if (m.stats !== "none") {
     const c = s.calibration;
     parts.push(`calib(${c.source},${c.samples}x${c.seqLen},seed${c.seed})${s.trueSequential ? "-ts" : ""}`);
   }

@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { createContext } from "../../kernels/index.js";
 import { calibrationStream, sampleWindows } from "../compress/calibration.js";
 import { compressModel } from "../compress/driver.js";
-import { toPacked4 } from "../compress/quant.js";
+import { toPacked4 } from "./packed-quant.js";
 import { compressionSpecId, parseCompressionSpec } from "../compress/spec.js";
 import type { ModelSpec } from "../model/config.js";
 import { GpuCausalLM } from "../model/gpu-forward.js";

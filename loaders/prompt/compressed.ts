@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { compressCheckpoint } from "../cli/compress.js";
-import { UsageError } from "../cli/args.js";
+import { compressCheckpoint } from "../compress/checkpoint.js";
+import { UsageError } from "../util/usage-error.js";
 import { canonicalJson, readModelSpec } from "../model/config.js";
 import { parseCompression } from "../sweep/compression.js";
 import { toCompressionSpec } from "../sweep/compression-methods.js";

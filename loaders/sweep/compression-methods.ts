@@ -1,36 +1,30 @@
-// The pruning and quantization methods of the sweep registry (compression.ts): a plan's compression
-// entry is a CompressionSpec (loaders/compress/spec.ts, the same fields as `kick compress`'s
-// compression.json) whose method is one of the names below. "sparsegpt+gptq" is the joint sparse +
-// quantized SparseGPT (spec method "sparsegpt" with bits). Validation is the spec's own; the stored
-// form keeps only the fields the method uses, so a spec spelled two ways is one run.
+// The pruning and quantization methods of the sweep registry (compression.ts), derived from the
+// compression methods' own declarations (loaders/compress/methods/): a plan's compression entry is a
+// CompressionSpec (loaders/compress/spec.ts, the same fields as `kick compress`'s compression.json)
+// whose method is one of the methods' sweep names ("sparsegpt+gptq" is the joint sparse + quantized
+// SparseGPT, spec method "sparsegpt" with bits), plus AWQ with its own spec. Validation is the
+// spec's own; the stored form keeps only the fields the method uses, so a spec spelled two ways is one run.
 import { awqCompressionMethod } from "../compress/awq-method.js";
 import { compressLoadedModel } from "../compress/loaded-model.js";
+import type { SpecField } from "../compress/method.js";
+import { COMPRESSION_METHODS } from "../compress/methods/index.js";
 import { parseCompressionSpec, type CompressionSpec } from "../compress/spec.js";
-import { type CompressionColumns, type CompressionMethod, type CompressionSpecObject, registerCompressionMethod } from "./compression.js";
+import type { CompressionColumns, CompressionMethod, CompressionSpecObject } from "./compression.js";
 
-type Field = Exclude<keyof CompressionSpec, "method">;
-const PRUNE: Field[] = ["pattern", "sparsity"];
-const CALIBRATE: Field[] = ["calibration", "trueSequential"];
-const SOLVE: Field[] = ["damping", "blockSize"];
-const QUANT: Field[] = ["bits", "groupSize", "sym"];
-
-/** Sweep method → spec method and the spec fields that change its result. */
-const METHODS: Record<string, { spec: CompressionSpec["method"]; fields: Field[] }> = {
-  magnitude: { spec: "magnitude", fields: PRUNE },
-  wanda: { spec: "wanda", fields: [...PRUNE, ...CALIBRATE, "owl"] },
-  sparsegpt: { spec: "sparsegpt", fields: [...PRUNE, ...CALIBRATE, ...SOLVE, "owl"] },
-  rtn: { spec: "rtn", fields: QUANT },
-  gptq: { spec: "gptq", fields: [...QUANT, "actOrder", "staticGroups", ...CALIBRATE, ...SOLVE] },
-  "sparsegpt+gptq": { spec: "sparsegpt", fields: [...PRUNE, ...QUANT, ...CALIBRATE, ...SOLVE] },
-};
+/** Sweep method → spec method and the spec fields that change its result (each method's `sweep` names). */
+const METHODS: Record<string, { spec: string; fields: SpecField[] }> = Object.fromEntries(
+  COMPRESSION_METHODS.flatMap((m) => m.sweep.map((n) => [n.name, { spec: m.id, fields: n.fields }])),
+);
 
 /** The CompressionSpec of a plan entry; errors name the plan entry, the field and the value. */
 export function toCompressionSpec(entry: CompressionSpecObject, where: string): CompressionSpec {
   const m = METHODS[entry.method];
   if (!m) throw new Error(`${where}: "${entry.method}" is not a compression method of the spec`);
-  if (entry.method === "sparsegpt" && entry.bits !== undefined)
-    throw new Error(`${where}: field "bits": method "sparsegpt" does not quantize in a plan; joint sparse + quantized is method "sparsegpt+gptq"`);
-  if (entry.method === "sparsegpt+gptq" && entry.bits === undefined) throw new Error(`${where}: field "bits": method "sparsegpt+gptq" needs bits (2, 3, 4 or 8)`);
+  // a spec method that quantizes only under another sweep name (sparsegpt → sparsegpt+gptq)
+  const quantName = Object.keys(METHODS).find((k) => k !== entry.method && METHODS[k]!.spec === m.spec && METHODS[k]!.fields.includes("bits"));
+  if (!m.fields.includes("bits") && quantName && entry.bits !== undefined)
+    throw new Error(`${where}: field "bits": method "${entry.method}" does not quantize in a plan; joint sparse + quantized is method "${quantName}"`);
+  if (m.fields.includes("bits") && m.fields.includes("sparsity") && entry.bits === undefined) throw new Error(`${where}: field "bits": method "${entry.method}" needs bits (2, 3, 4 or 8)`);
   try {
     return parseCompressionSpec({ ...entry, method: m.spec });
   } catch (e) {
@@ -46,7 +40,7 @@ export function toCompressionSpec(entry: CompressionSpecObject, where: string): 
  */
 export function methodLabel(method: string, s: CompressionSpec): string {
   const { fields } = METHODS[method]!;
-  const on = (f: Field) => fields.includes(f) && s[f] !== undefined && s[f] !== false;
+  const on = (f: SpecField) => fields.includes(f) && s[f as keyof CompressionSpec] !== undefined && s[f as keyof CompressionSpec] !== false;
   return [method, on("owl") && "owl", on("actOrder") && "act-order", on("staticGroups") && "static-groups", on("trueSequential") && "true-seq", on("sym") && "sym"]
     .filter(Boolean)
     .join("+");
@@ -68,7 +62,7 @@ export function compressionColumns(method: string, s: CompressionSpec): Compress
 
 function normalise(method: string, s: CompressionSpec): CompressionSpecObject {
   const out: CompressionSpecObject = { method };
-  for (const f of METHODS[method]!.fields) if (s[f] !== undefined) out[f] = s[f];
+  for (const f of METHODS[method]!.fields) if ((s as Record<string, unknown>)[f] !== undefined) out[f] = (s as Record<string, unknown>)[f];
   if (out.bits !== undefined) out.groupSize = s.groupSize ?? -1;
   return out;
 }
@@ -92,7 +86,5 @@ function specMethod(method: string): CompressionMethod {
   };
 }
 
-for (const method of Object.keys(METHODS)) registerCompressionMethod(specMethod(method));
-
-// AWQ has its own spec and layer driver (loaders/compress/awq-*.ts).
-registerCompressionMethod(awqCompressionMethod);
+/** The sweep registry's pruning and quantization methods; AWQ has its own spec and block driver (loaders/compress/awq-*.ts). */
+export const SWEEP_METHODS: readonly CompressionMethod[] = [...Object.keys(METHODS).map(specMethod), awqCompressionMethod];

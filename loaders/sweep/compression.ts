@@ -1,8 +1,8 @@
 // The compression-method registry the sweep runner consults. A compression spec is an object with a
-// `method`; each registered method validates its spec, says which results-table columns it fills, and
-// (when available) turns a loaded model into a compressed CausalLM. "dense" is registered here, the
-// pruning and quantization methods in compression-methods.ts (imported by plan.ts); a planned method
-// whose module is not imported yet (AWQ) fails with "not available yet".
+// `method`; each method validates its spec, says which results-table columns it fills, and turns a
+// loaded model into a compressed CausalLM. "dense" is declared here, the pruning and quantization
+// methods and AWQ come from compression-methods.ts (the compression methods' own declarations).
+import { SWEEP_METHODS } from "./compression-methods.js";
 import { canonicalJson } from "../model/config.js";
 import type { CausalLM } from "../model/causal-lm.js";
 import type { ModelSpec } from "../model/config.js";
@@ -38,17 +38,15 @@ export interface CompressionMethod {
   apply?(spec: CompressionSpecObject, input: CompressionInput): Promise<CausalLM>;
 }
 
-/** Methods of the compression issue that are planned but have no implementation registered yet. */
-export const PLANNED_METHODS = ["magnitude", "wanda", "sparsegpt", "gptq", "rtn", "sparsegpt+gptq"] as const;
-
 const registry = new Map<string, CompressionMethod>();
 
+/** Adds a method (tests register stand-ins; the real ones are listed below). */
 export function registerCompressionMethod(m: CompressionMethod): void {
   registry.set(m.method, m);
 }
 
 export const availableMethods = (): string[] => [...registry.values()].filter((m) => m.apply).map((m) => m.method).sort();
-export const knownMethods = (): string[] => [...new Set([...registry.keys(), ...PLANNED_METHODS])].sort();
+export const knownMethods = (): string[] => [...registry.keys()].sort();
 
 registerCompressionMethod({
   method: "dense",
@@ -61,6 +59,7 @@ registerCompressionMethod({
   calibrated: () => false,
   apply: async (_spec, input) => input.model,
 });
+for (const m of SWEEP_METHODS) registerCompressionMethod(m);
 
 /** Validates a compression spec from a plan or the command line. Unknown and unavailable methods fail here. */
 export function parseCompression(input: unknown, where: string): CompressionSpecObject {
@@ -69,14 +68,7 @@ export function parseCompression(input: unknown, where: string): CompressionSpec
   const spec = input as CompressionSpecObject;
   if (typeof spec.method !== "string") throw new Error(`${where}: field "method": expected a string, got ${JSON.stringify(spec.method)}`);
   const m = registry.get(spec.method);
-  if (!m) {
-    if ((PLANNED_METHODS as readonly string[]).includes(spec.method)) {
-      throw new Error(
-        `${where}: compression method "${spec.method}" is not available yet (the compression module has not registered it); available: ${availableMethods().join(", ")}`,
-      );
-    }
-    throw new Error(`${where}: unknown compression method "${spec.method}"; known: ${knownMethods().join(", ")}`);
-  }
+  if (!m) throw new Error(`${where}: unknown compression method "${spec.method}"; known: ${knownMethods().join(", ")}`);
   if (!m.apply) throw new Error(`${where}: compression method "${spec.method}" is not available yet; available: ${availableMethods().join(", ")}`);
   return m.parse(spec, where);
 }

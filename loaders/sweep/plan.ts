@@ -24,7 +24,6 @@ import { z } from "zod";
 import { canonicalJson } from "../model/config.js";
 import { hardPromptPrefix, parseTaskSpec, taskSpecId, taskSpecJson, type TaskSpec } from "../evaluate/task-spec.js";
 import { compressionJson, compressionMethod, parseCompression, type CompressionSpecObject } from "./compression.js";
-import "./compression-methods.js"; // registers the pruning and quantization methods
 import { BACKENDS, type Backend, checkModelDir, modelWeightsHash } from "./models.js";
 import { codeVersion } from "./provenance.js";
 import { bindTasksDir, checkTasksDir } from "../evaluate/tasks-dir.js";

@@ -6,7 +6,6 @@
 import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import { compressionMethod, parseCompression } from "../../loaders/sweep/compression.js";
-import "../../loaders/sweep/compression-methods.js"; // registers the pruning, quantization and AWQ methods
 import { RESULTS_SCHEMA } from "../../loaders/sweep/schema.js";
 import { sqlString, withDuckDB } from "../../loaders/store/parquet.js";
 

@@ -1,29 +1,37 @@
 // Writes the reference sweep plans (data/sweeps/) and the Compress-Then-Prompt plans (data/plans/ctp-*.json)
-// from one list, so the model, method and task axes cannot drift apart between files.
-//   node scripts/sweeps/write-plans.mjs        (then commit the JSON it wrote)
+// from one list, so the model, method and task axes cannot drift apart between files. Which methods take
+// calibration windows comes from the compression method registry, and every entry is validated by it.
+//   npx tsx scripts/sweeps/write-plans.mjs        (then commit the JSON it wrote)
 import { writeFileSync } from "node:fs";
+import { compressionMethod, parseCompression } from "../../loaders/sweep/compression.ts";
 
 const FAMILY = ["kick-l", "kick-m", "kick-s"];
 const calib = { samples: 128, seqLen: 512 }; // the family's context; 64 Ki calibration tokens
+/** A compression entry, with the family's calibration when its method is calibrated (AWQ's own default is the same). */
+const spec = (entry) => {
+  const out = entry.method !== "awq" && compressionMethod(entry).calibrated(entry) ? { ...entry, calibration: calib } : entry;
+  parseCompression(out, `write-plans ${JSON.stringify(out)}`); // fails on a method or field the registry does not know
+  return out;
+};
 const SPARSITY = [0.1, 0.3, 0.5, 0.7];
 const pruning = [
-  ...SPARSITY.map((sparsity) => ({ method: "magnitude", sparsity })),
-  ...["wanda", "sparsegpt"].flatMap((method) => SPARSITY.map((sparsity) => ({ method, sparsity, calibration: calib }))),
+  ...SPARSITY.map((sparsity) => spec({ method: "magnitude", sparsity })),
+  ...["wanda", "sparsegpt"].flatMap((method) => SPARSITY.map((sparsity) => spec({ method, sparsity }))),
   // OWL's outlier-weighted layer-wise sparsity (λ 0.08, M 5) at the levels where it matters
-  ...["wanda", "sparsegpt"].flatMap((method) => [0.5, 0.7].map((sparsity) => ({ method, sparsity, owl: { lambda: 0.08, m: 5 }, calibration: calib }))),
+  ...["wanda", "sparsegpt"].flatMap((method) => [0.5, 0.7].map((sparsity) => spec({ method, sparsity, owl: { lambda: 0.08, m: 5 } }))),
   ...["2:4", "4:8"].flatMap((pattern) => [
-    { method: "magnitude", pattern },
-    { method: "wanda", pattern, calibration: calib },
-    { method: "sparsegpt", pattern, calibration: calib },
+    spec({ method: "magnitude", pattern }),
+    spec({ method: "wanda", pattern }),
+    spec({ method: "sparsegpt", pattern }),
   ]),
 ];
 const quantization = [
-  ...[[8, -1], [4, 128], [4, -1], [3, 128], [2, 64]].map(([bits, groupSize]) => ({ method: "rtn", bits, groupSize })),
-  ...[[8, -1], [4, 128], [4, -1], [3, 128], [3, -1], [2, 64]].map(([bits, groupSize]) => ({ method: "gptq", bits, groupSize, calibration: calib })),
-  { method: "gptq", bits: 3, groupSize: 128, actOrder: true, calibration: calib },
-  { method: "awq", bits: 4, groupSize: 128 },
-  { method: "awq", bits: 3, groupSize: 128 },
-  { method: "sparsegpt+gptq", sparsity: 0.5, bits: 4, calibration: calib }, // the reference code's wbits path: 4-bit + 50%
+  ...[[8, -1], [4, 128], [4, -1], [3, 128], [2, 64]].map(([bits, groupSize]) => spec({ method: "rtn", bits, groupSize })),
+  ...[[8, -1], [4, 128], [4, -1], [3, 128], [3, -1], [2, 64]].map(([bits, groupSize]) => spec({ method: "gptq", bits, groupSize })),
+  spec({ method: "gptq", bits: 3, groupSize: 128, actOrder: true }),
+  spec({ method: "awq", bits: 4, groupSize: 128 }),
+  spec({ method: "awq", bits: 3, groupSize: 128 }),
+  spec({ method: "sparsegpt+gptq", sparsity: 0.5, bits: 4 }), // the reference code's wbits path: 4-bit + 50%
 ];
 const TASKS = [
   { task: "perplexity", seq_len: 512 },
@@ -52,10 +60,10 @@ write("data/sweeps/reference-ablations.json", {
   models,
   compression: [
     "dense",
-    { method: "magnitude", sparsity: 0.5 },
-    { method: "wanda", sparsity: 0.5, calibration: calib },
-    { method: "sparsegpt", sparsity: 0.5, calibration: calib },
-    { method: "gptq", bits: 3, groupSize: 128, calibration: calib },
+    spec({ method: "magnitude", sparsity: 0.5 }),
+    spec({ method: "wanda", sparsity: 0.5 }),
+    spec({ method: "sparsegpt", sparsity: 0.5 }),
+    spec({ method: "gptq", bits: 3, groupSize: 128 }),
   ],
   tasks: [{ task: "perplexity", seq_len: 512 }, { task: "factoid_qa" }, { task: "mcq", scoring: ["loglik", "generate"] }],
   seeds: [0],
@@ -81,12 +89,12 @@ write("data/sweeps/mcq-cloze.json", {
 // (the same specs, so the same weights) and learns the prompt <model>-<level>-corpus on each checkpoint; the
 // sweeps compress on the fly like every other run, so results carry the method columns the report filters on.
 const CTP_LEVELS = {
-  sgpt50: { method: "sparsegpt", sparsity: 0.5, calibration: calib },
-  sgpt62: { method: "sparsegpt", sparsity: 0.625, calibration: calib },
-  sgpt75: { method: "sparsegpt", sparsity: 0.75, calibration: calib },
-  gptq4: { method: "gptq", bits: 4, groupSize: -1, actOrder: true, trueSequential: true, calibration: calib },
-  gptq3: { method: "gptq", bits: 3, groupSize: -1, actOrder: true, trueSequential: true, calibration: calib },
-  "4b50": { method: "sparsegpt+gptq", sparsity: 0.5, bits: 4, calibration: calib },
+  sgpt50: spec({ method: "sparsegpt", sparsity: 0.5 }),
+  sgpt62: spec({ method: "sparsegpt", sparsity: 0.625 }),
+  sgpt75: spec({ method: "sparsegpt", sparsity: 0.75 }),
+  gptq4: spec({ method: "gptq", bits: 4, groupSize: -1, actOrder: true, trueSequential: true }),
+  gptq3: spec({ method: "gptq", bits: 3, groupSize: -1, actOrder: true, trueSequential: true }),
+  "4b50": spec({ method: "sparsegpt+gptq", sparsity: 0.5, bits: 4 }),
 };
 write("data/plans/ctp-levels.json", CTP_LEVELS); // read by scripts/gpu-host/ctp.sh
 const ctp = (name, compression, prompts, tasks) => ({ name, backend: "gpu", models, compression, prompts_dir: "../prompts", prompts, tasks, seeds: [0] });

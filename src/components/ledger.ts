@@ -2,6 +2,7 @@
 // paper's own number (LLM-KICK Table 3 from data/published/, where transcribed), kick's number with its
 // 95% interval from SQL over the results store, the verdict of its rule (ledger-rules.ts) and a link to
 // the chart. The SQL reuses the findings' queries (report-findings.ts) where they already pick the cell.
+import { methodRankSql } from "./method-meta.js";
 import { FINDINGS } from "./report-findings.js";
 import type { Query } from "./report-controls.js";
 import { lit, SOFT_SEQ_LEN } from "./report-sql.js";
@@ -44,7 +45,7 @@ const table3 = (task: string, method: string, sparsity: number) =>
   `SELECT max(value) FILTER (WHERE sparsity = 0) AS dense, max(value) FILTER (WHERE sparsity = ${sparsity}) AS value FROM table3 WHERE task = ${lit(task)} AND method = ${lit(method)}`;
 const table3Text = (what: string, sparsity: number, unit = "") => ([r]: Row[]) =>
   r && r.value !== null ? `${what}: ${n(r.dense)}${unit} dense → ${n(r.value)}${unit} at ${sparsity}% (Table 3, Vicuna-7B)` : NOT_TRANSCRIBED;
-const METHOD_RANK = `CASE method WHEN 'sparsegpt' THEN 0 WHEN 'wanda' THEN 1 WHEN 'magnitude' THEN 2 ELSE 3 END`;
+const METHOD_RANK = methodRankSql();
 /** The unstructured pruning cell nearest `target` sparsity of a task (SparseGPT first, the largest model). */
 const prunedCell = (where: string, target: number) => `SELECT * FROM ${AGG_VS_DENSE} WHERE ${where} AND bits IS NULL AND pattern = 'unstructured' AND sparsity > 0
   ORDER BY abs(sparsity - ${target}), ${METHOD_RANK}, model_params DESC, model, variant LIMIT 1`;
@@ -91,7 +92,7 @@ export const CLAIMS: Claim[] = [
         u AS (SELECT * FROM a WHERE pattern = 'unstructured' AND abs(sparsity - 0.5) < 1e-9), m AS (SELECT * FROM a WHERE pattern = '2:4')
       SELECT u.model, u.method, u.chance, u.dense_value, u.dense_lo, u.dense_hi, u.value AS u_value, u.ci_low AS u_ci_low, u.ci_high AS u_ci_high,
         m.value AS m_value, m.ci_low AS m_ci_low, m.ci_high AS m_ci_high
-      FROM u JOIN m USING (model, model_hash, method) ORDER BY u.model_params DESC, ${METHOD_RANK.replaceAll("method", "u.method")} LIMIT 1`,
+      FROM u JOIN m USING (model, model_hash, method) ORDER BY u.model_params DESC, ${methodRankSql("u.method")} LIMIT 1`,
     decide: ([r]) =>
       r ? { kick: `${r.model}, ${r.method}: factoid QA dense ${withInterval(denseOf(r), 0)}, unstructured 50% ${withInterval(of(r, "u_"), 0)}, 2:4 ${withInterval(of(r, "m_"), 0)}`, decision: R.nmFails(denseOf(r), of(r, "u_"), of(r, "m_"), chanceOf(r)) } : null,
   },

@@ -3,22 +3,10 @@
 // method ("sparsegpt 50%", "sparsegpt 70%") share its hue, darker the stronger the compression;
 // names this table does not know get a stable colour from their text (never an index into a list,
 // which is what gave one method different colours in two charts).
+import { METHOD_HUES } from "./method-meta.js";
 
-/** Compression methods (and the dense model). Pruners are cool or earthy, quantizers warm. */
-export const METHOD_COLORS: Record<string, string> = {
-  dense: "#3b3b3b",
-  magnitude: "#8c564b",
-  wanda: "#2ca02c",
-  "wanda+owl": "#98c94f",
-  sparsegpt: "#1f77b4",
-  "sparsegpt+owl": "#17becf",
-  "sparsegpt+gptq": "#6a3d9a",
-  rtn: "#d62728",
-  gptq: "#ff7f0e",
-  "gptq+act-order": "#e7a11a",
-  "gptq+act-order+true-seq": "#bc8a00",
-  awq: "#e377c2",
-};
+/** Compression methods (and the dense model) and their named variants: declared with each method (method-meta.ts). */
+export const METHOD_COLORS: Record<string, string> = METHOD_HUES;
 
 /** kick's model family, light to dark with size. */
 export const MODEL_COLORS: Record<string, string> = {

@@ -14,6 +14,7 @@ import {
   type ChartOptions,
   type Row,
 } from "./report-charts.js";
+import { PRUNERS_BY_RANK } from "./method-meta.js";
 import { compareAll, est, levelClaim, nearest, relation, type Compared } from "./report-claims.js";
 import type { Control, Params } from "./report-controls.js";
 import { MAIN_CALIB, MODEL_LABEL_SQL, PRIMARY_METRIC, SOFT_SEQ_LEN, TASK_LABELS, VARIANT_SQL, eq, lit, lowerIsBetter, scoreMetrics } from "./report-sql.js";
@@ -52,13 +53,11 @@ const modelControl = (from = "agg", where = "true", having = "true"): Control =>
       FROM ${from} WHERE ${where} GROUP BY model HAVING ${having} ORDER BY max(model_params) DESC, model`,
 });
 
-const PRUNERS_FIRST = ["sparsegpt", "wanda", "magnitude"];
-
 const pruningMethodControl: Control = {
   key: "method",
   label: "Method",
   options: (p) => `SELECT DISTINCT method AS value FROM agg WHERE bits IS NULL AND sparsity > 0${eq("model", p.model)} ORDER BY 1`,
-  prefer: () => PRUNERS_FIRST,
+  prefer: () => [...PRUNERS_BY_RANK],
 };
 
 const patternControl: Control = {
@@ -75,7 +74,7 @@ const familyControl = (where = "true"): Control => ({
   options: (p) => `SELECT DISTINCT CASE WHEN bits IS NULL THEN method || '|' || pattern || '|pruned' ELSE method || '||quantized' END AS value,
       CASE WHEN bits IS NULL THEN method || ' (' || pattern || ', by sparsity)' ELSE method || ' (by bits)' END AS label
     FROM agg WHERE ${where} AND method <> 'dense' AND pattern NOT LIKE '%:%' AND NOT (bits IS NOT NULL AND sparsity > 0)${eq("model", p.model)} ORDER BY 1`,
-  prefer: () => PRUNERS_FIRST.map((m) => `${m}|unstructured|pruned`),
+  prefer: () => PRUNERS_BY_RANK.map((m) => `${m}|unstructured|pruned`),
 });
 
 const taskControl = (exclude: string[] = ["perplexity"], prefer = ["factoid_qa", "mcq"], from = "agg", where = "true"): Control => ({

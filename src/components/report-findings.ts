@@ -1,6 +1,7 @@
 // The overview's headline findings: one sentence each, every number computed by SQL on the results
 // store (views of report-sql.ts), rendered with `marked`, each linking to the page that shows it.
 import { marked } from "marked";
+import { methodRankSql } from "./method-meta.js";
 import { pageHref } from "./page-href.js";
 import type { Query } from "./report-controls.js";
 import { MAIN_CALIB } from "./report-sql.js";
@@ -31,7 +32,7 @@ export interface Finding {
 }
 
 // Prefer SparseGPT, then Wanda, then magnitude; the largest model; sparsity nearest 50%.
-const METHOD_RANK = `CASE method WHEN 'sparsegpt' THEN 0 WHEN 'wanda' THEN 1 WHEN 'magnitude' THEN 2 ELSE 3 END`;
+const METHOD_RANK = methodRankSql();
 
 export const FINDINGS: Finding[] = [
   {
@@ -134,7 +135,7 @@ export const FINDINGS: Finding[] = [
         s.model AS small, s.value AS small_value, s.ci_low AS small_ci_low, s.ci_high AS small_ci_high, s.testable, s.chance, b.model_params * (1 - b.sparsity) / s.model_params AS ratio
       FROM big b JOIN small s ON s.task = b.task AND s.model_params < b.model_params
       WHERE abs(b.model_params * (1 - b.sparsity) / s.model_params - 1) < 0.2
-      ORDER BY b.task = 'factoid_qa' DESC, s.testable DESC, ${METHOD_RANK.replaceAll("method", "b.method")}, abs(b.model_params * (1 - b.sparsity) / s.model_params - 1), b.model_params DESC, b.sparsity LIMIT 1`,
+      ORDER BY b.task = 'factoid_qa' DESC, s.testable DESC, ${methodRankSql("b.method")}, abs(b.model_params * (1 - b.sparsity) / s.model_params - 1), b.model_params DESC, b.sparsity LIMIT 1`,
     sentence: ([r]) => {
       if (!r) return null;
       const task = r.task === "mcq" ? "multiple choice" : "closed-book factoid QA";

@@ -167,7 +167,7 @@ describe("kick compress (CLI)", () => {
     [["--method", "sparsegpt", "--sparsity", "0.5", "--calib", "TINY", "--seq-len", "64"], /too little calibration text/],
     [["--method", "wanda", "--sparsity", "0.5", "--calib", "DIR"], /calibration source .*: .* is a directory, not a file \(pass a text file/],
     [["--method", "dense", "--sparsity", "0.5"], /sparsity: method dense does not prune .*\(got 0\.5\)/],
-    [["--method", "owq"], /--method: unknown method "owq"; one of magnitude, wanda, sparsegpt, rtn, gptq, awq, dense/],
+    [["--method", "owq"], /--method: unknown method "owq"; one of magnitude, wanda, sparsegpt, rtn, gptq, ria, awq, dense/],
   ])("bad input %o fails clearly and writes nothing", async (args, msg) => {
     const out = join(tmp, `bad-${Math.random().toString(36).slice(2)}`);
     const tiny = join(tmp, "tiny.txt");

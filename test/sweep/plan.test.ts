@@ -69,7 +69,7 @@ describe("sweep plans", () => {
     await expect(expandPlan({ ...ok, compression: [{ method: "dense" }, { method: "awq", bits: 5 }] }, planFile)).rejects.toThrow(
       /compression\[1\].*bits/,
     );
-    await expect(expandPlan({ ...ok, compression: ["zip"] }, planFile)).rejects.toThrow(/compression\[0\]: unknown compression method "zip"; known: awq, dense, gptq, magnitude, rtn, sparsegpt/);
+    await expect(expandPlan({ ...ok, compression: ["zip"] }, planFile)).rejects.toThrow(/compression\[0\]: unknown compression method "zip"; known: awq, dense, gptq, magnitude, ria, rtn, sparsegpt/);
     await expect(expandPlan({ ...ok, compression: [{ method: "dense", sparsity: 0.5 }] }, planFile)).rejects.toThrow(/method "dense" takes no other fields \(got "sparsity"\)/);
     await expect(expandPlan({ ...ok, models: ["no-such-model"] }, planFile, { modelsDir: "/nonexistent" })).rejects.toThrow(
       /models\[0\] "no-such-model": model directory \/nonexistent\/no-such-model does not exist/,
