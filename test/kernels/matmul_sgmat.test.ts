@@ -5,8 +5,9 @@
 // the f16 configuration: bench/f16-check.ts on the GPU host, results in bench/f16-h100.txt.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GpuContext } from "../../kernels/runtime/context.js";
-import { sgmatTileProblem, sgmatWgsl, type SgmatVariant } from "../../kernels/ops/matmul_sgmat_wgsl.js";
-import { matmul, parseTile, SGMAT_SWEEP, SGMAT_TILE, SGMAT_SMALL_TILE } from "../../kernels/ops/matmul.js";
+import { sgmatOptions, sgmatTileProblem, sgmatWgsl, type SgmatVariant } from "../../kernels/ops/matmul_sgmat_wgsl.js";
+import { matmul, parseSgmatTile, parseTile, SGMAT_SWEEP, SGMAT_TILE, SGMAT_SMALL_TILE } from "../../kernels/ops/matmul.js";
+import { F16_SWEEP } from "../../bench/f16-variants.js";
 import { toF16Bits } from "../../kernels/reference/f16.js";
 import { withContext } from "./helpers.js";
 
@@ -26,15 +27,17 @@ describe("subgroup-matrix matmul WGSL", () => {
     for (const f of ["shader-f16", "subgroups", "chromium-experimental-subgroup-matrix"]) expect(ctx.features.has(f), f).toBe(true);
   });
 
-  const tiles = [...new Set([...SGMAT_SWEEP.split(","), "128x128x32/64x32", "64x64x32/32x32"])];
+  // every variant the H100 sweep times (bench/f16-variants.ts), plus the defaults
+  const tiles = [...new Set([...SGMAT_SWEEP.split(","), ...F16_SWEEP, "128x128x32/64x32", "64x64x32/32x32"])];
   for (const t of tiles)
     for (const transB of [true, false])
       for (const [checked, vec] of [[false, true], [true, true], [true, false]] as const) {
-        const v: SgmatVariant = { ...parseTile(t), transB, checked, vecA: vec, vecB: vec, subgroupSize: 32 };
+        const tile = parseSgmatTile(t);
+        const v: SgmatVariant = { ...tile, ...sgmatOptions(tile), transB, checked, vecA: vec, vecB: vec, subgroupSize: 32 };
         // the H100's limits; a tile whose edge variant needs more memory is used for tile multiples only
         const problem = sgmatTileProblem(v, 1024, 49152);
         if (checked && problem) {
-          it(`tile ${t} edge variant is refused: ${problem}`, () => expect(problem).toMatch(/bytes of workgroup memory/));
+          it(`tile ${t} edge variant is refused: ${problem}`, () => expect(problem).toMatch(/bytes of workgroup memory|direct loads need shapes/));
           continue;
         }
         it(`tile ${t} transB ${transB} checked ${checked} vec4 ${vec} compiles cleanly`, async () => {
@@ -44,7 +47,7 @@ describe("subgroup-matrix matmul WGSL", () => {
       }
 
   it("fails Tint's uniformity check when an offset comes from local_invocation_index (the guard is real)", async () => {
-    const code = sgmatWgsl({ ...SGMAT_TILE, transB: true, checked: false, vecA: true, vecB: true, subgroupSize: 32 }).replace("let sm = sid /", "let sm = li /");
+    const code = sgmatWgsl({ ...SGMAT_TILE, ...sgmatOptions({}), transB: true, checked: false, vecA: true, vecB: true, subgroupSize: 32 }).replace("let sm = sid /", "let sm = li /");
     expect((await messages(code)).join("\n")).toMatch(/requires argument 1 to be uniform/);
   });
 
@@ -73,7 +76,7 @@ describe("subgroup-matrix matmul WGSL", () => {
   });
 
   it("rejects tiles that do not fit", () => {
-    const base = { transB: true, checked: true, vecA: true, vecB: true, subgroupSize: 32 };
+    const base = { ...sgmatOptions({}), transB: true, checked: true, vecA: true, vecB: true, subgroupSize: 32 };
     expect(sgmatTileProblem({ ...base, ...parseTile("128x128x32/64x24") }, 1024, 49152)).toMatch(/multiples of 16/);
     expect(sgmatTileProblem({ ...base, ...parseTile("256x256x32/32x32") }, 1024, 49152)).toMatch(/exceed 1024/);
     expect(sgmatTileProblem({ ...base, ...parseTile("128x256x32/64x64") }, 1024, 49152)).toMatch(/bytes of workgroup memory/);
