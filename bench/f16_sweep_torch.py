@@ -11,14 +11,7 @@ import argparse, json, math, time
 import torch
 import torch.nn.functional as F
 
-
-def timed(fn, iters):
-    fn(); torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    for _ in range(iters):
-        fn()
-    torch.cuda.synchronize()
-    return (time.perf_counter() - t0) / iters * 1e3
+from kernels_torch import timed  # bench/ is the script's folder, first on sys.path
 
 
 def main():
@@ -56,7 +49,8 @@ def main():
         for r in rows:
             tf = r["gflops"] / 1000
             err = "-" if r["maxRelErr"] is None else f"{r['maxRelErr']:.1e}"
-            print(f"| {r['kernel']} | {r['variant']} | {r['ms']:.3f} | {tf:.1f} | {tf / torch_tf[name]:.3f} | {tf / f32tf:.2f} | {err} | {r.get('error', '')} |")
+            ms = "-" if r["ms"] is None else f"{r['ms']:.3f}"  # a failed variant's NaN is null in JSON
+            print(f"| {r['kernel']} | {r['variant']} | {ms} | {tf:.1f} | {tf / torch_tf[name]:.3f} | {tf / f32tf:.2f} | {err} | {r.get('error', '')} |")
         ok = [r for r in rows if r["kernel"] == "f16" and not r.get("error")]
         if ok:
             b = max(ok, key=lambda r: r["gflops"])
