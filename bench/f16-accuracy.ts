@@ -4,12 +4,13 @@
 //   npx tsx bench/f16-accuracy.ts [--model data/models/kick-s] [--windows 8] [--items all|ci]
 // Runs wherever the adapter has shader-f16 (lavapipe included: there the f16 matmul is the tiled kernel,
 // on NVIDIA the subgroup-matrix one). Prints one line per measurement.
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { basename } from "node:path";
 import { expandPlan, type PlannedRun } from "../loaders/sweep/plan.js";
 import { loadModel } from "../loaders/sweep/models.js";
 import { executeRun } from "../loaders/sweep/runner.js";
+import { selectItems } from "../loaders/evaluate/suite.js";
+import { parseTaskSpec } from "../loaders/evaluate/task-spec.js";
 import type { Precision } from "../loaders/model/half-weights.js";
 
 const args = process.argv.slice(2);
@@ -17,7 +18,6 @@ const opt = (n: string) => { const i = args.indexOf(n); return i >= 0 ? args[i +
 const modelDir = opt("--model") ?? fileURLToPath(new URL("../data/models/kick-s", import.meta.url));
 const nWindows = Number(opt("--windows") ?? 8);
 const items = opt("--items") ?? "all";
-const heldout = fileURLToPath(new URL("../data/corpus/heldout.jsonl", import.meta.url));
 
 async function evaluate(precision: Precision) {
   const plan = await expandPlan({ backend: "gpu", precision, models: [{ name: basename(modelDir), path: modelDir }], tasks: [{ task: "perplexity", items }, { task: "factoid_qa", items }] }, "f16-accuracy.json");
@@ -29,9 +29,9 @@ async function evaluate(precision: Precision) {
       out.set(run.task.task, await executeRun(run, loaded));
       console.error(`[f16-accuracy] ${precision} ${run.task.task}: ${((performance.now() - t0) / 1000).toFixed(1)} s on ${loaded.device}`);
     }
-    // logits over windows of held-out text (data/corpus/heldout.jsonl, documents joined as the perplexity task does)
+    // logits over windows of the perplexity task's held-out text (its test items, joined as the task does)
     const L = Math.min(loaded.spec.maxPositions, 512);
-    const docs = readFileSync(heldout, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { text: string }).text);
+    const docs = selectItems({ ...parseTaskSpec("perplexity", "f16-accuracy"), task: "perplexity" }).map((x) => x.text);
     const stream = loaded.tokenizer.encode(docs.slice(0, 20).join("\n\n"));
     const logits: Float32Array[] = [];
     for (let w = 0; w < nWindows && (w + 1) * L <= stream.length; w++) logits.push((await loaded.model.forward({ ids: [stream.slice(w * L, (w + 1) * L)] })).data);

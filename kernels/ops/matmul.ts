@@ -77,11 +77,11 @@ export function parseTile(s: string): MatmulTile {
   return { BM, BN, BK, TM, TN };
 }
 
-/** A subgroup-matrix tile: "BMxBNxBK/WMxWN" with optional ":n8", ":padP", ":dB" or ":dAB" (see SgmatOptions). */
+/** A subgroup-matrix tile: "BMxBNxBK/WMxWN" with optional ":n8", ":padP", ":dB" or ":dAB", ":w4" (see SgmatOptions). */
 export function parseSgmatTile(s: string): SgmatTile {
   const [tile, ...rest] = s.trim().split(":");
   const o = parseSgmatSuffix(rest.join(":"));
-  if (!o) fail("matmul", `bad subgroup-matrix tile "${s}"`, 'write it as BMxBNxBK/WMxWN with optional :n8, :pad<halves>, :dB or :dAB, e.g. "128x256x16/64x64:n8"');
+  if (!o) fail("matmul", `bad subgroup-matrix tile "${s}"`, 'write it as BMxBNxBK/WMxWN with optional :n8, :pad<halves>, :dB or :dAB, :w4, e.g. "128x256x16/64x64:n8"');
   return { ...parseTile(tile), ...o };
 }
 

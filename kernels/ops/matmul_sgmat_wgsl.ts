@@ -28,20 +28,26 @@ export interface SgmatOptions {
   pad: number;
   /** operands loaded by the subgroups straight from global memory instead of staged */
   direct: "none" | "B" | "AB";
+  /**
+   * Staged tiles as array<vec4<f16>>: one workgroup store per fetched vec4 instead of four; the matrix loads'
+   * offsets and strides then count vec4s (Tint's bounds check counts a stride in array elements: with the
+   * stride in halves it rejects the load as reading past the array).
+   */
+  wgVec4: boolean;
 }
-export const SGMAT_DEFAULTS: SgmatOptions = { cfgN: 16, pad: 8, direct: "none" };
+export const SGMAT_DEFAULTS: SgmatOptions = { cfgN: 16, pad: 8, direct: "none", wgVec4: false };
 
-/** A tile plus options: "BMxBNxBK/WMxWN" then any of ":n8", ":pad0" (any number), ":dB", ":dAB". */
+/** A tile plus options: "BMxBNxBK/WMxWN" then any of ":n8", ":pad0" (any number), ":dB", ":dAB", ":w4". */
 export type SgmatTile = MatmulTile & Partial<SgmatOptions>;
 
 export function sgmatOptions(t: Partial<SgmatOptions>): SgmatOptions {
-  return { cfgN: t.cfgN ?? SGMAT_DEFAULTS.cfgN, pad: t.pad ?? SGMAT_DEFAULTS.pad, direct: t.direct ?? SGMAT_DEFAULTS.direct };
+  return { ...SGMAT_DEFAULTS, ...Object.fromEntries(Object.entries(t).filter(([k, v]) => k in SGMAT_DEFAULTS && v !== undefined)) };
 }
 
 /** The tile's name in the syntax above, options at their defaults left out. */
 export function sgmatKey(t: SgmatTile): string {
   const o = sgmatOptions(t);
-  return `${t.BM}x${t.BN}x${t.BK}/${t.TM}x${t.TN}${o.cfgN === 8 ? ":n8" : ""}${o.pad !== SGMAT_DEFAULTS.pad ? `:pad${o.pad}` : ""}${o.direct !== "none" ? `:d${o.direct}` : ""}`;
+  return `${t.BM}x${t.BN}x${t.BK}/${t.TM}x${t.TN}${o.cfgN === 8 ? ":n8" : ""}${o.pad !== SGMAT_DEFAULTS.pad ? `:pad${o.pad}` : ""}${o.direct !== "none" ? `:d${o.direct}` : ""}${o.wgVec4 ? ":w4" : ""}`;
 }
 
 /** Parses the suffixes of an sgmatKey; null if one is unknown. */
@@ -52,6 +58,7 @@ export function parseSgmatSuffix(suffix: string): Partial<SgmatOptions> | null {
     else if (part === "n16") o.cfgN = 16;
     else if (/^pad\d+$/.test(part)) o.pad = Number(part.slice(3));
     else if (part === "dB" || part === "dAB") o.direct = part.slice(1) as "B" | "AB";
+    else if (part === "w4") o.wgVec4 = true;
     else return null;
   }
   return o;
@@ -100,6 +107,10 @@ export function sgmatWgsl(v: SgmatVariant): string {
   const MI = WM / S, NJ = WN / CN, SGN = BN / WN;
   // a staged operand is read as vec4 where its contiguous dimension allows; a direct one as halves
   const vecA = stageA && v.vecA, vecB = stageB && v.vecB;
+  // staged as vec4<f16>: stores of whole vec4s; load offsets (multiples of 4 halves) and strides in vec4s
+  const w4 = v.wgVec4;
+  const wgOff = (halves: string) => (w4 ? `(${halves}) / 4u` : halves);
+  const wgStride = (halves: number) => `${w4 ? halves / 4 : halves}u`;
 
   // Global → register loads of one K-tile at k0 and the register → workgroup stores.
   // rows: the tile's rows in the operand's storage order; cols: its contiguous dimension.
@@ -131,7 +142,8 @@ export function sgmatWgsl(v: SgmatVariant): string {
         });
         load.push(`{ ${idx} ${g} ${r} = vec4<f16>(${parts.join(", ")}); }`);
       }
-      store.push(`{ ${idx} let o = buf + row * ${stride}u + col; ${[0, 1, 2, 3].map((c) => `${name}s[o + ${c}u] = ${r}[${c}];`).join(" ")} }`);
+      const put = w4 ? `${name}s[o / 4u] = ${r};` : [0, 1, 2, 3].map((c) => `${name}s[o + ${c}u] = ${r}[${c}];`).join(" ");
+      store.push(`{ ${idx} let o = buf + row * ${stride}u + col; ${put} }`);
     }
     return { decl, load, store };
   };
@@ -145,11 +157,11 @@ export function sgmatWgsl(v: SgmatVariant): string {
 
   // where a subgroup's matrices start: in the staged K-tile, or (direct) in the operand itself
   const aOff = (i: number, ks: number) => stageA
-    ? [`&As`, `bufA + (sm * ${WM}u + ${i * S}u) * ${SA}u + ${ks * S}u`, `${SA}u`]
+    ? [`&As`, wgOff(`bufA + (sm * ${WM}u + ${i * S}u) * ${SA}u + ${ks * S}u`), wgStride(SA)]
     : [`&A`, `baseA + (gm0 + sm * ${WM}u + ${i * S}u) * p.K + k0 + ${ks * S}u`, `p.K`];
   const bOff = (j: number, ks: number) => {
     const n = `sn * ${WN}u + ${j * CN}u`;
-    if (stageB) return [`&Bs`, v.transB ? `bufB + (${n}) * ${SB}u + ${ks * S}u` : `bufB + ${ks * S}u * ${SB}u + ${n}`, `${SB}u`];
+    if (stageB) return [`&Bs`, wgOff(v.transB ? `bufB + (${n}) * ${SB}u + ${ks * S}u` : `bufB + ${ks * S}u * ${SB}u + ${n}`), wgStride(SB)];
     return v.transB
       ? [`&B`, `baseB + (gn0 + ${n}) * p.K + k0 + ${ks * S}u`, `p.K`]
       : [`&B`, `baseB + (k0 + ${ks * S}u) * p.N + gn0 + ${n}`, `p.N`];
@@ -197,8 +209,8 @@ struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc
 @group(0) @binding(1) var<storage, read> B: array<${vecB ? "vec4<f16>" : "f16"}>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 @group(0) @binding(3) var<uniform> p: P;
-${stageA ? `var<workgroup> As: array<f16, ${2 * sizeA}>;` : ""}
-${stageB ? `var<workgroup> Bs: array<f16, ${2 * sizeB}>;` : ""}
+${stageA ? `var<workgroup> As: ${w4 ? `array<vec4<f16>, ${(2 * sizeA) / 4}>` : `array<f16, ${2 * sizeA}>`};` : ""}
+${stageB ? `var<workgroup> Bs: ${w4 ? `array<vec4<f16>, ${(2 * sizeB) / 4}>` : `array<f16, ${2 * sizeB}>`};` : ""}
 ${v.checked ? `var<workgroup> Cs: array<f32, ${subgroups * S * CN}>;` : ""}
 
 @compute @workgroup_size(${NT}, 1, 1)

@@ -5,7 +5,7 @@
 // the f16 configuration: bench/f16-check.ts on the GPU host, results in bench/f16-h100.txt.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GpuContext } from "../../kernels/runtime/context.js";
-import { sgmatOptions, sgmatTileProblem, sgmatWgsl, type SgmatVariant } from "../../kernels/ops/matmul_sgmat_wgsl.js";
+import { sgmatKey, sgmatOptions, sgmatTileProblem, sgmatWgsl, type SgmatVariant } from "../../kernels/ops/matmul_sgmat_wgsl.js";
 import { matmul, parseSgmatTile, parseTile, SGMAT_SWEEP, SGMAT_TILE, SGMAT_SMALL_TILE } from "../../kernels/ops/matmul.js";
 import { F16_SWEEP } from "../../bench/f16-variants.js";
 import { toF16Bits } from "../../kernels/reference/f16.js";
@@ -51,6 +51,16 @@ describe("subgroup-matrix matmul WGSL", () => {
     expect((await messages(code)).join("\n")).toMatch(/requires argument 1 to be uniform/);
   });
 
+  it("staged as vec4<f16>, the matrix loads' stride counts vec4s: Tint rejects the same stride in halves as reading past the array", async () => {
+    const tile = parseSgmatTile("128x256x16/64x64:w4");
+    const code = sgmatWgsl({ ...tile, ...sgmatOptions(tile), transB: false, checked: false, vecA: true, vecB: true, subgroupSize: 32 });
+    expect(code).toContain("var<workgroup> Bs: array<vec4<f16>,");
+    expect(await messages(code)).toEqual([]);
+    // B's staged rows are BN + 8 = 264 halves = 66 vec4s apart
+    expect(code).toContain(", 66u);");
+    expect((await messages(code.replaceAll(", 66u);", ", 264u);"))).join("\n")).toMatch(/pointer operand of subgroupMatrixLoad is too small/);
+  });
+
   it("is what matmul picks for f16 operands where the adapter reports the f16 configuration, and its pipelines validate", async () => {
     // the null backend reports no configurations: give it the H100's (and its subgroups of 32), so
     // matmul routes and Dawn validates the pipelines and dispatches
@@ -73,6 +83,11 @@ describe("subgroup-matrix matmul WGSL", () => {
     ].sort());
     expect(keys.filter((k) => k.startsWith("matmul:")).length).toBeGreaterThan(0);
     expect(() => matmul(sg, ctx.upload(toF16Bits([1, 2, 3, 4]), [2, 2]), ctx.upload(toF16Bits([1, 2, 3, 4]), [2, 2]), { tile: SGMAT_TILE })).toThrow(/subgroup-matrix tile 128x256x16\/64x64: .* bytes of workgroup memory, over 16384/);
+  });
+
+  it("names variants in one syntax and refuses unknown options", () => {
+    for (const t of F16_SWEEP) expect(sgmatKey(parseSgmatTile(t))).toBe(t);
+    expect(() => parseSgmatTile("128x256x16/64x64:n4")).toThrow(/bad subgroup-matrix tile "128x256x16\/64x64:n4".*:n8, :pad<halves>, :dB or :dAB, :w4/);
   });
 
   it("rejects tiles that do not fit", () => {
