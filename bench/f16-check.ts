@@ -1,7 +1,7 @@
 // Correctness of the f16 matmul kernels on a GPU (the subgroup-matrix kernel cannot run on
 // lavapipe): every kernel and tile against the float64 reference on f16-rounded inputs, on ragged
 // shapes (edge tiles, K not a multiple of 4, batched, broadcast and untransposed B).
-//   npx tsx bench/f16-check.ts      (on the GPU host: bundled, see docs/kernels.md § f16)
+//   npx tsx bench/f16-check.ts [--variants a,b,…]     (on the GPU host: bundled, see docs/kernels.md § f16)
 // Prints one line per case and exits 1 if any is outside the tolerance (bench/f16-h100.txt).
 import { createContext } from "../kernels/runtime/context.js";
 import { capabilitySummary } from "../kernels/runtime/capabilities.js";
@@ -33,7 +33,9 @@ async function main() {
     [1, 1, 19, 33, false, false],
   ];
   const kernels: Array<["tiled" | "subgroup-matrix", string | undefined]> = [["tiled", undefined]];
-  if (canUseSubgroupMatrix(ctx)) for (const t of [undefined, ...new Set([...SGMAT_SWEEP.split(","), ...F16_SWEEP])]) kernels.push(["subgroup-matrix", t]);
+  const i = process.argv.indexOf("--variants"); // default: every variant of the sweep
+  const variants = i > 0 ? process.argv[i + 1].split(",") : [...new Set([...SGMAT_SWEEP.split(","), ...F16_SWEEP])];
+  if (canUseSubgroupMatrix(ctx)) for (const t of [undefined, ...variants]) kernels.push(["subgroup-matrix", t]);
   else console.log("no f16 subgroup matrices here: only the tiled kernel is checked");
   let failed = 0;
   for (const [batch, M, N, K, transB, bc] of shapes) {
