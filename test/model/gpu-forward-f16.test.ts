@@ -3,7 +3,8 @@
 // precision's unit roundoff, visibly apart from the f32 path (so the f16 matmuls really run), resident and
 // streamed alike; compression's calibration forwards unchanged (f32); a clear error without shader-f16.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createContext, type GpuContext } from "../../kernels/index.js";
+import type { GpuContext } from "../../kernels/index.js";
+import { withContext } from "../kernels/helpers.js";
 import { GpuCausalLM } from "../../loaders/model/gpu-forward.js";
 import { maxAbsDiff, modelDir, readReference, readReferenceLogits } from "./fixtures.js";
 
@@ -11,13 +12,8 @@ import { maxAbsDiff, modelDir, readReference, readReferenceLogits } from "./fixt
 // through the layers the logits' error stays within a few u of their scale: allow 10 u · max |logit|.
 const U = 2 ** -11;
 let ctx: GpuContext;
-beforeAll(async () => {
-  process.env.XDG_RUNTIME_DIR ??= "/tmp";
-  ctx = await createContext();
-});
-afterAll(async () => {
-  await ctx?.destroy();
-});
+beforeAll(async () => { ctx = await withContext(); });
+afterAll(async () => { await ctx?.destroy(); });
 
 describe.each(["llama", "opt", "gpt2"] as const)("%s at precision f16", (name) => {
   let m16: GpuCausalLM, m32: GpuCausalLM;
