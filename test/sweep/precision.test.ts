@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import { canonicalJson } from "../../loaders/model/config.js";
 import { taskSpecJson } from "../../loaders/evaluate/task-spec.js";
 import { compressionJson } from "../../loaders/sweep/compression.js";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { main as evalMain } from "../../loaders/cli/eval.js";
 import { expandPlan, runKey, compressedModelKey } from "../../loaders/sweep/plan.js";
 import { loadModel } from "../../loaders/sweep/models.js";
 
@@ -29,6 +30,19 @@ describe("precision in the run spec", () => {
     await expect(plan({ backend: "cpu", precision: "f16" })).rejects.toThrow(/field "precision": f16 needs "backend": "gpu"/);
     await expect(plan({ precision: "bf16" })).rejects.toThrow(/field "precision"/);
     await expect(loadModel(LLAMA, "cpu", "f16")).rejects.toThrow(/precision f16 needs the gpu backend/);
+  });
+
+  it("kick eval refuses --precision f16 without --backend gpu and unknown precisions", async () => {
+    let err = "";
+    const e = vi.spyOn(process.stderr, "write").mockImplementation((x) => ((err += String(x)), true));
+    try {
+      expect(await evalMain(["--model", LLAMA, "--task", "perplexity", "--precision", "f16"])).toBe(2);
+      expect(await evalMain(["--model", LLAMA, "--task", "perplexity", "--backend", "gpu", "--precision", "f8"])).toBe(2);
+    } finally {
+      e.mockRestore();
+    }
+    expect(err).toMatch(/--precision f16 needs --backend gpu/);
+    expect(err).toMatch(/--precision must be one of f32, f16, got "f8"/);
   });
 
   it("records f16 in the device provenance", async () => {
