@@ -1,11 +1,12 @@
 // Correctness of the f16 matmul kernels on a GPU (the subgroup-matrix kernel cannot run on
 // lavapipe): every kernel and tile against the float64 reference on f16-rounded inputs, on ragged
 // shapes (edge tiles, K not a multiple of 4, batched, broadcast and untransposed B).
-//   npx tsx bench/f16-check.ts      (on the GPU host: bundled, see docs/kernels.md § f16)
+//   npx tsx bench/f16-check.ts [--variants a,b,…]     (on the GPU host: bundled, see docs/kernels.md § f16)
 // Prints one line per case and exits 1 if any is outside the tolerance (bench/f16-h100.txt).
 import { createContext } from "../kernels/runtime/context.js";
 import { capabilitySummary } from "../kernels/runtime/capabilities.js";
-import { canUseSubgroupMatrix, matmul, parseTile, SGMAT_SWEEP } from "../kernels/ops/matmul.js";
+import { canUseSubgroupMatrix, matmul, parseSgmatTile, SGMAT_SWEEP } from "../kernels/ops/matmul.js";
+import { F16_SWEEP } from "./f16-variants.js";
 import { matmulRef } from "../kernels/reference/matmul.js";
 import { f16Round, toF16Bits } from "../kernels/reference/f16.js";
 import { randn } from "../test/kernels/helpers.js";
@@ -22,6 +23,8 @@ async function main() {
   const shapes: Array<[number, number, number, number, boolean, boolean]> = [
     // batch, M, N, K, transB, broadcastB
     [1, 256, 256, 128, true, false], // tile multiples: the unchecked kernel
+    [1, 256, 512, 128, true, false], // multiples of every tile of the sweep: the direct-load variants
+    [1, 256, 512, 128, false, false],
     [1, 256, 128, 96, false, false],
     [1, 37, 29, 45, true, false], // ragged, K % 4 != 0 (scalar loads)
     [1, 130, 200, 72, true, false],
@@ -30,7 +33,9 @@ async function main() {
     [1, 1, 19, 33, false, false],
   ];
   const kernels: Array<["tiled" | "subgroup-matrix", string | undefined]> = [["tiled", undefined]];
-  if (canUseSubgroupMatrix(ctx)) for (const t of [undefined, ...SGMAT_SWEEP.split(",")]) kernels.push(["subgroup-matrix", t]);
+  const i = process.argv.indexOf("--variants"); // default: every variant of the sweep
+  const variants = i > 0 ? process.argv[i + 1].split(",") : [...new Set([...SGMAT_SWEEP.split(","), ...F16_SWEEP])];
+  if (canUseSubgroupMatrix(ctx)) for (const t of [undefined, ...variants]) kernels.push(["subgroup-matrix", t]);
   else console.log("no f16 subgroup matrices here: only the tiled kernel is checked");
   let failed = 0;
   for (const [batch, M, N, K, transB, bc] of shapes) {
@@ -41,7 +46,7 @@ async function main() {
     for (const [kernel, tile] of kernels) {
       const what = `batch ${batch} M ${M} N ${N} K ${K} transB ${transB}${bc ? " broadcast" : ""}: ${kernel} ${tile ?? "default tile"}`;
       try {
-        const C = matmul(ctx, A, B, { transB, kernel, tile: tile ? parseTile(tile) : undefined });
+        const C = matmul(ctx, A, B, { transB, kernel, tile: tile ? parseSgmatTile(tile) : undefined });
         const got = await ctx.readF32(C);
         C.release();
         let worst = 0, bad = 0;
@@ -55,7 +60,7 @@ async function main() {
       } catch (e) {
         const msg = (e as Error).message.split("\n")[0];
         // big tiles are for tile-multiple shapes: their edge variant does not fit workgroup memory
-        if (/bytes of workgroup memory/.test(msg)) {
+        if (/bytes of workgroup memory|direct loads need shapes/.test(msg)) {
           console.log(`skip ${what}: ${msg}`);
           continue;
         }

@@ -7,13 +7,15 @@
 // prints the side-by-side table (see bench/run-gpu-host.sh).
 import { writeFileSync } from "node:fs";
 import { createContext, type GpuContext } from "../kernels/runtime/context.js";
-import { matmul, chooseTile, parseTile, GPU_SWEEP, canUseSubgroupMatrix, chooseSgmatTile, SGMAT_SWEEP } from "../kernels/ops/matmul.js";
+import { matmul, chooseTile, parseTile, parseSgmatTile, GPU_SWEEP, canUseSubgroupMatrix, chooseSgmatTile, SGMAT_SWEEP } from "../kernels/ops/matmul.js";
+import { sgmatKey, type SgmatTile } from "../kernels/ops/matmul_sgmat_wgsl.js";
 import { toF16 } from "../kernels/ops/cast.js";
 import { capabilitySummary } from "../kernels/runtime/capabilities.js";
 import { f16Round } from "../kernels/reference/f16.js";
 import { tileKey, type MatmulTile } from "../kernels/ops/matmul_wgsl.js";
 import { attention } from "../kernels/ops/attention.js";
 import type { Tensor } from "../kernels/runtime/tensor.js";
+import { LLM_MATMULS, rand, spotCheck, time } from "./timing.js";
 
 interface Result { kind: string; name: string; shape: Record<string, number | boolean>; flop: number; ms: number; gflops: number; config: string; timestampMs?: number | null; defaultGflops?: number }
 
@@ -22,41 +24,6 @@ const flag = (n: string) => args.includes(n);
 const opt = (n: string) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : undefined; };
 const small = flag("--small");
 const outFile = opt("--out");
-
-function rand(n: number, seed = 12345): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; a[i] = (s / 4294967296 - 0.5) * 0.2; }
-  return a;
-}
-
-/** Mean wall time per call of `record` over `iters` calls submitted together, after a warm-up. */
-async function time(ctx: GpuContext, record: () => void, iters: number): Promise<{ ms: number; ts: number | null }> {
-  record();
-  await ctx.sync();
-  const t0 = performance.now();
-  for (let i = 0; i < iters; i++) record();
-  await ctx.sync();
-  const ms = (performance.now() - t0) / iters;
-  const ts = await ctx.gpuTimeMs(() => { for (let i = 0; i < iters; i++) record(); });
-  return { ms, ts: ts === null ? null : ts / iters };
-}
-
-/** Largest relative error of 64 sampled entries of C against float64 dot products. */
-async function spotCheck(ctx: GpuContext, C: Tensor, a: Float32Array, b: Float32Array, c: { M: number; N: number; K: number; transB: boolean }, round = (x: number) => x): Promise<number> {
-  const got = await ctx.readF32(C);
-  let worst = 0;
-  for (let s = 0; s < 64; s++) {
-    const i = (s * 7919) % c.M, j = (s * 104729 + 13) % c.N;
-    let want = 0, mag = 0;
-    for (let k = 0; k < c.K; k++) {
-      const p = round(a[i * c.K + k]) * round(c.transB ? b[j * c.K + k] : b[k * c.N + j]);
-      want += p; mag += Math.abs(p);
-    }
-    worst = Math.max(worst, Math.abs(got[i * c.N + j] - want) / (mag + 1e-30));
-  }
-  return worst;
-}
 
 /** Max abs error of 12 sampled (query, head) output rows against a float64 causal reference. */
 function attentionSpotCheck(o: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, T: number, H: number, D: number): number {
@@ -87,20 +54,20 @@ async function benchF16(ctx: GpuContext, c: { name: string; M: number; N: number
   const sgmat = canUseSubgroupMatrix(ctx);
   const kernel = sgmat ? "subgroup-matrix" : "tiled";
   const A16 = toF16(ctx, A), B16 = toF16(ctx, B);
-  const defaultTile = tileKey(sgmat ? chooseSgmatTile(ctx, c.M, c.N, 1) : chooseTile(ctx, c.M, c.N, 1));
+  const defaultTile = sgmat ? sgmatKey(chooseSgmatTile(ctx, c.M, c.N, 1)) : tileKey(chooseTile(ctx, c.M, c.N, 1));
   const sweep = opt("--f16-tiles") ?? (sgmat && !small ? SGMAT_SWEEP : undefined);
-  const tiles: (MatmulTile | undefined)[] = sweep ? sweep.split(",").map(parseTile) : [undefined];
+  const tiles: (SgmatTile | undefined)[] = sweep ? sweep.split(",").map(parseSgmatTile) : [undefined];
   const flop = 2 * c.M * c.N * c.K;
   let best: Result | undefined, defaultGflops: number | undefined;
   for (const tile of tiles) {
-    const cfg = `${kernel} ${tile ? tileKey(tile) : defaultTile}`;
+    const cfg = `${kernel} ${tile ? sgmatKey(tile) : defaultTile}`;
     try {
       const t = await time(ctx, () => matmul(ctx, A16, B16, { transB: c.transB, out: C, tile, kernel }), iters);
       const err = await spotCheck(ctx, C, aData, bData, c, f16Round);
       if (err > 1e-3) throw new Error(`wrong result: max relative error ${err.toExponential(2)} on sampled entries`);
       const r: Result = { kind: "matmul-f16", name: c.name, shape: { M: c.M, N: c.N, K: c.K, transB: c.transB }, flop, ms: t.ms, gflops: flop / t.ms / 1e6, config: cfg, timestampMs: t.ts };
       console.error(`[bench] matmul-f16 ${c.name} ${cfg}: ${t.ms.toFixed(3)} ms ${r.gflops.toFixed(0)} GFLOP/s (timestamps: ${t.ts?.toFixed(3) ?? "n/a"} ms; max relative error ${err.toExponential(2)})`);
-      if (!tile || tileKey(tile) === defaultTile) defaultGflops = r.gflops;
+      if (!tile || sgmatKey(tile) === defaultTile) defaultGflops = r.gflops;
       if (!best || r.gflops > best.gflops) best = r;
     } catch (e) {
       console.error(`[bench] matmul-f16 ${c.name} ${cfg}: failed: ${(e as Error).message}`);
@@ -119,12 +86,7 @@ async function main() {
   const iters = Number(opt("--iters") ?? (small ? 2 : 10));
   const mm = small
     ? [{ name: "square", M: 256, N: 256, K: 256, transB: false }, { name: "linear", M: 128, N: 256, K: 384, transB: true }]
-    : [
-        { name: "4096^3", M: 4096, N: 4096, K: 4096, transB: false },
-        { name: "2048x4096 . W[4096,4096]", M: 2048, N: 4096, K: 4096, transB: true },
-        { name: "2048x4096 . W[11008,4096]", M: 2048, N: 11008, K: 4096, transB: true },
-        { name: "2048x11008 . W[4096,11008]", M: 2048, N: 4096, K: 11008, transB: true },
-      ];
+    : LLM_MATMULS;
   // On GPUs, a small autotune sweep (the runtime's default tile is one of them); --tiles overrides.
   const sweep = opt("--tiles") ?? (small || ctx.isSoftware ? undefined : GPU_SWEEP);
   const tiles: (MatmulTile | undefined)[] = sweep ? sweep.split(",").map(parseTile) : [undefined];

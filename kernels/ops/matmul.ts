@@ -10,15 +10,15 @@ import { elementBytes, type Tensor } from "../runtime/tensor.js";
 import { hasSubgroupMatrix } from "../runtime/capabilities.js";
 import { alignedRowStep, ceilDiv, expectDtype, lcm, params, planRowChunks } from "./common.js";
 import { matmulWgsl, tileKey, type MatmulTile, type MatmulVariant } from "./matmul_wgsl.js";
-import { sgmatTileProblem, sgmatWgsl, type SgmatVariant } from "./matmul_sgmat_wgsl.js";
+import { parseSgmatSuffix, sgmatKey, sgmatOptions, sgmatTileProblem, sgmatWgsl, type SgmatTile, type SgmatVariant } from "./matmul_sgmat_wgsl.js";
 
 export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;
   /** Write into this tensor instead of a new one. */
   out?: Tensor;
-  /** Force a tile configuration (autotuning, tests); for the subgroup-matrix kernel TM×TN is a subgroup's piece. */
-  tile?: MatmulTile;
+  /** Force a tile configuration (autotuning, tests); for the subgroup-matrix kernel TM×TN is a subgroup's piece, plus its options. */
+  tile?: SgmatTile;
   /** f16 operands: force a kernel (tests, benchmarks); default: subgroup matrices where available. */
   kernel?: "tiled" | "subgroup-matrix";
 }
@@ -63,9 +63,9 @@ export function canUseSubgroupMatrix(ctx: GpuContext): boolean {
   return hasSubgroupMatrix(c, "f16", "f32", 16, 16, 16) && c.subgroupMaxSize > 0;
 }
 
-export function chooseSgmatTile(ctx: GpuContext, M: number, N: number, batch: number): MatmulTile {
+export function chooseSgmatTile(ctx: GpuContext, M: number, N: number, batch: number): SgmatTile {
   const env = typeof process !== "undefined" ? process.env?.KICK_MATMUL_F16_TILE : undefined;
-  if (env) return parseTile(env);
+  if (env) return parseSgmatTile(env);
   return ceilDiv(M, SGMAT_TILE.BM) * ceilDiv(N, SGMAT_TILE.BN) * batch < 132 ? SGMAT_SMALL_TILE : SGMAT_TILE;
 }
 
@@ -75,6 +75,14 @@ export function parseTile(s: string): MatmulTile {
   if (!m) fail("matmul", `bad tile "${s}"`, 'write it as BMxBNxBK/TMxTN, e.g. "128x128x16/8x8"');
   const [BM, BN, BK, TM, TN] = m.slice(1).map(Number);
   return { BM, BN, BK, TM, TN };
+}
+
+/** A subgroup-matrix tile: "BMxBNxBK/WMxWN" with optional ":n8", ":padP", ":dB" or ":dAB", ":w4" (see SgmatOptions). */
+export function parseSgmatTile(s: string): SgmatTile {
+  const [tile, ...rest] = s.trim().split(":");
+  const o = parseSgmatSuffix(rest.join(":"));
+  if (!o) fail("matmul", `bad subgroup-matrix tile "${s}"`, 'write it as BMxBNxBK/WMxWN with optional :n8, :pad<halves>, :dB or :dAB, :w4, e.g. "128x256x16/64x64:n8"');
+  return { ...parseTile(tile), ...o };
 }
 
 function validateTile(ctx: GpuContext, t: MatmulTile): void {
@@ -125,13 +133,15 @@ export function matmul(ctx: GpuContext, a: Tensor, b: Tensor, opts: MatmulOption
   let tile = opts.tile;
   if (sgmat) {
     const t = opts.tile ?? chooseSgmatTile(ctx, M, N, batch);
-    const base = { ...t, transB, subgroupSize: ctx.capabilities.subgroupMaxSize };
     // row chunks start on tile bounds (below), so every chunk has the whole shape's edge tiles
     const edges = M % t.BM !== 0 || N % t.BN !== 0 || K % t.BK !== 0;
+    // direct loads need tile multiples: a shape with edges stages its operands instead
+    const o = sgmatOptions(t);
+    const base = { ...t, ...o, direct: edges ? "none" as const : o.direct, transB, subgroupSize: ctx.capabilities.subgroupMaxSize };
     const problem = sgmatTileProblem({ ...base, checked: edges, vecA: true, vecB: true }, ctx.limits.maxComputeInvocationsPerWorkgroup, ctx.limits.maxComputeWorkgroupStorageSize);
     // a default tile the device's limits cannot hold falls back to the tiled kernel; an asked-for one fails
     if (!problem) [sgBase, tile] = [base, t];
-    else if (opts.tile || opts.kernel === "subgroup-matrix") fail(op, `subgroup-matrix tile ${tileKey(t)}: ${problem}`, "choose another tile (KICK_MATMUL_F16_TILE)");
+    else if (opts.tile || opts.kernel === "subgroup-matrix") fail(op, `subgroup-matrix tile ${sgmatKey(t)}: ${problem}`, "choose another tile (KICK_MATMUL_F16_TILE)");
   }
   tile ??= chooseTile(ctx, M, N, batch);
   if (!sgBase) validateTile(ctx, tile);
@@ -162,7 +172,7 @@ export function matmul(ctx: GpuContext, a: Tensor, b: Tensor, opts: MatmulOption
       let pipeline: GPUComputePipeline;
       if (sgBase) {
         const sv: SgmatVariant = { ...sgBase, checked, vecA: K % 4 === 0, vecB: (transB ? K : N) % 4 === 0 };
-        const key = `matmul-sgmat:${tileKey(tile)}:${sv.subgroupSize}:${+transB}${+checked}${+sv.vecA}${+sv.vecB}`;
+        const key = `matmul-sgmat:${sgmatKey(sv)}:${sv.subgroupSize}:${+transB}${+checked}${+sv.vecA}${+sv.vecB}`;
         pipeline = ctx.pipeline(key, () => sgmatWgsl(sv));
       } else {
         const v: MatmulVariant = {

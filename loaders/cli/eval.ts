@@ -5,6 +5,7 @@ import { hardPromptPrefix, parseTaskSpec, TASK_NAMES, taskSpecId } from "../eval
 import { parseCompression } from "../sweep/compression.js";
 import { BACKENDS, type Backend, checkModelDir, loadModel, modelWeightsHash } from "../sweep/models.js";
 import { runIdFor } from "../sweep/plan.js";
+import { PRECISIONS } from "../model/half-weights.js";
 import { checkStoreDir } from "../sweep/store-dir.js";
 import { checkSoftPrompt, expandPromptAlias, isSoft, minTextTokens } from "../prompt/resolve.js";
 import { codeVersion } from "../sweep/provenance.js";
@@ -38,6 +39,8 @@ Options:
   --seed N               sampling and bootstrap seed (default 0)
   --compression JSON     compression spec (default {"method":"dense"})
   --backend cpu|gpu      cpu: the f64 reference forward (small models); gpu: WebGPU (default cpu)
+  --precision f32|f16    gpu: the matmuls' operands (f16: f16 weights and inputs, f32 accumulation,
+                         f32 residual stream; needs shader-f16); keyed and recorded (default f32)
   --batch-size N         sequences generated or scored together (default: by the model's memory needs);
                          results do not depend on it
   --store DIR            also write the run to this results store
@@ -58,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     prompt: { type: "string" },
     "prompts-dir": { type: "string" },
     "tasks-dir": { type: "string" },
+    precision: { type: "string" },
     seed: { type: "string" },
     compression: { type: "string" },
     backend: { type: "string" },
@@ -113,6 +117,9 @@ export async function main(argv: string[]): Promise<number> {
     const b = str("backend") ?? "cpu";
     if (!(BACKENDS as readonly string[]).includes(b)) throw new Error(`--backend must be one of ${BACKENDS.join(", ")}, got "${b}"`);
     backend = b as Backend;
+    const pr = str("precision") ?? "f32";
+    if (!(PRECISIONS as readonly string[]).includes(pr)) throw new Error(`--precision must be one of ${PRECISIONS.join(", ")}, got "${pr}"`);
+    if (pr === "f16" && backend !== "gpu") throw new Error("--precision f16 needs --backend gpu (the cpu backend is the float64 reference)");
     batchSize = num("batch-size", true) ?? 0; // 0: the evaluators choose (loaders/model/generate.ts defaultBatchRows)
     if (batchSize < 0 || (str("batch-size") !== undefined && batchSize < 1)) throw new Error(`--batch-size must be ≥ 1, got ${batchSize}`);
     const seed = num("seed", true) ?? 0;
@@ -125,14 +132,14 @@ export async function main(argv: string[]): Promise<number> {
       await ResultsStore.open(storeDir, { create: true });
     }
     const model = { name: basename(resolve(modelDir)), dir: modelDir, hash: await modelWeightsHash(modelDir) };
-    const planned = { model, compression, task, seed, backend, code_version: codeVersion(), ...(promptSha ? { prompt_sha256: promptSha } : {}) };
+    const planned = { model, compression, task, seed, backend, code_version: codeVersion(), ...(promptSha ? { prompt_sha256: promptSha } : {}), ...(pr === "f16" ? { precision: "f16" as const } : {}) };
     run = { run_id: runIdFor(planned), ...planned, ...(tasksDir?.sha256 ? { tasks_dir: tasksDir.dir } : {}) };
   } catch (e) {
     process.stderr.write(`kick eval: ${(e as Error).message}\n`);
     return 2;
   }
   try {
-    const loaded = await loadModel(run.model.dir, backend);
+    const loaded = await loadModel(run.model.dir, backend, run.precision ?? "f32");
     try {
       process.stderr.write(`[eval] ${run.model.name} on ${loaded.device}: ${taskSpecId(run.task)} (run ${run.run_id})\n`);
       let last = 0;

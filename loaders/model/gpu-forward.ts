@@ -8,7 +8,7 @@
  * the [T, vocab] logits are never read back).
  */
 import {
-  add, argmaxRows, attention, createContext, crossEntropy, embedding, layerNorm, matmul, mul, rmsNorm, rope, scale, swiglu, geglu, unary,
+  add, argmaxRows, attention, createContext, crossEntropy, embedding, layerNorm, matmul, mul, rmsNorm, rope, scale, swiglu, geglu, toF16, unary,
   Tensor, type GpuContext, type RopeTables,
 } from "../../kernels/index.js";
 import { attentionWindow } from "../../kernels/ops/attention_window.js";
@@ -18,6 +18,7 @@ import { checkBatch, positionIds, prefixLength } from "./causal-lm.js";
 import type { BatchDecodeSession, CausalLM, DecodeOptions, DecodeSession, ForwardOptions, LinearSite, Logits, TargetPick, TokenBatch } from "./causal-lm.js";
 import { layerWindow, type ModelSpec } from "./config.js";
 import { GpuWeights, planResidency } from "./gpu-weights.js";
+import { checkPrecision, HalfWeights, type Precision } from "./half-weights.js";
 import { openModel } from "./load.js";
 import { ropeInverseFrequencies } from "./reference-forward.js";
 import type { LinearName } from "./weights.js";
@@ -32,6 +33,12 @@ export interface GpuModelOptions {
   memoryBytes?: number;
   /** the most tokens one forward will see, for the memory check (default min(maxPositions, 2048)) */
   maxTokens?: number;
+  /**
+   * "f16": the linear layers and the LM head multiply f16 copies of the weights by f16 copies of their inputs
+   * with f32 accumulation (tensor cores where the adapter has them); norms, attention, the residual stream and
+   * the logits stay f32. Compression's calibration forwards always run in f32. Default "f32".
+   */
+  precision?: Precision;
 }
 
 /** Per-forward state shared by the layers. */
@@ -51,6 +58,8 @@ interface Step {
   hook?: ForwardOptions["onLinearInput"];
   /** calibrationLayer: linear inputs handed over as GPU tensors */
   gpuHook?: GpuLinearHook;
+  /** the matmuls' operand precision for this forward */
+  precision: Precision;
 }
 
 /** Sees a linear layer's input [B·T, in] on the GPU; the tensor is valid during the call only. */
@@ -95,6 +104,9 @@ export class GpuCausalLM implements CausalLM {
     private readonly ownsCtx: boolean,
     private readonly source: CheckpointWeights,
     private readonly ownsSource: boolean,
+    readonly precision: Precision,
+    /** f16 weight copies (precision f16 only) */
+    private readonly half: HalfWeights | null,
   ) {}
 
   /** Opens a checkpoint directory (validated before any GPU work) and uploads its weights. */
@@ -110,10 +122,13 @@ export class GpuCausalLM implements CausalLM {
 
   static async create(spec: ModelSpec, source: CheckpointWeights, opts: GpuModelOptions = {}, ownsSource = false): Promise<GpuCausalLM> {
     const ctx = opts.ctx ?? (await createContext());
+    const precision = opts.precision ?? "f32";
     try {
-      const residency = planResidency(ctx, spec, { stream: opts.stream, memoryBytes: opts.memoryBytes, tokens: opts.maxTokens });
+      checkPrecision(ctx, precision);
+      const residency = planResidency(ctx, spec, { stream: opts.stream, memoryBytes: opts.memoryBytes, tokens: opts.maxTokens, halfCopies: precision === "f16" });
       const weights = await GpuWeights.load(ctx, source, residency);
-      return new GpuCausalLM(spec, ctx, weights, !opts.ctx, source, ownsSource);
+      const half = precision === "f16" ? new HalfWeights(ctx, residency === "resident") : null;
+      return new GpuCausalLM(spec, ctx, weights, !opts.ctx, source, ownsSource, precision, half);
     } catch (e) {
       if (!opts.ctx) await ctx.destroy();
       throw e;
@@ -130,6 +145,7 @@ export class GpuCausalLM implements CausalLM {
   calibrationInputs(ids: number[][]): Tensor {
     const { mask } = checkBatch({ ids }, this.spec.vocabSize);
     const step = this.prepare(ids, mask);
+    step.precision = "f32"; // calibration statistics stay f32 whatever the evaluation's precision
     try {
       return this.embed(ids, step);
     } finally {
@@ -144,6 +160,7 @@ export class GpuCausalLM implements CausalLM {
   async calibrationLayer(ids: number[][], l: number, x: Tensor, hook: GpuLinearHook | null, keep: boolean): Promise<Tensor> {
     const { mask } = checkBatch({ ids }, this.spec.vocabSize);
     const step = this.prepare(ids, mask);
+    step.precision = "f32";
     if (hook) step.gpuHook = hook;
     let input = x;
     if (keep) {
@@ -169,6 +186,7 @@ export class GpuCausalLM implements CausalLM {
     if (t.size !== data.length) throw new Error(`replaceWeight(${name}): ${data.length} values for a tensor of shape [${t.shape.join(", ")}]`);
     this.ctx.flush(); // recorded commands still read the old values
     this.ctx.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.half?.invalidate(t);
   }
 
   get residency() {
@@ -176,6 +194,7 @@ export class GpuCausalLM implements CausalLM {
   }
 
   async dispose(): Promise<void> {
+    this.half?.release();
     this.weights.release();
     for (const r of [this.rope, this.ropeLocal]) {
       r?.cos.release();
@@ -192,7 +211,7 @@ export class GpuCausalLM implements CausalLM {
     const step = this.prepare(batch.ids, mask, opts.onLinearInput);
     try {
       const prefix = P ? { embeds: opts.prefixEmbeds!, P, B, T } : undefined;
-      const logits = this.head(await this.hidden(batch.ids, step, prefix));
+      const logits = this.head(await this.hidden(batch.ids, step, prefix), step);
       const data = await this.ctx.readF32(logits);
       logits.release();
       return { data, batch: B, length: T, vocab: this.spec.vocabSize };
@@ -216,7 +235,7 @@ export class GpuCausalLM implements CausalLM {
     const step = this.prepare([tokens], mask);
     let l: Float32Array;
     try {
-      const logits = this.head(await this.hidden([tokens], step));
+      const logits = this.head(await this.hidden([tokens], step), step);
       const tg = this.ctx.upload(targets, [T]);
       const loss = crossEntropy(this.ctx, logits, tg);
       l = await this.ctx.readF32(loss);
@@ -246,7 +265,7 @@ export class GpuCausalLM implements CausalLM {
       const rows = this.ctx.upload(Uint32Array.from(picks, (p) => p.row * T + p.position), [picks.length]);
       const picked = embedding(this.ctx, x, rows); // a row gather
       [x, rows].forEach((t) => t.release());
-      const logits = this.head(picked);
+      const logits = this.head(picked, step);
       const tg = this.ctx.upload(Uint32Array.from(picks, (p) => p.target), [picks.length]);
       const nll = crossEntropy(this.ctx, logits, tg);
       const am = argmaxRows(this.ctx, logits);
@@ -313,7 +332,7 @@ export class GpuCausalLM implements CausalLM {
             copyBlock(this.ctx, 1, h, { t: x, off: (T - 1) * h, ld: h }, { t: last, off: 0, ld: h }, { count: rows, s: T * h, d: h });
             x.release();
           }
-          const logits = this.head(last);
+          const logits = this.head(last, step);
           const data = await this.ctx.readF32(logits);
           logits.release();
           cache.length += T;
@@ -364,7 +383,7 @@ export class GpuCausalLM implements CausalLM {
     if (!cache) {
       const padded = mask.some((r) => r.some((m) => !m));
       const keyMask = padded ? this.ctx.upload(Uint32Array.from(mask.flat()), [B, T]) : undefined;
-      return { B, T, N, positions, keyMask, realRows, hook };
+      return { B, T, N, positions, keyMask, realRows, hook, precision: this.precision };
     }
     // record this feed's slots, then mask the keys attention will read
     mask.forEach((r, b) => r.forEach((m, t) => (cache.mask[b * cache.capacity + cache.length + t] = m ? 1 : 0)));
@@ -372,7 +391,7 @@ export class GpuCausalLM implements CausalLM {
     const km = new Uint32Array(B * S);
     for (let b = 0; b < B; b++) km.set(cache.mask.subarray(b * cache.capacity, b * cache.capacity + S), b * S);
     const keyMask = km.includes(0) ? this.ctx.upload(km, [B, S]) : undefined;
-    return { B, T, N, positions, keyMask, keys, realRows, cache, hook };
+    return { B, T, N, positions, keyMask, keys, realRows, cache, hook, precision: this.precision };
   }
 
   private endStep(step: Step): void {
@@ -442,9 +461,9 @@ export class GpuCausalLM implements CausalLM {
     return x;
   }
 
-  private head(x: Tensor): Tensor {
+  private head(x: Tensor, step: Step): Tensor {
     const w = this.spec.tiedEmbeddings ? this.weights.get("embed") : this.weights.get("lm_head");
-    let out = matmul(this.ctx, x, w, { transB: true });
+    let out = this.linearMatmul(x, w, step);
     x.release();
     const cap = this.spec.logitSoftcap;
     if (cap !== undefined) {
@@ -454,6 +473,16 @@ export class GpuCausalLM implements CausalLM {
       out = this.replace(out, scale(this.ctx, out, cap));
     }
     return out;
+  }
+
+  /** x · wᵀ (nn.Linear layout), f32 result; at precision f16 on f16 copies of both. */
+  private linearMatmul(x: Tensor, w: Tensor, step: Step): Tensor {
+    if (step.precision === "f32" || !this.half) return matmul(this.ctx, x, w, { transB: true });
+    const w16 = this.half.get(w), x16 = toF16(this.ctx, x);
+    const y = matmul(this.ctx, x16, w16.t, { transB: true });
+    x16.release(); // safe while the recorded matmul still reads them (see Tensor.release)
+    w16.done();
+    return y;
   }
 
   /** Releases `old` and returns `next` (keeps the layer code linear). */
@@ -475,7 +504,7 @@ export class GpuCausalLM implements CausalLM {
       const w = W(`${name}.weight`)!;
       if (step.hook) await this.callHook(l, name, input, w, step);
       if (step.gpuHook) await step.gpuHook({ layer: l, linear: name, inFeatures: w.shape[1], outFeatures: w.shape[0] }, input);
-      const y = matmul(ctx, input, w, { transB: true });
+      const y = this.linearMatmul(input, w, step);
       const b = W(`${name}.bias`);
       return b ? this.replace(y, add(ctx, y, b)) : y;
     };

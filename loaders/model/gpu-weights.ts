@@ -50,18 +50,20 @@ function globalBytes(spec: ModelSpec): number {
 export type Residency = "resident" | "stream";
 
 /** Checks the memory up front; throws naming what is needed and what is available. */
-export function planResidency(ctx: GpuContext, spec: ModelSpec, opts: { stream?: boolean; memoryBytes?: number; tokens?: number }): Residency {
+export function planResidency(ctx: GpuContext, spec: ModelSpec, opts: { stream?: boolean; memoryBytes?: number; tokens?: number; halfCopies?: boolean }): Residency {
   const avail = availableGpuMemory(ctx, opts.memoryBytes);
   const tokens = opts.tokens ?? Math.min(spec.maxPositions, 2048);
-  const need = residentBytes(spec, tokens);
+  // precision f16 keeps f16 copies of the resident weights beside the f32 ones (loaders/model/half-weights.ts)
+  const half = opts.halfCopies ? 1.5 : 1;
+  const need = residentBytes(spec, tokens) + (half - 1) * weightBytes(spec);
   if (opts.stream) {
-    const streamNeed = globalBytes(spec) + (need - weightBytes(spec));
+    const streamNeed = half * globalBytes(spec) + (residentBytes(spec, tokens) - weightBytes(spec));
     if (avail !== null && streamNeed > avail)
       throw new GpuMemoryError(`${spec.architecture}: even streamed layer by layer the model needs ${fmt(streamNeed)} of GPU memory (resident tensors + one layer + activations of ${tokens} tokens); ${fmt(avail)} available on ${ctx.adapterDescription}`);
     return "stream";
   }
   if (avail !== null && need > avail)
-    throw new GpuMemoryError(`${spec.architecture}: the model needs ${fmt(need)} of GPU memory (${fmt(weightBytes(spec))} f32 weights + activations of ${tokens} tokens); ${fmt(avail)} available on ${ctx.adapterDescription}. Stream layers from disk instead (option stream / --stream), or use a smaller model`);
+    throw new GpuMemoryError(`${spec.architecture}: the model needs ${fmt(need)} of GPU memory (${fmt(weightBytes(spec))} f32 weights${opts.halfCopies ? ` + ${fmt(weightBytes(spec) / 2)} of f16 copies (precision f16)` : ""} + activations of ${tokens} tokens); ${fmt(avail)} available on ${ctx.adapterDescription}. Stream layers from disk instead (option stream / --stream), or use a smaller model`);
   return "resident";
 }
 

@@ -9,6 +9,7 @@ import type { ModelSpec } from "../model/config.js";
 import { loadReferenceModel, openModel } from "../model/load.js";
 import type { ModelTokenizer } from "../model/tokenizer.js";
 import { deviceProvenance, type DeviceCapabilities } from "../../kernels/runtime/capabilities.js";
+import type { Precision } from "../model/half-weights.js";
 
 export const BACKENDS = ["cpu", "gpu"] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -57,7 +58,12 @@ interface GpuModelLike extends CausalLM {
   dispose(): Promise<void> | void;
 }
 
-export async function loadModel(dir: string, backend: Backend): Promise<LoadedModel> {
+/**
+ * Loads a checkpoint on a backend. Precision f16 (GPU only) is recorded in `device` after the adapter,
+ * " · precision f16", so a stored row says how its numbers were computed; f32 adds nothing.
+ */
+export async function loadModel(dir: string, backend: Backend, precision: Precision = "f32"): Promise<LoadedModel> {
+  if (precision === "f16" && backend !== "gpu") throw new Error(`${dir}: precision f16 needs the gpu backend (the cpu backend is the float64 reference)`);
   if (backend === "cpu") {
     const { model, opened } = await loadReferenceModel(dir);
     if (!opened.tokenizer) throw new Error(`${dir}: no tokenizer.json`);
@@ -67,13 +73,13 @@ export async function loadModel(dir: string, backend: Backend): Promise<LoadedMo
   await opened.weights.close();
   if (!opened.tokenizer) throw new Error(`${dir}: no tokenizer.json`);
   // Loaded lazily: the CPU path (and its tests) must not need WebGPU.
-  const gpu = (await import("../model/gpu-forward.js")) as unknown as { GpuCausalLM: { open(dir: string, opts: { maxTokens: number }): Promise<GpuModelLike> } };
-  const model = await gpu.GpuCausalLM.open(dir, { maxTokens: Math.min(opened.spec.maxPositions, 4096) });
+  const gpu = (await import("../model/gpu-forward.js")) as unknown as { GpuCausalLM: { open(dir: string, opts: { maxTokens: number; precision: Precision }): Promise<GpuModelLike> } };
+  const model = await gpu.GpuCausalLM.open(dir, { maxTokens: Math.min(opened.spec.maxPositions, 4096), precision });
   return {
     model,
     tokenizer: opened.tokenizer,
     spec: opened.spec,
-    device: model.ctx ? deviceProvenance(model.ctx) : "webgpu",
+    device: (model.ctx ? deviceProvenance(model.ctx) : "webgpu") + (precision === "f16" ? " · precision f16" : ""),
     dispose: async () => {
       await model.dispose();
     },

@@ -26,6 +26,7 @@ import { hardPromptPrefix, parseTaskSpec, taskSpecId, taskSpecJson, type TaskSpe
 import { compressionJson, compressionMethod, parseCompression, type CompressionSpecObject } from "./compression.js";
 import { BACKENDS, type Backend, checkModelDir, modelWeightsHash } from "./models.js";
 import { codeVersion } from "./provenance.js";
+import { PRECISIONS } from "../model/half-weights.js";
 import { bindTasksDir, checkTasksDir } from "../evaluate/tasks-dir.js";
 import { checkSoftPrompt, expandPromptAlias, expandPromptEntry, isSoft, minTextTokens } from "../prompt/resolve.js";
 
@@ -40,6 +41,8 @@ export const SweepPlanSchema = z
   .object({
     name: z.string().min(1).default("sweep"),
     backend: z.enum(BACKENDS).default("cpu"),
+    /** the GPU matmuls' operand precision (loaders/model/half-weights.ts); part of the run key when f16 */
+    precision: z.enum(PRECISIONS).default("f32"),
     /** rows per forward on models without a KV cache; results do not depend on it */
     // 0: the evaluators choose by memory (loaders/model/generate.ts defaultBatchRows); results do not depend on it
     batch_size: z.number().int().min(0).max(1024).default(0),
@@ -79,6 +82,8 @@ export interface PlannedRun {
   code_version: string;
   /** sha256 of the soft prompt's prompt.safetensors (soft:<id> runs only): the id alone is not content */
   prompt_sha256?: string;
+  /** f16 operands in the GPU matmuls; absent for f32 (so f32 runs keep the keys they had before precision existed) */
+  precision?: "f16";
   /** the task suites' folder when not data/tasks (its hash is the task spec's tasks_sha256, keyed); not keyed itself */
   tasks_dir?: string;
 }
@@ -103,6 +108,7 @@ export function runKey(r: Omit<PlannedRun, "run_id" | "tasks_dir">): string {
     backend: r.backend,
     code_version: r.code_version,
     ...(r.prompt_sha256 ? { prompt_sha256: r.prompt_sha256 } : {}),
+    ...(r.precision ? { precision: r.precision } : {}),
   });
   return createHash("sha256").update(key).digest("hex").slice(0, 20);
 }
@@ -141,6 +147,7 @@ export async function expandPlan(
     throw new Error(`plan ${file}: field "${issue.path.join(".") || "(plan)"}": ${issue.message}`);
   }
   const p = parsed.data;
+  if (p.precision === "f16" && p.backend !== "gpu") throw new Error(`plan ${file}: field "precision": f16 needs "backend": "gpu" (the cpu backend is the float64 reference)`);
   const base = dirname(resolve(file));
 
   const nameOf = (entry: (typeof p.models)[number]) => (typeof entry === "string" ? entry : entry.name);
@@ -218,7 +225,7 @@ export async function expandPlan(
       for (const [i, t] of tasks.entries()) {
         for (const { task, sha } of await promptsFor(model, t, i)) {
           for (const seed of p.seeds) {
-            const r = { model, compression, task, seed, backend: p.backend, code_version: version, ...(sha ? { prompt_sha256: sha } : {}) };
+            const r = { model, compression, task, seed, backend: p.backend, code_version: version, ...(sha ? { prompt_sha256: sha } : {}), ...(p.precision === "f16" ? { precision: "f16" as const } : {}) };
             const run_id = runIdFor(r);
             if (!runs.has(run_id)) runs.set(run_id, { run_id, ...r, ...(tasksDir?.sha256 ? { tasks_dir: tasksDir.dir } : {}) });
           }
@@ -249,7 +256,7 @@ export function parseShard(text: string): Shard {
 }
 
 /** What a run's model is made from: runs with the same key evaluate the same compressed model. */
-export const compressedModelKey = (r: PlannedRun): string => `${r.model.dir}\n${r.backend}\n${compressionJson(r.compression)}\n${r.seed}`;
+export const compressedModelKey = (r: PlannedRun): string => `${r.model.dir}\n${r.backend}\n${r.precision ?? "f32"}\n${compressionJson(r.compression)}\n${r.seed}`;
 
 /**
  * The runs of one shard. Runs that share a model, compression and seed stay together, so each shard compresses

@@ -116,7 +116,7 @@ class ModelCache {
     const key = compressedModelKey(run);
     if (this.current && key === this.key) return this.current;
     await this.dispose();
-    const loaded = await loadModel(run.model.dir, run.backend);
+    const loaded = await loadModel(run.model.dir, run.backend, run.precision ?? "f32");
     let compressed: CausalLM;
     try {
       compressed = await compressFor(run, loaded);

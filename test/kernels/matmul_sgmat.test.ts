@@ -5,8 +5,9 @@
 // the f16 configuration: bench/f16-check.ts on the GPU host, results in bench/f16-h100.txt.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GpuContext } from "../../kernels/runtime/context.js";
-import { sgmatTileProblem, sgmatWgsl, type SgmatVariant } from "../../kernels/ops/matmul_sgmat_wgsl.js";
-import { matmul, parseTile, SGMAT_SWEEP, SGMAT_TILE, SGMAT_SMALL_TILE } from "../../kernels/ops/matmul.js";
+import { sgmatKey, sgmatOptions, sgmatTileProblem, sgmatWgsl, type SgmatVariant } from "../../kernels/ops/matmul_sgmat_wgsl.js";
+import { matmul, parseSgmatTile, parseTile, SGMAT_SWEEP, SGMAT_TILE, SGMAT_SMALL_TILE } from "../../kernels/ops/matmul.js";
+import { F16_SWEEP } from "../../bench/f16-variants.js";
 import { toF16Bits } from "../../kernels/reference/f16.js";
 import { withContext } from "./helpers.js";
 
@@ -26,15 +27,17 @@ describe("subgroup-matrix matmul WGSL", () => {
     for (const f of ["shader-f16", "subgroups", "chromium-experimental-subgroup-matrix"]) expect(ctx.features.has(f), f).toBe(true);
   });
 
-  const tiles = [...new Set([...SGMAT_SWEEP.split(","), "128x128x32/64x32", "64x64x32/32x32"])];
+  // every variant the H100 sweep times (bench/f16-variants.ts), plus the defaults
+  const tiles = [...new Set([...SGMAT_SWEEP.split(","), ...F16_SWEEP, "128x128x32/64x32", "64x64x32/32x32"])];
   for (const t of tiles)
     for (const transB of [true, false])
       for (const [checked, vec] of [[false, true], [true, true], [true, false]] as const) {
-        const v: SgmatVariant = { ...parseTile(t), transB, checked, vecA: vec, vecB: vec, subgroupSize: 32 };
+        const tile = parseSgmatTile(t);
+        const v: SgmatVariant = { ...tile, ...sgmatOptions(tile), transB, checked, vecA: vec, vecB: vec, subgroupSize: 32 };
         // the H100's limits; a tile whose edge variant needs more memory is used for tile multiples only
         const problem = sgmatTileProblem(v, 1024, 49152);
         if (checked && problem) {
-          it(`tile ${t} edge variant is refused: ${problem}`, () => expect(problem).toMatch(/bytes of workgroup memory/));
+          it(`tile ${t} edge variant is refused: ${problem}`, () => expect(problem).toMatch(/bytes of workgroup memory|direct loads need shapes/));
           continue;
         }
         it(`tile ${t} transB ${transB} checked ${checked} vec4 ${vec} compiles cleanly`, async () => {
@@ -44,8 +47,18 @@ describe("subgroup-matrix matmul WGSL", () => {
       }
 
   it("fails Tint's uniformity check when an offset comes from local_invocation_index (the guard is real)", async () => {
-    const code = sgmatWgsl({ ...SGMAT_TILE, transB: true, checked: false, vecA: true, vecB: true, subgroupSize: 32 }).replace("let sm = sid /", "let sm = li /");
+    const code = sgmatWgsl({ ...SGMAT_TILE, ...sgmatOptions({}), transB: true, checked: false, vecA: true, vecB: true, subgroupSize: 32 }).replace("let sm = sid /", "let sm = li /");
     expect((await messages(code)).join("\n")).toMatch(/requires argument 1 to be uniform/);
+  });
+
+  it("staged as vec4<f16>, the matrix loads' stride counts vec4s: Tint rejects the same stride in halves as reading past the array", async () => {
+    const tile = parseSgmatTile("128x256x16/64x64:w4");
+    const code = sgmatWgsl({ ...tile, ...sgmatOptions(tile), transB: false, checked: false, vecA: true, vecB: true, subgroupSize: 32 });
+    expect(code).toContain("var<workgroup> Bs: array<vec4<f16>,");
+    expect(await messages(code)).toEqual([]);
+    // B's staged rows are BN + 8 = 264 halves = 66 vec4s apart
+    expect(code).toContain(", 66u);");
+    expect((await messages(code.replaceAll(", 66u);", ", 264u);"))).join("\n")).toMatch(/pointer operand of subgroupMatrixLoad is too small/);
   });
 
   it("is what matmul picks for f16 operands where the adapter reports the f16 configuration, and its pipelines validate", async () => {
@@ -72,8 +85,13 @@ describe("subgroup-matrix matmul WGSL", () => {
     expect(() => matmul(sg, ctx.upload(toF16Bits([1, 2, 3, 4]), [2, 2]), ctx.upload(toF16Bits([1, 2, 3, 4]), [2, 2]), { tile: SGMAT_TILE })).toThrow(/subgroup-matrix tile 128x256x16\/64x64: .* bytes of workgroup memory, over 16384/);
   });
 
+  it("names variants in one syntax and refuses unknown options", () => {
+    for (const t of F16_SWEEP) expect(sgmatKey(parseSgmatTile(t))).toBe(t);
+    expect(() => parseSgmatTile("128x256x16/64x64:n4")).toThrow(/bad subgroup-matrix tile "128x256x16\/64x64:n4".*:n8, :pad<halves>, :dB or :dAB, :w4/);
+  });
+
   it("rejects tiles that do not fit", () => {
-    const base = { transB: true, checked: true, vecA: true, vecB: true, subgroupSize: 32 };
+    const base = { ...sgmatOptions({}), transB: true, checked: true, vecA: true, vecB: true, subgroupSize: 32 };
     expect(sgmatTileProblem({ ...base, ...parseTile("128x128x32/64x24") }, 1024, 49152)).toMatch(/multiples of 16/);
     expect(sgmatTileProblem({ ...base, ...parseTile("256x256x32/32x32") }, 1024, 49152)).toMatch(/exceed 1024/);
     expect(sgmatTileProblem({ ...base, ...parseTile("128x256x32/64x64") }, 1024, 49152)).toMatch(/bytes of workgroup memory/);
