@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { sqlString, withDuckDB } from "../store/parquet.js";
+import { ResultsStore } from "../sweep/store.js";
 
 const source = (hash: string | null) => (hash === null ? "kick's own suites (no tasks_sha256)" : `tasks folder ${hash}`);
 
@@ -13,20 +14,26 @@ const source = (hash: string | null) => (hash === null ? "kick's own suites (no 
  * plan's, naming the run file, the field and both values.
  */
 export async function checkStoreTasks(storeDir: string, planned: ReadonlyMap<string, string | null>, flag: string): Promise<void> {
-  const runsDir = join(storeDir, "runs");
-  if (!existsSync(runsDir)) return;
-  const glob = join(runsDir, "*", "run.parquet");
+  if (!existsSync(join(storeDir, "store.json"))) return;
+  const store = await ResultsStore.open(storeDir);
+  const ids = await store.finishedRunIds(); // whole run folders only: a killed write's temporary is not one
   const rows = await withDuckDB(async (run) => {
-    if (!(await run(`SELECT count(*) AS n FROM glob(${sqlString(glob)})`)).some((r) => Number(r.n) > 0)) return [];
-    return run(`SELECT run_id, task_spec FROM read_parquet(${sqlString(glob)}) ORDER BY run_id`);
+    const out: { run_id: string; task_spec: string }[] = [];
+    for (const id of ids) {
+      const file = join(store.runsDir, id, "run.parquet");
+      // a damaged run file is the sweep's to quarantine and recompute (docs/sweep.md § Resuming), not a refusal here
+      const got = await run(`SELECT task_spec FROM read_parquet(${sqlString(file)})`).catch(() => []);
+      for (const r of got) out.push({ run_id: id, task_spec: String(r.task_spec) });
+    }
+    return out;
   });
   for (const row of rows) {
-    const spec = JSON.parse(String(row.task_spec)) as { task: string; tasks_sha256?: string };
+    const spec = JSON.parse(row.task_spec) as { task: string; tasks_sha256?: string };
     if (!planned.has(spec.task)) continue;
     const want = planned.get(spec.task)!;
     const have = spec.tasks_sha256 ?? null;
     if (have === want) continue;
-    const file = join(runsDir, String(row.run_id), "run.parquet");
+    const file = join(store.runsDir, row.run_id, "run.parquet");
     throw new Error(
       `${flag}: task "${spec.task}" would read ${source(want)}, but the store ${storeDir} already holds ${spec.task} runs on ${source(have)} ` +
         `(${file}: field task_spec.tasks_sha256 = ${have === null ? "absent" : `"${have}"`}). One store holds one version of each task: ` +
@@ -34,4 +41,3 @@ export async function checkStoreTasks(storeDir: string, planned: ReadonlyMap<str
     );
   }
 }
-

@@ -120,11 +120,15 @@ describe("kick study", () => {
   it("a second invocation continues: stored runs are skipped, a missing one is computed", async () => {
     const ids = readdirSync(join(store, "runs")).sort();
     rmSync(join(store, "runs", ids[0]!), { recursive: true });
+    // another host's write in flight (a temporary folder, its run file not whole yet) is not read as a run
+    const inFlight = join(store, "runs", `.tmp-otherhost.1.abcdef.${ids[1]}`);
+    mkdirSync(inFlight);
+    writeFileSync(join(inFlight, "run.parquet"), "PAR1");
     const again = await captureCli(() => studyMain(["--model", LLAMA, "--plan", PLAN, "--tasks-dir", tasks, "--store", store, "--no-site"]));
     expect(again.code, again.err).toBe(0);
     expect(again.err).toContain("8 already in");
     expect(again.err).toContain("1 run(s) done, 8 skipped, 0 failed");
-    expect(readdirSync(join(store, "runs")).sort()).toEqual(ids);
+    expect(readdirSync(join(store, "runs")).filter((f) => !f.startsWith(".")).sort()).toEqual(ids);
     expect(await readParquet(join(studyTablesDir(store), "runs.parquet"))).toHaveLength(9);
   });
 
