@@ -1,9 +1,10 @@
 // Builds the report site on a study's exported tables: `npm run build` (scripts/build.sh) with KICK_RESULTS_DIR
 // naming the tables (the build then computes nothing, it only reads them) and KICK_SITE_DIR the output folder
-// (observablehq.config.ts), between two clearings of the results loaders' cache (loaders/figures/results-cache.ts).
+// (observablehq.config.ts; a temporary folder beside --out, renamed into place when the build succeeded), between
+// two clearings of the results loaders' cache (loaders/figures/results-cache.ts).
 // One build at a time per checkout: the loader cache under src/ is shared.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clearResultsCache } from "../figures/results-cache.js";
@@ -27,11 +28,15 @@ export function checkSiteDir(outDir: string, flag: string): void {
     throw new Error(`${flag} ${outDir}: not empty and not a built site (no index.html); the build replaces the folder's contents, so give a new folder`);
 }
 
-/** Runs the build, its output on stderr; rejects naming the exit code. */
+/**
+ * Runs the build, its output on stderr, into a temporary folder beside `outDir` that replaces it only once the build
+ * succeeded: a failed or killed build leaves the site that was there. Rejects naming the exit code.
+ */
 export async function buildSite(tablesDir: string, outDir: string): Promise<void> {
-  const { command, args, cwd, env } = siteBuildCommand(tablesDir, outDir);
-  // Framework clears its output folder only inside the working directory; a site built there before is replaced
-  if (existsSync(join(outDir, "index.html"))) rmSync(outDir, { recursive: true, force: true });
+  const out = resolve(outDir);
+  const tmp = `${out}.tmp-${process.pid}`;
+  const { command, args, cwd, env } = siteBuildCommand(tablesDir, tmp);
+  rmSync(tmp, { recursive: true, force: true });
   clearResultsCache();
   try {
     const code = await new Promise<number | null>((done, fail) => {
@@ -40,7 +45,10 @@ export async function buildSite(tablesDir: string, outDir: string): Promise<void
       child.on("close", done);
     });
     if (code !== 0) throw new Error(`the site build (KICK_RESULTS_DIR=${env.KICK_RESULTS_DIR} KICK_SITE_DIR=${env.KICK_SITE_DIR} bash scripts/build.sh) exited with ${code}; its output is above`);
+    rmSync(out, { recursive: true, force: true }); // checkSiteDir allowed only an empty folder or a site here
+    renameSync(tmp, out);
   } finally {
+    rmSync(tmp, { recursive: true, force: true });
     clearResultsCache();
   }
 }
