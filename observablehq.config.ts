@@ -21,6 +21,8 @@ const REPORT_FIGURES = [
 
 export default {
   root: "src",
+  // `kick study --out DIR` builds a site elsewhere (loaders/study/site.ts); npm run build writes dist/
+  output: process.env.KICK_SITE_DIR || "dist",
   title: "kick — what compression really does to LLMs",
   globalStylesheets: [],
   style: "style.css",

@@ -26,6 +26,7 @@ const MODULE_COMMANDS: Record<string, () => Promise<ModuleCommand>> = {
   prompt: () => import("./cli/prompt.js"),
   "export-onnx": () => import("./cli/export-onnx.js"),
   tasks: () => import("./cli/tasks.js"),
+  study: () => import("./cli/study.js"),
 };
 
 async function help(): Promise<string> {

@@ -5,7 +5,8 @@
 #      lacks (data/results/store, seeded from the committed data/results/*.parquet): none when the
 #      committed store is current, and then data/results/*.parquet stay byte-identical (--export-if-new);
 #      skipped when KICK_RESULTS_DIR is set (the site reads another store) or KICK_BUILD_SWEEP=0;
-#   3. observable build: runs the data loaders and writes the static site. A results table that is missing
+#   3. observable build: runs the data loaders and writes the static site into dist/ (KICK_SITE_DIR, set by
+#      kick study --out, writes it elsewhere). A results table that is missing
 #      builds pages that say so; one that is there but unreadable fails its loader, and so the build,
 #      naming the file (loaders/figures/results-store.ts).
 set -euo pipefail

@@ -1,22 +1,14 @@
 // Builds the site once before the browser tests (KICK_SKIP_BUILD=1 reuses an existing dist/).
 // The report pages are built from the synthetic fixture store (test/fixtures/results, made by its
 // make-fixture.ts) so the tests know what to expect: the results loaders' cached outputs are removed
-// before and after, so a later plain `npm run build` reads data/results/ again.
+// before and after (loaders/figures/results-cache.ts), so a later plain `npm run build` reads data/results/ again.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import type { TestProject } from "vitest/node";
+import { clearResultsCache } from "../../loaders/figures/results-cache.js";
 import { formatDuration, recordSetup } from "../run-summary-reporter.js";
 
 export const FIXTURE_STORE = "test/fixtures/results";
-const CACHE = "src/.observablehq/cache";
-
-/** Loader outputs that depend on the results store. */
-export function clearResultsCache(): void {
-  for (const file of ["results.parquet", "examples.parquet", "runs.parquet", "store.json", "flips.parquet"]) rmSync(join(CACHE, "data", file), { force: true });
-  const figures = join(CACHE, "figures");
-  if (existsSync(figures)) for (const file of readdirSync(figures)) if (file.startsWith("report-")) rmSync(join(figures, file), { force: true });
-}
 
 export default function setup(project: TestProject): (() => void) | void {
   if (process.env.KICK_SKIP_BUILD === "1" && existsSync("dist/index.html")) {
