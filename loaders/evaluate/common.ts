@@ -31,6 +31,22 @@ export interface EvalContext {
   modelTokenizerHash?: string | null;
   /** examples done of total, for progress bars */
   onProgress?: (done: number, total: number) => void;
+  /** the dense model of the same weights, for metrics against it (KL on perplexity windows, fluency of answers) */
+  dense?: DenseReference;
+}
+
+/** The dense model an evaluation is compared with (issue 20: beyond accuracy). */
+export interface DenseReference {
+  /** the dense weights' hash: keys the cache of its log-probs (kl-divergence.ts) */
+  modelHash: string;
+  /** the dense model (loaded on first use) */
+  model(): Promise<CausalLM>;
+  /** the model evaluated is this dense model itself: no divergence to compute, answers scored by it */
+  self: boolean;
+  /** folder that caches the dense log-probs of perplexity windows; null: recomputed each run */
+  cacheDir: string | null;
+  /** dense log-probs kept per position (default DEFAULT_KL_TOP_K) */
+  topK?: number;
 }
 
 /** One aggregate: a row of the results table without the run columns. */

@@ -5,6 +5,7 @@
 // for all windows together ("all"), with the window length recorded. The interval is a seeded bootstrap
 // over windows of the mean NLL, mapped through exp.
 import { type EvalContext, type ExampleOut, groupBy, infoRow, logLikelihoods, meanRow, type MetricRow, subSeed, type TaskResult } from "./common.js";
+import { klDivergenceRows } from "./kl-divergence.js";
 import { selectItems } from "./suite.js";
 import { hardPromptPrefix, type TaskSpec } from "./task-spec.js";
 
@@ -60,5 +61,8 @@ export async function evaluatePerplexity(spec: TaskSpec, ctx: EvalContext): Prom
     tokens += windows.length * (seqLen + prefix.length);
   }
   results.push(row("all", all), infoRow("all", "seq_len", seqLen, all.length));
+  // against the dense model of the same weights (a compressed run in a sweep); a hard prompt changes the
+  // context the dense log-probs were computed in, so none then
+  if (ctx.dense && prefix.length === 0) results.push(...(await klDivergenceRows(ctx, streams, spec.bootstrap)));
   return { task: "perplexity", results, examples, tokens };
 }
