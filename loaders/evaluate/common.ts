@@ -96,6 +96,11 @@ export function meanRow(subset: string, metric: string, values: readonly number[
   return { subset, metric, value: values.reduce((a, b) => a + b, 0) / n, n, ci_low: lo, ci_high: hi };
 }
 
+/** A mean of NLLs mapped through exp (a perplexity): the interval's bounds too, as exp is monotone. */
+export function expRow(m: MetricRow): MetricRow {
+  return { ...m, value: Math.exp(m.value), ci_low: m.ci_low === null ? null : Math.exp(m.ci_low), ci_high: m.ci_high === null ? null : Math.exp(m.ci_high) };
+}
+
 /** A count or setting recorded alongside the metrics (no interval). */
 export const infoRow = (subset: string, metric: string, value: number, n: number): MetricRow => ({ subset, metric, value, n, ci_low: null, ci_high: null });
 
@@ -167,6 +172,8 @@ export interface GenerateSettings {
 
 export interface GeneratedText {
   tokens: number[];
+  /** the tokens without a final EOS: the text's own tokens */
+  body: number[];
   text: string;
 }
 
@@ -198,7 +205,7 @@ export async function generateAll(
   );
   return gens.map((g) => {
     const body = g.stoppedBy === "eos" ? g.tokens.slice(0, -1) : g.tokens;
-    return { tokens: g.tokens, text: tokenizer.decode(body, { skipSpecialTokens: true }) };
+    return { tokens: g.tokens, body, text: tokenizer.decode(body, { skipSpecialTokens: true }) };
   });
 }
 
@@ -235,6 +242,9 @@ export interface PromptRun {
   /** decoded continuations (special tokens skipped) */
   texts: string[];
   tokenIds: number[][];
+  /** each prompt as the model saw it (prefix included, left-truncated), and its generated tokens without EOS */
+  promptIds: number[][];
+  answerIds: number[][];
   /** prompts cut from the left to fit the context */
   truncated: number;
   /** prompt + generated tokens */
@@ -263,5 +273,5 @@ export async function runPrompts(
     ctx.onProgress?.(progressOffset + n, total),
   );
   const tokens = requests.reduce((a, r) => a + r.ids.length, 0) + gens.reduce((a, g) => a + g.tokens.length, 0);
-  return { texts: gens.map((g) => g.text), tokenIds: gens.map((g) => g.tokens), truncated, tokens };
+  return { texts: gens.map((g) => g.text), tokenIds: gens.map((g) => g.tokens), promptIds: requests.map((r) => r.ids), answerIds: gens.map((g) => g.body), truncated, tokens };
 }
