@@ -82,8 +82,8 @@ export function beyondAccuracyChart(rows: readonly Row[], { width, y, document }
     y: { label: y === "kl" ? "↑ KL(dense ‖ variant), nats per token" : "↑ dense model's perplexity of the answers", grid: true, type: y === "kl" ? "linear" : "log" },
     color: { domain: methods, range: methods.map(colorOf), legend: true },
     marks: [
-      Plot.ruleY(data, { x: "accuracy", y1: `${y}_lo`, y2: `${y}_hi`, stroke: "method", strokeOpacity: 0.5 }),
-      Plot.ruleX(data, { y, x1: "accuracy_lo", x2: "accuracy_hi", stroke: "method", strokeOpacity: 0.5 }),
+      Plot.ruleX(data, { x: "accuracy", y1: `${y}_lo`, y2: `${y}_hi`, stroke: "method", strokeOpacity: 0.5 }),
+      Plot.ruleY(data, { y, x1: "accuracy_lo", x2: "accuracy_hi", stroke: "method", strokeOpacity: 0.5 }),
       Plot.dot(data, { x: "accuracy", y, fill: "method", r: 4, tip: true, title: (r: Row) => `${r.model} · ${r.variant}` }),
       Plot.text(data, { x: "accuracy", y, text: "variant", dy: -9, fontSize: 10 }),
     ],

@@ -7,7 +7,7 @@ export const lit = (value: string | number | null | undefined): string =>
   value === null || value === undefined ? "NULL" : typeof value === "number" ? String(value) : `'${String(value).replaceAll("'", "''")}'`;
 
 /** Metrics that are counts or settings rather than scores (they carry no interval). */
-export const INFO_METRICS = ["k_shot", "truncated_prompts", "seq_len", "stream_tokens", "items", "windows"];
+export const INFO_METRICS = ["k_shot", "truncated_prompts", "seq_len", "stream_tokens", "items", "windows", "kl_top_k", "kl_dense_tail_mass", "empty_answers"];
 
 /** The score each task is judged by when a page compares tasks (the LLM-KICK counterpart). */
 export const PRIMARY_METRIC: Record<string, string> = {

@@ -1,0 +1,52 @@
+// The ledger's soft-prompt recovery claim on a hand-made results table: it reports the prompt chosen on validation
+// items (prompt_choice), not the one best on the test items; a choice made on test items is refused with the
+// reason; with no recorded choice and several prompts it is not measured.
+import { describe, expect, it } from "vitest";
+import { withDuckDB } from "../../loaders/store/parquet.js";
+import { ledgerRows } from "../../src/components/ledger.js";
+import { REPORT_VIEWS } from "../../src/components/report-sql.js";
+
+// run, method, sparsity, bits, prompt, perplexity (ci ± 1)
+const RUNS: [string, string, number, number | null, string, number][] = [
+  ["dense", "dense", 0, null, "none", 50],
+  ["none", "sparsegpt+gptq", 0.5, 4, "none", 60],
+  ["best-on-test", "sparsegpt+gptq", 0.5, 4, "soft:a", 51], // would close 90% of the gap
+  ["chosen", "sparsegpt+gptq", 0.5, 4, "soft:b", 57], // closes 30%: partly
+];
+const rows = RUNS.flatMap(([run, method, sparsity, bits, prompt, ppl]) =>
+  [["perplexity", ppl, ppl - 1, ppl + 1], ["seq_len", 412, null, null]].map(
+    ([metric, v, lo, hi]) =>
+      `('${run}', 'kick-x', 'h1', 1e8, '${method}', '${method === "dense" ? "dense" : "unstructured"}', ${sparsity}, ${bits ?? "NULL::INTEGER"}, ${bits ? -1 : "NULL::INTEGER"}, ${method === "dense" ? "NULL::INTEGER" : 128}, '${prompt}', 0, 'perplexity', 'all', '${metric}', ${v}, 200, ${lo ?? "NULL"}, ${hi ?? "NULL"})`,
+  ),
+);
+const choice = (chosenOn: string) => ({ checkpoint: "kick-x-4b50", model: "kick-x", sparsity: 0.5, bits: 4, prompt: "soft:b", chosen_on: chosenOn, split: `${chosenOn} split`, valid_ppl: 70, baseline_valid_ppl: 77, ratio: 0.9, candidates: 2, excluded: 0 });
+
+async function recovery(choices: Record<string, unknown>[]) {
+  return withDuckDB(async (q) => {
+    await q(`CREATE TABLE results AS SELECT * FROM (VALUES ${rows.join(", ")})
+      t(run_id, model, model_hash, model_params, method, pattern, sparsity, bits, group_size, calib_samples, prompt, seed, task, subset, metric, value, n, ci_low, ci_high)`);
+    for (const statement of REPORT_VIEWS) await q(statement);
+    return (await ledgerRows(q, null, choices)).find((r) => r.id === "prompt-recovery-8x")!;
+  });
+}
+
+describe("soft-prompt recovery in the ledger", () => {
+  it("scores the prompt chosen on validation items, not the best on the test items", async () => {
+    const r = await recovery([choice("validation")]);
+    expect(r.kick).toContain("b (chosen on validation items of 2 stored) 57.0");
+    expect(r.kick).toContain("gap closed 30%");
+    expect(r.verdict).toBe("partly");
+  });
+
+  it("refuses a prompt chosen on test items, saying why", async () => {
+    const r = await recovery([choice("test")]);
+    expect(r.verdict).toBe("not measured");
+    expect(r.why).toMatch(/^refused: soft:b was chosen on test items \(test split\), not on validation items; .*choose it on a validation split/);
+  });
+
+  it("is not measured when several prompts are stored and no choice is recorded", async () => {
+    const r = await recovery([]);
+    expect(r.verdict).toBe("not measured");
+    expect(r.why).toMatch(/2 soft prompts are stored for this variant and none is marked as chosen on validation items/);
+  });
+});
