@@ -4,11 +4,14 @@
 import { describe, expect, it } from "vitest";
 import { withDuckDB } from "../../loaders/store/parquet.js";
 import { ledgerRows } from "../../src/components/ledger.js";
+import { promptChoiceTableSql } from "../../src/components/prompt-choice.js";
 import { REPORT_VIEWS } from "../../src/components/report-sql.js";
+import { CHOSEN_PROMPT_SQL, chosenPromptClaim } from "../../src/components/soft-prompt-choice.js";
 
 // run, method, sparsity, bits, prompt, perplexity (ci ± 1)
 const RUNS: [string, string, number, number | null, string, number][] = [
   ["dense", "dense", 0, null, "none", 50],
+  ["dense-own-prompt", "dense", 0, null, "soft:d", 49], // the control
   ["none", "sparsegpt+gptq", 0.5, 4, "none", 60],
   ["best-on-test", "sparsegpt+gptq", 0.5, 4, "soft:a", 51], // would close 90% of the gap
   ["chosen", "sparsegpt+gptq", 0.5, 4, "soft:b", 57], // closes 30%: partly
@@ -21,14 +24,18 @@ const rows = RUNS.flatMap(([run, method, sparsity, bits, prompt, ppl]) =>
 );
 const choice = (chosenOn: string) => ({ checkpoint: "kick-x-4b50", model: "kick-x", sparsity: 0.5, bits: 4, prompt: "soft:b", chosen_on: chosenOn, split: `${chosenOn} split`, valid_ppl: 70, baseline_valid_ppl: 77, ratio: 0.9, candidates: 2, excluded: 0 });
 
-async function recovery(choices: Record<string, unknown>[]) {
+const DENSE_CHOICE = { checkpoint: "kick-x", model: "kick-x", sparsity: 0, bits: null, prompt: "soft:d", chosen_on: "validation", split: "validation split", valid_ppl: 60, baseline_valid_ppl: 61, ratio: 0.98, candidates: 1, excluded: 0 };
+
+async function withResults<T>(work: (q: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
   return withDuckDB(async (q) => {
     await q(`CREATE TABLE results AS SELECT * FROM (VALUES ${rows.join(", ")})
       t(run_id, model, model_hash, model_params, method, pattern, sparsity, bits, group_size, calib_samples, prompt, seed, task, subset, metric, value, n, ci_low, ci_high)`);
     for (const statement of REPORT_VIEWS) await q(statement);
-    return (await ledgerRows(q, null, choices)).find((r) => r.id === "prompt-recovery-8x")!;
+    return work(q);
   });
 }
+
+const recovery = (choices: Record<string, unknown>[]) => withResults(async (q) => (await ledgerRows(q, null, choices)).find((r) => r.id === "prompt-recovery-8x")!);
 
 describe("soft-prompt recovery in the ledger", () => {
   it("scores the prompt chosen on validation items, not the best on the test items", async () => {
@@ -48,5 +55,31 @@ describe("soft-prompt recovery in the ledger", () => {
     const r = await recovery([]);
     expect(r.verdict).toBe("not measured");
     expect(r.why).toMatch(/2 soft prompts are stored for this variant and none is marked as chosen on validation items/);
+  });
+});
+
+describe("the soft-prompt page's chosen prompt and dense-with-prompt control", () => {
+  it("scores the chosen prompt against dense and against the dense model with its own prompt", async () => {
+    const got = await withResults(async (q) => {
+      await q(promptChoiceTableSql([choice("validation"), DENSE_CHOICE]));
+      return q(CHOSEN_PROMPT_SQL);
+    });
+    expect(got.map((r) => [r.variant, r.chosen, r.none_value, r.soft_value, r.dense_value, r.dense_prompt_value])).toEqual([["sparsegpt+gptq 50% 4-bit", "soft:b", 60, 57, 50, 49]]);
+    // (57 − 60) / (50 − 60) = 30% of the gap to dense; (57 − 60) / (49 − 60) = 27% of the gap to the control
+    expect(chosenPromptClaim(got)).toBe(
+      "kick-x, sparsegpt+gptq 50% 4-bit, perplexity: 60.00 without a prompt → 57.00 with b (chosen on validation items among 2), 30% of the gap to dense (50.00); against the dense-with-prompt control (49.00), 27%. Every variant with a chosen prompt is in the table below.",
+    );
+  });
+
+  it("says the control is not measured without the dense model's chosen prompt, and refuses a test-set choice", async () => {
+    const [withoutControl, testChoice] = await withResults(async (q) => {
+      await q(promptChoiceTableSql([choice("validation")]));
+      const a = await q(CHOSEN_PROMPT_SQL);
+      await q(promptChoiceTableSql([choice("test"), DENSE_CHOICE]));
+      return [a, await q(CHOSEN_PROMPT_SQL)];
+    });
+    expect(chosenPromptClaim(withoutControl)).toContain("30% of the gap to dense (50.00); dense-with-prompt control: not measured.");
+    expect(testChoice).toEqual([]);
+    expect(chosenPromptClaim(testChoice)).toMatch(/^Not measured: no compressed variant in the store has runs with its prompt chosen on validation items/);
   });
 });
