@@ -3,6 +3,7 @@
 // perplexity of them, repetition, distinct-2) — LLM-KICK's "fluent but factually wrong". Computed from the
 // store's `agg` view (report-sql.ts): no prompt, 0-shot, the main calibration count and window length.
 import * as Plot from "@observablehq/plot";
+import { fluentButWrong as fluentButWrongRule } from "./ledger-rules.js";
 import { colorOf } from "./palette.js";
 
 type Row = Record<string, unknown>;
@@ -29,15 +30,10 @@ export const BEYOND_ACCURACY_SQL = `WITH ${metric("alias_hit", "factoid_qa", "ac
 export const NOT_MEASURED =
   "Not measured yet: no stored run has the KL divergence from its dense model or the dense model's perplexity of its answers. Sweeps record both for every compressed run (docs/evaluate.md § Beyond accuracy); the family v3 re-run of the reference plan will.";
 
-/**
- * Fluent but wrong: factoid accuracy below the dense model's beyond both 95% intervals, while the dense model finds
- * the answers no less fluent than its own (the variant's answer-perplexity interval reaches down to the dense
- * value or below it).
- */
+/** Fluent but wrong, by the ledger's rule (ledger-rules.ts fluentButWrong: one rule for page and ledger). */
 export function fluentButWrong(variant: Row, dense: Row): boolean {
-  const wrong = num(variant.accuracy_hi) < num(dense.accuracy_lo);
-  const fluent = num(variant.answer_ppl_lo) <= num(dense.answer_ppl);
-  return wrong && fluent;
+  const e = (r: Row, col: string) => ({ value: num(r[col]), lo: num(r[`${col}_lo`]), hi: num(r[`${col}_hi`]) });
+  return fluentButWrongRule({ dense: e(dense, "accuracy"), other: e(variant, "accuracy") }, { dense: e(dense, "answer_ppl"), other: e(variant, "answer_ppl") }, null).verdict === "reproduced";
 }
 
 /** The sentence over the table and chart, per model; the "not measured" notice when nothing is stored. */

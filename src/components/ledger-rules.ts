@@ -45,6 +45,8 @@ export const RULES = {
   promptTransfer:
     "A prompt helps a variant when the variant's no-prompt perplexity lies above the prompted score's whole 95% interval. On every compressed variant with at least two soft prompts, at least one prompt not trained on it must help, which holds when two or more help (at most one of them is its own). Reproduced if it holds on every such variant; partly if on some; not reproduced if on none. Transfer across compression levels only (the store does not separate transfer across datasets and tasks).",
   notMeasured: "Not measured: the store holds no runs that measure this claim.",
+  fluentButWrong:
+    "Factoid QA of the pruned model (SparseGPT first, nearest 50%, the largest model with the dense perplexity of its answers stored). Not testable if the dense accuracy is at chance. Wrong: accuracy falls below the dense model's beyond both 95% intervals. Fluent: the dense model's perplexity of the pruned model's answers has a 95% interval reaching down to the dense model's perplexity of its own answers (no judge model: docs/evaluate.md § Beyond accuracy). Reproduced if wrong and fluent; partly if wrong and less fluent; not reproduced if accuracy does not fall beyond the intervals.",
 } as const;
 
 export function perplexityMasks(ppl: Pair, task: Pair, chance: number | null): Decision {
@@ -153,4 +155,14 @@ export function promptTransfer(cells: readonly TransferCell[]): Decision {
   const ok = eligible.filter((c) => c.prompts.filter((p) => promptHelps(c.none, p)).length >= 2);
   const why = `${ok.length} of ${eligible.length} variants improved by a prompt trained elsewhere`;
   return decided(ok.length === eligible.length ? "reproduced" : ok.length ? "partly" : "not reproduced", why);
+}
+
+/** Fluent but wrong: accuracy (a Pair of alias hits) falls, while the answers' dense perplexity stays at the dense model's own. */
+export function fluentButWrong(accuracy: Pair, answerPpl: Pair, chance: number | null): Decision {
+  if (atChance(accuracy.dense, chance)) return untestable(accuracy.dense, chance);
+  if (compare(accuracy.dense, accuracy.other) !== "degrades") return decided("not reproduced", "factoid accuracy does not fall beyond both 95% intervals");
+  const lo = Number.isFinite(answerPpl.other.lo) ? (answerPpl.other.lo as number) : answerPpl.other.value;
+  return lo <= answerPpl.dense.value
+    ? decided("reproduced", "accuracy falls beyond the intervals; the dense model finds the answers as fluent as its own")
+    : decided("partly", "accuracy falls beyond the intervals, and the answers are less fluent to the dense model than its own");
 }

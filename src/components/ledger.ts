@@ -50,6 +50,7 @@ const METHOD_RANK = `CASE method WHEN 'sparsegpt' THEN 0 WHEN 'wanda' THEN 1 WHE
 const prunedCell = (where: string, target: number) => `SELECT * FROM ${AGG_VS_DENSE} WHERE ${where} AND bits IS NULL AND pattern = 'unstructured' AND sparsity > 0
   ORDER BY abs(sparsity - ${target}), ${METHOD_RANK}, model_params DESC, model, variant LIMIT 1`;
 const FACTOID = "task = 'factoid_qa' AND subset = 'all' AND metric = 'alias_hit'";
+const FLUENCY = "task = 'factoid_qa' AND subset = 'all' AND metric = 'dense_answer_ppl'";
 
 export const CLAIMS: Claim[] = [
   {
@@ -110,11 +111,22 @@ export const CLAIMS: Claim[] = [
     id: "fluent-but-wrong",
     paper: "LLM-KICK",
     claim: "Compressed models stay fluent but become factually wrong",
-    chart: "explorer",
-    rule: R.RULES.notMeasured,
+    chart: "perplexity",
+    rule: R.RULES.fluentButWrong,
     paperText: () => `${NOT_TRANSCRIBED} (judged by GPT-4 in the paper)`,
-    sql: null,
-    decide: () => null,
+    sql: `WITH f AS (SELECT model, model_hash, variant, method, value AS f_value, ci_low AS f_ci_low, ci_high AS f_ci_high FROM agg WHERE ${FLUENCY}),
+        acc AS (${prunedCell(`${FACTOID} AND model || '|' || model_hash || '|' || variant IN (SELECT model || '|' || model_hash || '|' || variant FROM f)`, 0.5)})
+      SELECT acc.*, f.f_value, f.f_ci_low, f.f_ci_high, d.f_value AS fd_value, d.f_ci_low AS fd_ci_low, d.f_ci_high AS fd_ci_high
+      FROM acc JOIN f USING (model, model_hash, variant) JOIN f d ON d.model = acc.model AND d.model_hash = acc.model_hash AND d.method = 'dense'`,
+    decide: ([r]) => {
+      if (!r) return null;
+      const acc = { dense: denseOf(r), other: of(r) };
+      const ppl = { dense: of(r, "fd_"), other: of(r, "f_") };
+      return {
+        kick: `${r.model}, ${r.variant}: factoid QA ${withInterval(of(r), 0)} (dense ${withInterval(denseOf(r), 0)}); dense model's perplexity of the answers ${withInterval(ppl.other, null)} (of its own ${withInterval(ppl.dense, null)})`,
+        decision: R.fluentButWrong(acc, ppl, chanceOf(r)),
+      };
+    },
   },
   {
     id: "large-vs-small",

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { withDuckDB } from "../../loaders/store/parquet.js";
 import { REPORT_VIEWS } from "../../src/components/report-sql.js";
 import { BEYOND_ACCURACY_SQL, beyondAccuracyClaim, NOT_MEASURED } from "../../src/components/beyond-accuracy.js";
+import { CLAIMS } from "../../src/components/ledger.js";
 
 // run, method, sparsity, task, metric, value, ci_low, ci_high
 type Cell = [string, string, number, string, string, number, number, number];
@@ -33,15 +34,17 @@ const row = ([run, method, sparsity, task, metric, value, lo, hi]: Cell) =>
 // every perplexity run records its window length, as the evaluator does
 const seqLen = (cells: Cell[]) => [...new Map(cells.filter((c) => c[3] === "perplexity").map((c) => [c[0], c])).values()].map(([run, method, sparsity]) => row([run, method, sparsity, "perplexity", "seq_len", 512, 512, 512]));
 
-async function query(cells: Cell[]): Promise<Record<string, unknown>[]> {
+async function query(cells: Cell[], sql = BEYOND_ACCURACY_SQL): Promise<Record<string, unknown>[]> {
   return withDuckDB(async (run) => {
     const values = [...cells.map(row), ...seqLen(cells)];
     await run(`CREATE TABLE results AS SELECT * FROM (VALUES ${values.join(", ")})
       t(run_id, model, model_hash, model_params, method, pattern, sparsity, bits, group_size, calib_samples, prompt, seed, task, subset, metric, value, n, ci_low, ci_high)`);
     for (const statement of REPORT_VIEWS) await run(statement);
-    return run(BEYOND_ACCURACY_SQL);
+    return run(sql);
   });
 }
+
+const fluentClaim = CLAIMS.find((c) => c.id === "fluent-but-wrong")!;
 
 describe("beyond accuracy", () => {
   it("puts KL and answer fluency beside accuracy per variant, and names the fluent-but-wrong ones by the rule", async () => {
@@ -61,5 +64,19 @@ describe("beyond accuracy", () => {
     const rows = await query([...DENSE, ...MEASURED].filter((c) => c[4] === "alias_hit" || c[4] === "perplexity"));
     expect(rows).toEqual([]);
     expect(beyondAccuracyClaim(rows)).toBe(NOT_MEASURED);
+  });
+});
+
+describe("the ledger's fluent-but-wrong claim", () => {
+  it("decides on the pruned cell nearest 50% with answer fluency stored", async () => {
+    const got = fluentClaim.decide(await query([...DENSE, ...MEASURED], fluentClaim.sql!))!;
+    expect(got.kick).toBe("m, magnitude 50%: factoid QA 30% [28%–32%] (dense 46% [44%–48%]); dense model's perplexity of the answers 3.00 [2.70–3.30] (of its own 3.00 [2.80–3.20])");
+    expect(got.decision.verdict).toBe("reproduced");
+  });
+
+  it("is partly when the answers are less fluent, and not measured without the metric", async () => {
+    const lessFluent = MEASURED.map((c): Cell => (c[0] === "m-f" && c[4] === "dense_answer_ppl" ? [...c.slice(0, 5), 5, 4.5, 5.5] as Cell : c));
+    expect(fluentClaim.decide(await query([...DENSE, ...lessFluent], fluentClaim.sql!))!.decision.verdict).toBe("partly");
+    expect(fluentClaim.decide(await query([...DENSE, ...MEASURED].filter((c) => c[4] !== "dense_answer_ppl"), fluentClaim.sql!))).toBeNull();
   });
 });
