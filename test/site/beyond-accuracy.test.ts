@@ -2,10 +2,9 @@
 // fluency beside factoid accuracy per variant, the "fluent but wrong" verdict by its written rule, and the
 // "not measured" notice when no run has the metrics (the v2 store).
 import { describe, expect, it } from "vitest";
-import { withDuckDB } from "../../loaders/store/parquet.js";
-import { REPORT_VIEWS } from "../../src/components/report-sql.js";
 import { BEYOND_ACCURACY_SQL, beyondAccuracyClaim, NOT_MEASURED } from "../../src/components/beyond-accuracy.js";
 import { CLAIMS } from "../../src/components/ledger.js";
+import { withHandMadeStore } from "./hand-made-store.js";
 
 // run, method, sparsity, task, metric, value, ci_low, ci_high
 type Cell = [string, string, number, string, string, number, number, number];
@@ -34,15 +33,7 @@ const row = ([run, method, sparsity, task, metric, value, lo, hi]: Cell) =>
 // every perplexity run records its window length, as the evaluator does
 const seqLen = (cells: Cell[]) => [...new Map(cells.filter((c) => c[3] === "perplexity").map((c) => [c[0], c])).values()].map(([run, method, sparsity]) => row([run, method, sparsity, "perplexity", "seq_len", 512, 512, 512]));
 
-async function query(cells: Cell[], sql = BEYOND_ACCURACY_SQL): Promise<Record<string, unknown>[]> {
-  return withDuckDB(async (run) => {
-    const values = [...cells.map(row), ...seqLen(cells)];
-    await run(`CREATE TABLE results AS SELECT * FROM (VALUES ${values.join(", ")})
-      t(run_id, model, model_hash, model_params, method, pattern, sparsity, bits, group_size, calib_samples, prompt, seed, task, subset, metric, value, n, ci_low, ci_high)`);
-    for (const statement of REPORT_VIEWS) await run(statement);
-    return run(sql);
-  });
-}
+const query = (cells: Cell[], sql = BEYOND_ACCURACY_SQL) => withHandMadeStore([...cells.map(row), ...seqLen(cells)], (q) => q(sql));
 
 const fluentClaim = CLAIMS.find((c) => c.id === "fluent-but-wrong")!;
 

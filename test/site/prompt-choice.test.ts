@@ -2,11 +2,10 @@
 // items (prompt_choice), not the one best on the test items; a choice made on test items is refused with the
 // reason; with no recorded choice and several prompts it is not measured.
 import { describe, expect, it } from "vitest";
-import { withDuckDB } from "../../loaders/store/parquet.js";
 import { ledgerRows } from "../../src/components/ledger.js";
 import { promptChoiceTableSql } from "../../src/components/prompt-choice.js";
-import { REPORT_VIEWS } from "../../src/components/report-sql.js";
 import { CHOSEN_PROMPT_SQL, chosenPromptClaim } from "../../src/components/soft-prompt-choice.js";
+import { type Query, withHandMadeStore } from "./hand-made-store.js";
 
 // run, method, sparsity, bits, prompt, perplexity (ci ± 1)
 const RUNS: [string, string, number, number | null, string, number][] = [
@@ -26,14 +25,7 @@ const choice = (chosenOn: string) => ({ checkpoint: "kick-x-4b50", model: "kick-
 
 const DENSE_CHOICE = { checkpoint: "kick-x", model: "kick-x", sparsity: 0, bits: null, prompt: "soft:d", chosen_on: "validation", split: "validation split", valid_ppl: 60, baseline_valid_ppl: 61, ratio: 0.98, candidates: 1, excluded: 0 };
 
-async function withResults<T>(work: (q: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
-  return withDuckDB(async (q) => {
-    await q(`CREATE TABLE results AS SELECT * FROM (VALUES ${rows.join(", ")})
-      t(run_id, model, model_hash, model_params, method, pattern, sparsity, bits, group_size, calib_samples, prompt, seed, task, subset, metric, value, n, ci_low, ci_high)`);
-    for (const statement of REPORT_VIEWS) await q(statement);
-    return work(q);
-  });
-}
+const withResults = <T>(work: (q: Query) => Promise<T>) => withHandMadeStore(rows, work);
 
 const recovery = (choices: Record<string, unknown>[]) => withResults(async (q) => (await ledgerRows(q, null, choices)).find((r) => r.id === "prompt-recovery-8x")!);
 
