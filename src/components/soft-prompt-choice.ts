@@ -62,6 +62,7 @@ export function chosenPromptTable(rows: readonly Row[]): Row[] {
     "chosen prompt": fmt(r, r.soft_value),
     prompt: String(r.chosen).replace("soft:", ""),
     "chosen among": num(r.candidates),
+    "chosen on": String(r.split),
     dense: Number.isFinite(num(r.dense_value)) ? fmt(r, r.dense_value) : "—",
     "dense + own prompt (control)": Number.isFinite(num(r.dense_prompt_value)) ? fmt(r, r.dense_prompt_value) : "not measured",
     "gap closed to dense": pct(shareClosed(num(r.none_value), num(r.soft_value), num(r.dense_value))),
