@@ -31,7 +31,7 @@ export const TASK_LABELS: Record<string, string> = {
 };
 
 /** Lower is better only for perplexity. */
-export const lowerIsBetter = (metric: string | null | undefined) => metric === "perplexity";
+export const lowerIsBetter = (metric: string | null | undefined) => ["perplexity", "kl_dense", "dense_answer_ppl", "repetition"].includes(metric ?? "");
 
 /** The calibration count of the main grid: 128 (LLM-KICK's) where the store has it, else the most common. */
 export const MAIN_CALIB = `(SELECT CASE WHEN count(*) FILTER (WHERE calib_samples = 128) > 0 THEN 128 ELSE mode(calib_samples) END FROM results WHERE calib_samples IS NOT NULL)`;
