@@ -30,7 +30,7 @@ export const TASK_LABELS: Record<string, string> = {
   instruction: "Instruction following",
 };
 
-/** Lower is better only for perplexity. */
+/** Metrics where lower is better: perplexity and the measures against the dense model (docs/evaluate.md § Beyond accuracy). */
 export const lowerIsBetter = (metric: string | null | undefined) => ["perplexity", "kl_dense", "dense_answer_ppl", "repetition"].includes(metric ?? "");
 
 /** The calibration count of the main grid: 128 (LLM-KICK's) where the store has it, else the most common. */
