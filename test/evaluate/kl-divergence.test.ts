@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { EvalContext, MetricRow } from "../../loaders/evaluate/common.js";
 import { evaluateTask } from "../../loaders/evaluate/index.js";
-import { denseCachePath, windowSetHash } from "../../loaders/evaluate/kl-divergence.js";
+import { denseCachePath, windowSetHash } from "../../loaders/evaluate/dense-logprob-cache.js";
 import { selectItems } from "../../loaders/evaluate/suite.js";
 import { parseTaskSpec } from "../../loaders/evaluate/task-spec.js";
 import { loadReferenceModel } from "../../loaders/model/load.js";
