@@ -152,10 +152,13 @@ export async function klDivergenceRows(ctx: EvalContext, sources: readonly { sou
   const windowsHash = windowSetHash(windows);
   const path = ref.cacheDir ? denseCachePath(ref.cacheDir, ref.modelHash, windowsHash, k) : null;
   let dense = path ? readDenseTopK(path, { modelHash: ref.modelHash, windowsHash, k, vocab }) : null;
+  // progress of this phase on its own scale: the dense pass (when not cached) and the evaluated model's pass
+  const passes = dense ? 1 : 2;
+  const progress = (pass: number) => (done: number) => ctx.onProgress?.(pass * windows.length + done, passes * windows.length);
   if (!dense) {
     const model = await ref.model();
     if (model.spec.vocabSize !== vocab) throw new Error(`KL divergence: the dense model has ${model.spec.vocabSize} token ids, the evaluated one ${vocab}`);
-    dense = await denseTopK(model, windows, k);
+    dense = await denseTopK(model, windows, k, progress(0));
     if (path) writeDenseTopK(path, dense, { modelHash: ref.modelHash, windowsHash });
   }
   const starts: number[] = [];
@@ -167,10 +170,15 @@ export async function klDivergenceRows(ctx: EvalContext, sources: readonly { sou
   const kl = new Float64Array(windows.length);
   const tail = new Float64Array(windows.length);
   const d = dense;
-  await forEachPrediction(ctx.model, windows, (w, t, logp) => {
-    kl[w] += klAtPosition(d, starts[w] + t, logp);
-    tail[w] += d.tail[starts[w] + t];
-  });
+  await forEachPrediction(
+    ctx.model,
+    windows,
+    (w, t, logp) => {
+      kl[w] += klAtPosition(d, starts[w] + t, logp);
+      tail[w] += d.tail[starts[w] + t];
+    },
+    progress(passes - 1),
+  );
   const rows: MetricRow[] = [];
   const perWindow = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i).filter((w) => windows[w].length > 1);
   const add = (subset: string, ws: number[]) => {

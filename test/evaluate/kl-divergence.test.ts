@@ -127,10 +127,15 @@ describe("KL divergence against the dense model on the perplexity windows", asyn
   });
 
   it("reads the dense log-probs from the cache instead of the dense model, and names a damaged cache file", async () => {
-    const first = await evaluateTask(task, ctx(16));
+    const N = sources.reduce((a, s) => a + s.windows.length, 0);
+    const seen: [number, number][] = [];
+    const first = await evaluateTask(task, { ...ctx(16), onProgress: (done, total) => seen.push([done, total]) });
+    expect(seen.at(-1)).toEqual([2 * N, 2 * N]); // the dense pass, then the evaluated model's
     const loads = denseLoads;
-    const again = await evaluateTask(task, ctx(16));
+    seen.length = 0;
+    const again = await evaluateTask(task, { ...ctx(16), onProgress: (done, total) => seen.push([done, total]) });
     expect(denseLoads).toBe(loads); // served from <cacheDir>/<hash>/<windows>-k16.bin
+    expect(seen.at(-1)).toEqual([N, N]);
     expect(find(again.results, "all", "kl_dense").value).toBe(find(first.results, "all", "kl_dense").value);
     const path = denseCachePath(cacheDir, "fixture-dense", windowSetHash(sources.flatMap((s) => s.windows)), 16);
     writeFileSync(path, `${JSON.stringify({ format: "kick-dense-logprobs", version: 1, modelHash: "fixture-dense", windowsHash: windowSetHash(sources.flatMap((s) => s.windows)), k: 16, vocab: spec.vocabSize, positions: 5 })}\nxx`);
