@@ -9,6 +9,7 @@ import { PRECISIONS } from "../model/half-weights.js";
 import { checkStoreDir } from "../sweep/store-dir.js";
 import { checkSoftPrompt, expandPromptAlias, isSoft, minTextTokens } from "../prompt/resolve.js";
 import { codeVersion } from "../sweep/provenance.js";
+import { DenseModels } from "../sweep/dense-reference.js";
 import { executeRun } from "../sweep/runner.js";
 import { bindTasksDir, checkTasksDir } from "../evaluate/tasks-dir.js";
 import { parseCommand } from "./args.js";
@@ -140,12 +141,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const loaded = await loadModel(run.model.dir, backend, run.precision ?? "f32");
+    const denseModels = new DenseModels(); // the same metrics against the dense model as a sweep's run
     try {
       process.stderr.write(`[eval] ${run.model.name} on ${loaded.device}: ${taskSpecId(run.task)} (run ${run.run_id})\n`);
       let last = 0;
       const t0 = performance.now();
       const finished = await executeRun(run, loaded, {
         batchSize,
+        denseModels,
         promptsDir: str("prompts-dir"),
         onProgress: (done, total) => {
           const now = performance.now();
@@ -174,6 +177,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     } finally {
       await loaded.dispose();
+      await denseModels.dispose();
     }
   } catch (e) {
     process.stderr.write(`kick eval: ${(e as Error).message}\n`);

@@ -31,6 +31,22 @@ export interface EvalContext {
   modelTokenizerHash?: string | null;
   /** examples done of total, for progress bars */
   onProgress?: (done: number, total: number) => void;
+  /** the dense model of the same weights, for metrics against it (KL on perplexity windows, fluency of answers) */
+  dense?: DenseReference;
+}
+
+/** The dense model an evaluation is compared with (issue 20: beyond accuracy). */
+export interface DenseReference {
+  /** the dense weights' hash: keys the cache of its log-probs (kl-divergence.ts) */
+  modelHash: string;
+  /** the dense model (loaded on first use) */
+  model(): Promise<CausalLM>;
+  /** the model evaluated is this dense model itself: no divergence to compute, answers scored by it */
+  self: boolean;
+  /** folder that caches the dense log-probs of perplexity windows; null: recomputed each run */
+  cacheDir: string | null;
+  /** dense log-probs kept per position (default DEFAULT_KL_TOP_K) */
+  topK?: number;
 }
 
 /** One aggregate: a row of the results table without the run columns. */
@@ -78,6 +94,11 @@ export function meanRow(subset: string, metric: string, values: readonly number[
   if (n === 0) return { subset, metric, value: Number.NaN, n: 0, ci_low: null, ci_high: null };
   const [lo, hi] = bootstrapMeanInterval(values, { seed, samples });
   return { subset, metric, value: values.reduce((a, b) => a + b, 0) / n, n, ci_low: lo, ci_high: hi };
+}
+
+/** A mean of NLLs mapped through exp (a perplexity): the interval's bounds too, as exp is monotone. */
+export function expRow(m: MetricRow): MetricRow {
+  return { ...m, value: Math.exp(m.value), ci_low: m.ci_low === null ? null : Math.exp(m.ci_low), ci_high: m.ci_high === null ? null : Math.exp(m.ci_high) };
 }
 
 /** A count or setting recorded alongside the metrics (no interval). */
@@ -151,6 +172,8 @@ export interface GenerateSettings {
 
 export interface GeneratedText {
   tokens: number[];
+  /** the tokens without a final EOS: the text's own tokens */
+  body: number[];
   text: string;
 }
 
@@ -182,7 +205,7 @@ export async function generateAll(
   );
   return gens.map((g) => {
     const body = g.stoppedBy === "eos" ? g.tokens.slice(0, -1) : g.tokens;
-    return { tokens: g.tokens, text: tokenizer.decode(body, { skipSpecialTokens: true }) };
+    return { tokens: g.tokens, body, text: tokenizer.decode(body, { skipSpecialTokens: true }) };
   });
 }
 
@@ -219,6 +242,9 @@ export interface PromptRun {
   /** decoded continuations (special tokens skipped) */
   texts: string[];
   tokenIds: number[][];
+  /** each prompt as the model saw it (prefix included, left-truncated), and its generated tokens without EOS */
+  promptIds: number[][];
+  answerIds: number[][];
   /** prompts cut from the left to fit the context */
   truncated: number;
   /** prompt + generated tokens */
@@ -247,5 +273,5 @@ export async function runPrompts(
     ctx.onProgress?.(progressOffset + n, total),
   );
   const tokens = requests.reduce((a, r) => a + r.ids.length, 0) + gens.reduce((a, g) => a + g.tokens.length, 0);
-  return { texts: gens.map((g) => g.text), tokenIds: gens.map((g) => g.tokens), truncated, tokens };
+  return { texts: gens.map((g) => g.text), tokenIds: gens.map((g) => g.tokens), promptIds: requests.map((r) => r.ids), answerIds: gens.map((g) => g.body), truncated, tokens };
 }

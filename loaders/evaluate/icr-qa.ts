@@ -7,6 +7,7 @@
 // LLM-KICK's containment match (normalised containment either way), token F1 (SQuAD). For the
 // counterfactual setting also the share of answers that give the original (memorised) object instead.
 import { accuracyRow, type EvalContext, type ExampleOut, firstLine, infoRow, meanRow, type MetricRow, runPrompts, subSeed, type TaskResult } from "./common.js";
+import { fluencyRows } from "./fluency.js";
 import { containmentMatch, exactMatch, maxTokenF1 } from "./scoring.js";
 import { selectItems } from "./suite.js";
 import { hardPromptPrefix, type TaskSpec } from "./task-spec.js";
@@ -39,6 +40,7 @@ export async function evaluateIcrQa(spec: TaskSpec, ctx: EvalContext): Promise<T
       accuracyRow(setting, "containment", list.map((x, i) => containmentMatch(answers[i], x.aliases))),
       meanRow(setting, "f1", list.map((x, i) => maxTokenF1(answers[i], x.aliases)), subSeed(ctx.seed, `icr_qa/${setting}/f1`), spec.bootstrap),
       infoRow(setting, "truncated_prompts", run.truncated, list.length),
+      ...(await fluencyRows(ctx, setting, answers, run, spec.bootstrap)),
     );
     if (setting === "open_counterfactual") {
       results.push(accuracyRow(setting, "original_answer", list.map((x, i) => containmentMatch(answers[i], [x.original_answer]))));

@@ -4,7 +4,8 @@
 // perplexity = exp(mean over windows of the window's mean token NLL). Reported per held-out source and
 // for all windows together ("all"), with the window length recorded. The interval is a seeded bootstrap
 // over windows of the mean NLL, mapped through exp.
-import { type EvalContext, type ExampleOut, groupBy, infoRow, logLikelihoods, meanRow, type MetricRow, subSeed, type TaskResult } from "./common.js";
+import { type EvalContext, type ExampleOut, expRow, groupBy, infoRow, logLikelihoods, meanRow, type MetricRow, subSeed, type TaskResult } from "./common.js";
+import { klDivergenceRows } from "./kl-divergence.js";
 import { selectItems } from "./suite.js";
 import { hardPromptPrefix, type TaskSpec } from "./task-spec.js";
 
@@ -43,10 +44,7 @@ export async function evaluatePerplexity(spec: TaskSpec, ctx: EvalContext): Prom
   });
   const total = streams.reduce((a, s) => a + s.windows.length, 0);
   if (total === 0) throw new Error(`perplexity: no source has one window of ${seqLen} tokens; lower seq_len or select more items`);
-  const row = (subset: string, nlls: number[]) => {
-    const m = meanRow(subset, "perplexity", nlls, subSeed(ctx.seed, `perplexity/${subset}`), spec.bootstrap);
-    return { ...m, value: Math.exp(m.value), ci_low: m.ci_low === null ? null : Math.exp(m.ci_low), ci_high: m.ci_high === null ? null : Math.exp(m.ci_high) };
-  };
+  const row = (subset: string, nlls: number[]) => expRow(meanRow(subset, "perplexity", nlls, subSeed(ctx.seed, `perplexity/${subset}`), spec.bootstrap));
   for (const { source, windows, streamTokens } of streams) {
     if (windows.length === 0) {
       results.push(infoRow(source, "windows", 0, 0));
@@ -60,5 +58,8 @@ export async function evaluatePerplexity(spec: TaskSpec, ctx: EvalContext): Prom
     tokens += windows.length * (seqLen + prefix.length);
   }
   results.push(row("all", all), infoRow("all", "seq_len", seqLen, all.length));
+  // against the dense model of the same weights (a compressed run in a sweep); a hard prompt changes the
+  // context the dense log-probs were computed in, so none then
+  if (ctx.dense && prefix.length === 0) results.push(...(await klDivergenceRows(ctx, streams, spec.bootstrap)));
   return { task: "perplexity", results, examples, tokens };
 }

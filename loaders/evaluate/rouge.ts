@@ -26,7 +26,8 @@ function score(overlap: number, predTotal: number, refTotal: number): RougeScore
   return { precision, recall, fmeasure };
 }
 
-function ngrams(tokens: readonly string[], n: number): Map<string, number> {
+/** Counts of each n-gram (tokens joined by a space). */
+export function ngrams(tokens: readonly string[], n: number): Map<string, number> {
   const counts = new Map<string, number>();
   for (let i = 0; i + n <= tokens.length; i++) {
     const g = tokens.slice(i, i + n).join(" ");

@@ -11,6 +11,7 @@ import { NonFiniteError } from "../model/finite.js";
 import type { TaskResult } from "../evaluate/common.js";
 import { promptColumn, taskSpecJson } from "../evaluate/task-spec.js";
 import { compressionJson, compressionMethod } from "./compression.js";
+import { DenseModels, denseReferenceFor } from "./dense-reference.js";
 import { type LoadedModel, loadModel } from "./models.js";
 import { compressedModelKey, describeRun, type PlannedModel, type PlannedRun, type Shard, shardRuns, type SweepPlan } from "./plan.js";
 import { gitCommit } from "./provenance.js";
@@ -142,7 +143,12 @@ class ModelCache {
 export async function executeRun(
   run: PlannedRun,
   loaded: LoadedModel & { compressed?: CausalLM },
-  { batchSize = 0, onProgress, promptsDir }: { batchSize?: number; onProgress?: (done: number, total: number) => void; promptsDir?: string } = {},
+  {
+    batchSize = 0,
+    onProgress,
+    promptsDir,
+    denseModels,
+  }: { batchSize?: number; onProgress?: (done: number, total: number) => void; promptsDir?: string; /** for metrics against the dense model */ denseModels?: DenseModels } = {},
 ): Promise<FinishedRun & { tokens: number }> {
   // a soft prompt must be the one the run was keyed on (its file may have been retrained since planning)
   if (run.prompt_sha256 && promptsDir && softPromptSha256(promptsDir, run.task.prompt.slice("soft:".length)) !== run.prompt_sha256)
@@ -150,10 +156,13 @@ export async function executeRun(
   checkTasksDirUnchanged(run.task, run.tasks_dir);
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
+  const model = loaded.compressed ?? (await compressFor(run, loaded));
+  const dense = denseModels ? denseReferenceFor(run, model, denseModels) : undefined;
   const result = await evaluateTask(run.task, {
     ...(run.tasks_dir ? { tasksDir: run.tasks_dir } : {}),
-    model: loaded.compressed ?? (await compressFor(run, loaded)), tokenizer: loaded.tokenizer, seed: run.seed, batchSize, onProgress,
+    model, tokenizer: loaded.tokenizer, seed: run.seed, batchSize, onProgress,
     ...(promptsDir ? { promptsDir, modelTokenizerHash: tokenizerHash(run.model.dir) } : {}),
+    ...(dense ? { dense } : {}),
   });
   const seconds = (performance.now() - t0) / 1000;
   return { ...finishedRun(run, loaded, result, { seconds, startedAt }), tokens: result.tokens };
@@ -213,6 +222,7 @@ export async function runSweep(plan: SweepPlan, store: ResultsStore, { shard, lo
   );
   const beatEvery = claims.ttlMs / 4;
   const cache = new ModelCache();
+  const denseModels = new DenseModels();
   const t0 = performance.now();
   let runSecondsTotal = 0;
   let attempted = 0;
@@ -237,7 +247,7 @@ export async function runSweep(plan: SweepPlan, store: ResultsStore, { shard, lo
     timer.unref();
     try {
       const loaded = await cache.get(run);
-      const finished = await executeRun(run, loaded, { batchSize: plan.batchSize, onProgress, promptsDir: plan.promptsDir });
+      const finished = await executeRun(run, loaded, { batchSize: plan.batchSize, onProgress, promptsDir: plan.promptsDir, denseModels });
       // pooled GPU buffers are sized per task (batch rows × capacity): free them between runs, or a
       // long sweep keeps every size it ever used (tens of GiB per process on an H200)
       (loaded.compressed as { ctx?: { trimPool?: () => void } }).ctx?.trimPool?.();
@@ -295,6 +305,7 @@ export async function runSweep(plan: SweepPlan, store: ResultsStore, { shard, lo
     }
   } finally {
     await cache.dispose();
+    await denseModels.dispose();
   }
   log(`[sweep] ${summary.done} run(s) done, ${summary.skipped} skipped, ${summary.failed.length} failed in ${fmt((performance.now() - t0) / 1000)}`);
   return summary;

@@ -2,6 +2,7 @@
 // rule takes measured estimates with 95% intervals and returns the verdict and why; the comparisons
 // and the at-chance test are report-verdict.ts's, so the ledger never decides differently from the
 // findings pages. The rule texts (RULES) are shown on the ledger page and in docs/report.md.
+import { refusedChoice } from "./prompt-choice.js";
 import { atChance, compare, notTestable, type Estimate } from "./report-verdict.js";
 
 export type LedgerVerdict = "reproduced" | "partly" | "not reproduced" | "not testable here" | "not measured";
@@ -40,10 +41,12 @@ export const RULES = {
   longContextDegrades:
     "Not testable if the dense score at the longest length is at chance. Reproduced if the score at the longest length falls beyond both 95% intervals and keeps a smaller share above chance than at the shortest length; partly if it falls but keeps no smaller share; otherwise not reproduced.",
   promptRecovery:
-    "Perplexity of the 8× model (4-bit + 50% sparsity): the share of the gap to dense that the best soft prompt closes, (none − soft) / (none − dense), with the interval the soft-prompt score's 95% interval gives (not paired over windows, so wider than a paired bootstrap). Reproduced if its lower bound is ≥ 50%; partly if it is above 0 (the no-prompt perplexity lies above the prompt's whole interval); otherwise not reproduced. Decided only where the variant has one stored soft prompt: with several, the store does not record which was chosen on validation items, and taking the best on the scored (test) items would be selection on test data, so the claim is not measured.",
+    "Perplexity of the 8× model (4-bit + 50% sparsity): the share of the gap to dense that the soft prompt chosen on validation items closes (loaders/prompt/selection.ts: the lowest validation perplexity relative to no prompt, on held-out documents the perplexity task does not score), (none − soft) / (none − dense), with the interval the soft-prompt score's 95% interval gives (not paired over windows, so wider than a paired bootstrap). Reproduced if its lower bound is ≥ 50%; partly if it is above 0 (the no-prompt perplexity lies above the prompt's whole interval); otherwise not reproduced. A prompt chosen on any other split is refused; where no choice is recorded, decided only if the variant has one stored soft prompt (the best of several on the scored test items would be selection on test data, so the claim is then not measured).",
   promptTransfer:
     "A prompt helps a variant when the variant's no-prompt perplexity lies above the prompted score's whole 95% interval. On every compressed variant with at least two soft prompts, at least one prompt not trained on it must help, which holds when two or more help (at most one of them is its own). Reproduced if it holds on every such variant; partly if on some; not reproduced if on none. Transfer across compression levels only (the store does not separate transfer across datasets and tasks).",
   notMeasured: "Not measured: the store holds no runs that measure this claim.",
+  fluentButWrong:
+    "Factoid QA of the pruned model (SparseGPT first, nearest 50%, the largest model with the dense perplexity of its answers stored). Not testable if the dense accuracy is at chance. Wrong: accuracy falls below the dense model's beyond both 95% intervals. Fluent: the dense model's perplexity of the pruned model's answers has a 95% interval reaching down to the dense model's perplexity of its own answers (no judge model: docs/evaluate.md § Beyond accuracy). Reproduced if wrong and fluent; partly if wrong and less fluent; not reproduced if accuracy does not fall beyond the intervals.",
 } as const;
 
 export function perplexityMasks(ppl: Pair, task: Pair, chance: number | null): Decision {
@@ -120,8 +123,17 @@ export function gapClosed(dense: number, none: Estimate, soft: Estimate): Estima
 /** A soft prompt lowers perplexity: the no-prompt score lies above the prompted score's whole 95% interval. */
 export const promptHelps = (none: Estimate, soft: Estimate) => (Number.isFinite(soft.hi) ? (soft.hi as number) : soft.value) < none.value;
 
-export function promptRecovery(dense: number, none: Estimate, soft: Estimate, prompts = 1): Decision {
-  if (prompts > 1)
+/** How the reported prompt was chosen (prompt-choice.ts): on which split, or null when no choice is recorded. */
+export interface PromptChoiceInfo {
+  prompt: string;
+  chosen_on: string;
+  split?: string;
+}
+
+export function promptRecovery(dense: number, none: Estimate, soft: Estimate, prompts = 1, choice: PromptChoiceInfo | null = null): Decision {
+  const refused = choice ? refusedChoice(choice) : null;
+  if (refused) return decided("not measured", refused);
+  if (!choice && prompts > 1)
     return decided("not measured", `${prompts} soft prompts are stored for this variant and none is marked as chosen on validation items; the best on the test items would be selection on test data`);
   const closed = gapClosed(dense, none, soft);
   const lo = Number.isFinite(closed.lo) ? (closed.lo as number) : closed.value;
@@ -143,4 +155,14 @@ export function promptTransfer(cells: readonly TransferCell[]): Decision {
   const ok = eligible.filter((c) => c.prompts.filter((p) => promptHelps(c.none, p)).length >= 2);
   const why = `${ok.length} of ${eligible.length} variants improved by a prompt trained elsewhere`;
   return decided(ok.length === eligible.length ? "reproduced" : ok.length ? "partly" : "not reproduced", why);
+}
+
+/** Fluent but wrong: accuracy (a Pair of alias hits) falls, while the answers' dense perplexity stays at the dense model's own. */
+export function fluentButWrong(accuracy: Pair, answerPpl: Pair, chance: number | null): Decision {
+  if (atChance(accuracy.dense, chance)) return untestable(accuracy.dense, chance);
+  if (compare(accuracy.dense, accuracy.other) !== "degrades") return decided("not reproduced", "factoid accuracy does not fall beyond both 95% intervals");
+  const lo = Number.isFinite(answerPpl.other.lo) ? (answerPpl.other.lo as number) : answerPpl.other.value;
+  return lo <= answerPpl.dense.value
+    ? decided("reproduced", "accuracy falls beyond the intervals; the dense model finds the answers as fluent as its own")
+    : decided("partly", "accuracy falls beyond the intervals, and the answers are less fluent to the dense model than its own");
 }

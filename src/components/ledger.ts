@@ -3,6 +3,7 @@
 // 95% interval from SQL over the results store, the verdict of its rule (ledger-rules.ts) and a link to
 // the chart. The SQL reuses the findings' queries (report-findings.ts) where they already pick the cell.
 import { methodRankSql } from "./method-meta.js";
+import { promptChoiceTableSql } from "./prompt-choice.js";
 import { FINDINGS } from "./report-findings.js";
 import type { Query } from "./report-controls.js";
 import { lit, SOFT_SEQ_LEN } from "./report-sql.js";
@@ -50,6 +51,7 @@ const METHOD_RANK = methodRankSql();
 const prunedCell = (where: string, target: number) => `SELECT * FROM ${AGG_VS_DENSE} WHERE ${where} AND bits IS NULL AND pattern = 'unstructured' AND sparsity > 0
   ORDER BY abs(sparsity - ${target}), ${METHOD_RANK}, model_params DESC, model, variant LIMIT 1`;
 const FACTOID = "task = 'factoid_qa' AND subset = 'all' AND metric = 'alias_hit'";
+const FLUENCY = "task = 'factoid_qa' AND subset = 'all' AND metric = 'dense_answer_ppl'";
 
 export const CLAIMS: Claim[] = [
   {
@@ -110,11 +112,22 @@ export const CLAIMS: Claim[] = [
     id: "fluent-but-wrong",
     paper: "LLM-KICK",
     claim: "Compressed models stay fluent but become factually wrong",
-    chart: "explorer",
-    rule: R.RULES.notMeasured,
+    chart: "perplexity",
+    rule: R.RULES.fluentButWrong,
     paperText: () => `${NOT_TRANSCRIBED} (judged by GPT-4 in the paper)`,
-    sql: null,
-    decide: () => null,
+    sql: `WITH f AS (SELECT model, model_hash, variant, method, value AS f_value, ci_low AS f_ci_low, ci_high AS f_ci_high FROM agg WHERE ${FLUENCY}),
+        acc AS (${prunedCell(`${FACTOID} AND model || '|' || model_hash || '|' || variant IN (SELECT model || '|' || model_hash || '|' || variant FROM f)`, 0.5)})
+      SELECT acc.*, f.f_value, f.f_ci_low, f.f_ci_high, d.f_value AS fd_value, d.f_ci_low AS fd_ci_low, d.f_ci_high AS fd_ci_high
+      FROM acc JOIN f USING (model, model_hash, variant) JOIN f d ON d.model = acc.model AND d.model_hash = acc.model_hash AND d.method = 'dense'`,
+    decide: ([r]) => {
+      if (!r) return null;
+      const acc = { dense: denseOf(r), other: of(r) };
+      const ppl = { dense: of(r, "fd_"), other: of(r, "f_") };
+      return {
+        kick: `${r.model}, ${r.variant}: factoid QA ${withInterval(of(r), 0)} (dense ${withInterval(denseOf(r), 0)}); dense model's perplexity of the answers ${withInterval(ppl.other, null)} (of its own ${withInterval(ppl.dense, null)})`,
+        decision: R.fluentButWrong(acc, ppl, chanceOf(r)),
+      };
+    },
   },
   {
     id: "large-vs-small",
@@ -184,16 +197,24 @@ export const CLAIMS: Claim[] = [
     sql: `WITH c AS (SELECT * FROM cells WHERE task = 'perplexity' AND subset = 'all' AND metric = 'perplexity' AND k_shot = 0 AND seq_len = ${SOFT_SEQ_LEN}),
         t AS (SELECT * FROM c WHERE bits = 4 AND abs(sparsity - 0.5) < 1e-9),
         none AS (SELECT model, model_hash, variant, value AS none_value, ci_low AS none_ci_low, ci_high AS none_ci_high, model_params FROM t WHERE prompt = 'none'),
-        soft AS (SELECT model, model_hash, variant, arg_min(prompt, value) AS soft_prompt, min(value) AS soft_value, arg_min(ci_low, value) AS soft_ci_low, arg_min(ci_high, value) AS soft_ci_high, count(*) AS soft_n
+        soft AS (SELECT model, model_hash, variant, count(*) AS soft_n, arg_min(prompt, value) AS only_prompt, min(value) AS only_value, arg_min(ci_low, value) AS only_ci_low, arg_min(ci_high, value) AS only_ci_high
           FROM t WHERE prompt LIKE 'soft:%' GROUP BY ALL),
+        -- the prompt chosen on validation items for this cell (prompt_choice: prompt-choice.ts), not the best on the test items
+        chosen AS (SELECT t.model, t.model_hash, t.variant, t.prompt AS soft_prompt, t.value AS soft_value, t.ci_low AS soft_ci_low, t.ci_high AS soft_ci_high, ch.chosen_on, ch.split
+          FROM t JOIN prompt_choice ch ON ch.prompt = t.prompt AND ch.model = t.model AND abs(ch.sparsity - t.sparsity) < 1e-9 AND ch.bits IS NOT DISTINCT FROM t.bits),
         dense AS (SELECT model, model_hash, value AS dense_value FROM c WHERE method = 'dense' AND prompt = 'none')
-      SELECT * FROM none JOIN soft USING (model, model_hash, variant) JOIN dense USING (model, model_hash) ORDER BY model_params DESC, variant LIMIT 1`,
+      SELECT * FROM none JOIN soft USING (model, model_hash, variant) LEFT JOIN chosen USING (model, model_hash, variant) JOIN dense USING (model, model_hash) ORDER BY model_params DESC, variant LIMIT 1`,
     decide: ([r]) => {
       if (!r) return null;
-      const closed = R.gapClosed(n(r.dense_value), of(r, "none_"), of(r, "soft_"));
+      const choice = r.soft_prompt ? { prompt: String(r.soft_prompt), chosen_on: String(r.chosen_on), split: String(r.split) } : null;
+      // no recorded choice: only a lone stored prompt may stand for the variant
+      const soft = choice ? of(r, "soft_") : of(r, "only_");
+      const prompt = String(choice ? r.soft_prompt : r.only_prompt).replace("soft:", "");
+      const how = choice ? ` (chosen on ${choice.chosen_on} items of ${n(r.soft_n)} stored)` : n(r.soft_n) > 1 ? ` (the best of ${n(r.soft_n)} prompts on the test items: no validation choice recorded)` : " (the only stored prompt)";
+      const closed = R.gapClosed(n(r.dense_value), of(r, "none_"), soft);
       return {
-        kick: `${r.model}, ${r.variant}: perplexity dense ${score(r.dense_value, null)}, no prompt ${withInterval(of(r, "none_"), null)}, ${String(r.soft_prompt).replace("soft:", "")}${n(r.soft_n) > 1 ? ` (the best of ${n(r.soft_n)} prompts on the test items)` : ""} ${withInterval(of(r, "soft_"), null)}; gap closed ${withInterval(closed, 0)}`,
-        decision: R.promptRecovery(n(r.dense_value), of(r, "none_"), of(r, "soft_"), n(r.soft_n)),
+        kick: `${r.model}, ${r.variant}: perplexity dense ${score(r.dense_value, null)}, no prompt ${withInterval(of(r, "none_"), null)}, ${prompt}${how} ${withInterval(soft, null)}; gap closed ${withInterval(closed, 0)}`,
+        decision: R.promptRecovery(n(r.dense_value), of(r, "none_"), soft, n(r.soft_n), choice),
       };
     },
   },
@@ -243,7 +264,12 @@ export interface LedgerRow {
 }
 
 /** Every claim decided: `query` runs SQL over the store's views, `published` over the table3 table. */
-export async function ledgerRows(query: Query, published: Query | null): Promise<LedgerRow[]> {
+/**
+ * The ledger's rows. `promptChoices`: data/prompt-choice.parquet's rows (which soft prompt each checkpoint reports,
+ * chosen on validation items); copied into the results database as `prompt_choice` for the claims' SQL.
+ */
+export async function ledgerRows(query: Query, published: Query | null, promptChoices: readonly Row[] = []): Promise<LedgerRow[]> {
+  await query(promptChoiceTableSql(promptChoices));
   const rows: LedgerRow[] = [];
   for (const c of CLAIMS) {
     const paperRows = c.paperSql && published ? await published(c.paperSql) : [];

@@ -213,7 +213,7 @@ export const FINDINGS: Finding[] = [
       SELECT label, none, soft, soft - none AS gain, (SELECT count(*) FROM s) AS models FROM s JOIN o USING (label) ORDER BY gain DESC LIMIT 1`,
     sentence: ([r]) =>
       r
-        ? `The best soft prompt ${n(r.gain) > 0 ? "raises" : "changes"} factoid-QA accuracy of ${r.label} from **${pct(r.none)}** to **${pct(r.soft)}** (${n(r.gain) >= 0 ? "+" : "−"}${pts(Math.abs(n(r.gain)))}; the largest gain of the ${r.models} compressed model${n(r.models) === 1 ? "" : "s"} with soft prompts in the store).`
+        ? `The best soft prompt on the test items (picked on them, so an upper bound; the prompt chosen on validation items is on the soft-prompts page) ${n(r.gain) > 0 ? "raises" : "changes"} factoid-QA accuracy of ${r.label} from **${pct(r.none)}** to **${pct(r.soft)}** (${n(r.gain) >= 0 ? "+" : "−"}${pts(Math.abs(n(r.gain)))}; the largest gain of the ${r.models} compressed model${n(r.models) === 1 ? "" : "s"} with soft prompts in the store).`
         : null,
     missing: "no soft-prompt runs in the store yet (plan tasks with prompt soft:<id>)",
   },

@@ -7,7 +7,7 @@ export const lit = (value: string | number | null | undefined): string =>
   value === null || value === undefined ? "NULL" : typeof value === "number" ? String(value) : `'${String(value).replaceAll("'", "''")}'`;
 
 /** Metrics that are counts or settings rather than scores (they carry no interval). */
-export const INFO_METRICS = ["k_shot", "truncated_prompts", "seq_len", "stream_tokens", "items", "windows"];
+export const INFO_METRICS = ["k_shot", "truncated_prompts", "seq_len", "stream_tokens", "items", "windows", "kl_top_k", "kl_dense_tail_mass", "empty_answers"];
 
 /** The score each task is judged by when a page compares tasks (the LLM-KICK counterpart). */
 export const PRIMARY_METRIC: Record<string, string> = {
@@ -30,8 +30,8 @@ export const TASK_LABELS: Record<string, string> = {
   instruction: "Instruction following",
 };
 
-/** Lower is better only for perplexity. */
-export const lowerIsBetter = (metric: string | null | undefined) => metric === "perplexity";
+/** Metrics where lower is better: perplexity and the measures against the dense model (docs/evaluate.md § Beyond accuracy). */
+export const lowerIsBetter = (metric: string | null | undefined) => ["perplexity", "kl_dense", "dense_answer_ppl", "repetition"].includes(metric ?? "");
 
 /** The calibration count of the main grid: 128 (LLM-KICK's) where the store has it, else the most common. */
 export const MAIN_CALIB = `(SELECT CASE WHEN count(*) FILTER (WHERE calib_samples = 128) > 0 THEN 128 ELSE mode(calib_samples) END FROM results WHERE calib_samples IS NOT NULL)`;

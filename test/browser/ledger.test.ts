@@ -9,6 +9,7 @@ import { withStore } from "../../loaders/figures/results-store.js";
 import { FLIPS_SQL } from "../../src/components/flips-sql.js";
 import { flipsClaim } from "../../src/components/flips-chart.js";
 import { CLAIMS, ledgerRows, type LedgerRow } from "../../src/components/ledger.js";
+import { choosePrompts, readPromptCards } from "../../loaders/prompt/selection.js";
 import { REPORT_VIEWS } from "../../src/components/report-sql.js";
 import { launchChromium, watchPage, type PageWatch } from "./chromium.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
@@ -26,7 +27,7 @@ beforeAll(async () => {
   process.env.KICK_RESULTS_DIR = status.source;
   expected = await withStore(REPORT_VIEWS, async (q) => {
     await q(`CREATE TABLE table3 AS SELECT * FROM read_csv('data/published/llm-kick-table3.csv')`);
-    return ledgerRows(q, q);
+    return ledgerRows(q, q, choosePrompts(readPromptCards("data/prompts")) as unknown as Record<string, unknown>[]);
   });
   flips = await withStore([], (q) => q(FLIPS_SQL));
 });

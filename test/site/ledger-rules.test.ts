@@ -83,6 +83,19 @@ describe("ledger verdict rules", () => {
     expect(R.promptRecovery(52.95, e(62.15, 58.3, 66.2), e(61, 57, 65)).verdict).toBe("not reproduced");
     // several stored prompts and no validation choice: picking the best on test items is not allowed
     expect(R.promptRecovery(52.95, e(62.15, 61, 63), e(55, 54.5, 57), 3).verdict).toBe("not measured");
+    // a choice on validation items decides among several; one on test items is refused, saying why
+    expect(R.promptRecovery(52.95, e(62.15, 61, 63), e(55, 54.5, 57), 3, { prompt: "soft:p", chosen_on: "validation" }).verdict).toBe("reproduced");
+    const refused = R.promptRecovery(52.95, e(62.15, 61, 63), e(55, 54.5, 57), 1, { prompt: "soft:p", chosen_on: "test" });
+    expect(refused.verdict).toBe("not measured");
+    expect(refused.why).toMatch(/^refused: soft:p was chosen on test items, not on validation items; /);
+  });
+
+  it("fluent but wrong: accuracy falls beyond the intervals while the dense model finds the answers as fluent as its own", () => {
+    const acc = { dense: e(0.46, 0.44, 0.48), other: e(0.3, 0.28, 0.32) };
+    expect(R.fluentButWrong(acc, { dense: e(3, 2.8, 3.2), other: e(3.1, 2.9, 3.3) }, 0).verdict).toBe("reproduced");
+    expect(R.fluentButWrong(acc, { dense: e(3, 2.8, 3.2), other: e(3.5, 3.1, 3.9) }, 0).verdict).toBe("partly");
+    expect(R.fluentButWrong({ dense: acc.dense, other: e(0.45, 0.43, 0.47) }, { dense: e(3, 2.8, 3.2), other: e(3, 2.8, 3.2) }, 0).verdict).toBe("not reproduced");
+    expect(R.fluentButWrong({ dense: e(0.02, 0.0, 0.05), other: e(0.0, 0, 0.02) }, { dense: e(3, 2.8, 3.2), other: e(3, 2.8, 3.2) }, 0).verdict).toBe("not testable here");
   });
 
   it("soft-prompt transfer: two helpful prompts on a variant show one trained elsewhere", () => {
