@@ -7,17 +7,11 @@
 import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
+import { matView, type MatView } from "../runtime/views.js";
 import { expectBindable, expectDtype, params } from "./common.js";
 import { chooseTile } from "./matmul.js";
 import { matmulWgsl, tileKey, type MatmulVariant } from "./matmul_wgsl.js";
 
-/** A strided view of a row-major matrix inside a tensor: element (r, c) is t[off + r·ld + c]. */
-export interface MatView {
-  t: Tensor;
-  off: number;
-  ld: number;
-}
-export const view = (t: Tensor, off = 0, ld = t.shape[t.shape.length - 1]!): MatView => ({ t, off, ld });
 
 const TILE = 64; // 64×64 outputs per workgroup, 16×16 threads × 4×4 outputs, K chunks of 16
 
@@ -283,14 +277,14 @@ export function choleskyInverse(ctx: GpuContext, A: Tensor, X: Tensor, flag: Ten
     }
     const h = split(m), r = m - h, d = o * (n + 1), a21 = d + h * n, x22 = d + h * (n + 1);
     rec(o, h);
-    gemmUpdate(ctx, r, h, h, view(A, a21, n), view(X, d, n), view(T, 0, h), { transB: true, alpha: 1, beta: 0, tri: "b" });
-    copyBlock(ctx, r, h, view(T, 0, h), view(A, a21, n));
-    gemmUpdate(ctx, r, r, h, view(T, 0, h), view(T, 0, h), view(A, x22, n), { transB: true, alpha: -1, beta: 1, lower: true });
+    gemmUpdate(ctx, r, h, h, matView(A, a21, n), matView(X, d, n), matView(T, 0, h), { transB: true, alpha: 1, beta: 0, tri: "b" });
+    copyBlock(ctx, r, h, matView(T, 0, h), matView(A, a21, n));
+    gemmUpdate(ctx, r, r, h, matView(T, 0, h), matView(T, 0, h), matView(A, x22, n), { transB: true, alpha: -1, beta: 1, lower: true });
     flushSometimes();
     rec(o + h, r);
-    gemmUpdate(ctx, r, h, h, view(A, a21, n), view(X, d, n), view(T2, 0, h), { alpha: 1, beta: 0, tri: "b" });
-    gemmUpdate(ctx, r, h, r, view(X, x22, n), view(T2, 0, h), view(T, 0, h), { alpha: -1, beta: 0, tri: "a" });
-    copyBlock(ctx, r, h, view(T, 0, h), view(X, a21, n));
+    gemmUpdate(ctx, r, h, h, matView(A, a21, n), matView(X, d, n), matView(T2, 0, h), { alpha: 1, beta: 0, tri: "b" });
+    gemmUpdate(ctx, r, h, r, matView(X, x22, n), matView(T2, 0, h), matView(T, 0, h), { alpha: -1, beta: 0, tri: "a" });
+    copyBlock(ctx, r, h, matView(T, 0, h), matView(X, a21, n));
     flushSometimes();
   };
   rec(0, n);

@@ -6,7 +6,8 @@ import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { expectBindable, expectDtype, grid1d, params } from "./common.js";
-import { gemmUpdate, hessianInverseFactor, view } from "./linalg.js";
+import { gemmUpdate, hessianInverseFactor } from "./linalg.js";
+import { matView } from "../runtime/views.js";
 import { matmul } from "./matmul.js";
 
 // ---- global k-th smallest (radix select, 4 passes of 8 bits) -----------------------------------
@@ -412,9 +413,9 @@ export function lazyBlocks(ctx: GpuContext, rows: number, cols: number, B: numbe
     for (let i1 = s1; i1 < s2; i1 += B) {
       const i2 = Math.min(i1 + B, s2), bw = i2 - i1;
       block(i1, bw, i1 - s1);
-      if (i2 < s2) gemmUpdate(ctx, rows, s2 - i2, bw, view(E, i1 - s1, span), view(hinv, i1 * cols + i2, cols), view(W, i2, cols), { alpha: -1, beta: 1 });
+      if (i2 < s2) gemmUpdate(ctx, rows, s2 - i2, bw, matView(E, i1 - s1, span), matView(hinv, i1 * cols + i2, cols), matView(W, i2, cols), { alpha: -1, beta: 1 });
     }
-    if (s2 < cols) gemmUpdate(ctx, rows, cols - s2, s2 - s1, view(E, 0, span), view(hinv, s1 * cols + s2, cols), view(W, s2, cols), { alpha: -1, beta: 1 });
+    if (s2 < cols) gemmUpdate(ctx, rows, cols - s2, s2 - s1, matView(E, 0, span), matView(hinv, s1 * cols + s2, cols), matView(W, s2, cols), { alpha: -1, beta: 1 });
     ctx.flush(); // let the GPU run while the next span is recorded
   }
 }

@@ -4,6 +4,7 @@ import { acquireDevice, type DeviceOptions } from "./device.js";
 import { fail, shapeStr } from "./errors.js";
 import { Tensor, numel, tensorBytes, type DType, type TensorOwner } from "./tensor.js";
 import { readCapabilities, type DeviceCapabilities } from "./capabilities.js";
+import { viewAs } from "./views.js";
 
 export interface ContextOptions extends DeviceOptions {
   /**
@@ -169,7 +170,7 @@ export class GpuContext implements TensorOwner {
   /** A view of the same buffer with another shape (same element count). */
   reshape(t: Tensor, shape: readonly number[]): Tensor {
     if (numel(shape) !== t.size) fail("reshape", `${shapeStr(t.shape)} cannot become ${shapeStr(shape)}`, "keep the element count");
-    return new Tensor({ releaseBuffer: () => {} }, t.buffer, shape, t.dtype);
+    return viewAs(t, shape);
   }
 
   // ---- pipelines and dispatch ----------------------------------------------------------

@@ -1,12 +1,12 @@
 // Pruning / linear-algebra kernels (kernels/ops/prune.ts, linalg.ts) vs their plain-TS references
 // (kernels/reference/prune.ts) on small shapes that are not tile multiples, plus hand cases.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { CholeskyError, gemmUpdate, hessianInverseFactor, patchMatmul, view } from "../../kernels/ops/linalg.js";
+import {
+  type GpuContext, CholeskyError, gemmUpdate, hessianInverseFactor, patchMatmul, matView, columnSqAccumulate,
+  hessianAccumulate, kthSmallest, magnitudePrune, sparsegptPrune, wandaPrune, gptqQuantize,
+} from "../../kernels/index.js";
 import { matmulWgsl } from "../../kernels/ops/matmul_wgsl.js";
-import { columnSqAccumulate, hessianAccumulate, kthSmallest, magnitudePrune, sparsegptPrune, wandaPrune } from "../../kernels/ops/prune.js";
 import { choleskyRef, hessianRef, hinvRef, magnitudeRef, sparsegptRef, wandaRef } from "../../kernels/reference/prune.js";
-import { gptqQuantize } from "../../kernels/ops/gptq.js";
 import { gptqRef } from "../../kernels/reference/quant.js";
 import { expectClose, randn, rng, withContext } from "./helpers.js";
 
@@ -76,7 +76,7 @@ describe("GPU kernels vs references", () => {
         want[4 + i * ldc + j] = 0.5 * C0[4 + i * ldc + j]! - 2 * s;
       }
       const a = ctx.upload(A, [A.length]), b = ctx.upload(B, [B.length]), c = ctx.upload(C0, [C0.length]);
-      gemmUpdate(ctx, m, n, k, view(a, 7, lda), view(b, 5, ldb), view(c, 4, ldc), { transB, alpha: -2, beta: 0.5 });
+      gemmUpdate(ctx, m, n, k, matView(a, 7, lda), matView(b, 5, ldb), matView(c, 4, ldc), { transB, alpha: -2, beta: 0.5 });
       expectClose(await ctx.readF32(c), want, 1e-4, 1e-4, `gemm ${m}x${n}x${k}`);
       a.release(); b.release(); c.release();
     }
@@ -91,7 +91,7 @@ describe("GPU kernels vs references", () => {
     for (const [m, n, k, tri, transB] of [[77, 90, 77, "a", false], [90, 77, 77, "b", false], [90, 77, 77, "b", true], [64, 64, 64, "a", false], [128, 40, 40, "b", true]] as const) {
       const A = tri === "a" ? lowerOf(k, 5) : randn(m * k, 6), B = tri === "b" ? lowerOf(k, 7) : randn(k * n, 8);
       const a = ctx.upload(A, [A.length]), b = ctx.upload(B, [B.length]), c = ctx.zeros([m * n]);
-      gemmUpdate(ctx, m, n, k, view(a, 0, k), view(b, 0, transB ? k : n), view(c, 0, n), { transB, alpha: 1, beta: 0, tri });
+      gemmUpdate(ctx, m, n, k, matView(a, 0, k), matView(b, 0, transB ? k : n), matView(c, 0, n), { transB, alpha: 1, beta: 0, tri });
       expectClose(await ctx.readF32(c), full(m, n, k, A, B, transB), 1e-4, 1e-4, `tri ${tri} ${m}x${n}x${k} transB=${transB}`);
       a.release(); b.release(); c.release();
     }
