@@ -121,13 +121,11 @@ export function gemmUpdate(ctx: GpuContext, m: number, n: number, k: number, A: 
 }
 
 /**
- * kick's register-blocked matmul (matmul_wgsl.ts), its generated WGSL patched for strided views,
- * C = beta·C + alpha·A·B, and skipping tiles above the diagonal (lower). The patch is checked:
- * when the generator's text changes so that a replacement misses, this returns false and the
- * simple kernel above runs instead. With `lower`, entries above the diagonal inside diagonal
- * tiles are written too (callers ignore the strict upper triangle).
+ * kick's register-blocked matmul (matmul_wgsl.ts) in its strided form: C = beta·C + alpha·A·B on
+ * strided views, skipping tiles above the diagonal (lower). With `lower`, entries above the
+ * diagonal inside diagonal tiles are written too (callers ignore the strict upper triangle).
+ * Returns false where the simple kernel above is to run instead.
  */
-const patchCache = new Map<string, string | null>();
 function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatView, B: MatView, C: MatView,
   transB: boolean, lower: boolean, alpha: number, beta: number, bt?: { count: number; a: number; b: number; c: number }, tri = 0): boolean {
   if (process.env?.KICK_LINALG_SIMPLE_GEMM) return false;
@@ -141,13 +139,7 @@ function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatV
     vecC: al(C, bt?.c) && n % 4 === 0,
   };
   const key = `linalg:smm:${tileKey(tile)}:${+transB}${+v.checked}${+v.vecA}${+v.vecB}${+v.vecC}`;
-  let code = patchCache.get(key);
-  if (code === undefined) {
-    code = patchMatmul(matmulWgsl(v), tile);
-    patchCache.set(key, code);
-  }
-  if (code === null) return false;
-  const pipe = ctx.pipeline(key, () => code!);
+  const pipe = ctx.pipeline(key, () => matmulWgsl({ ...v, strided: true }));
   const numTiles = Math.ceil(k / tile.BK);
   ctx.dispatch({
     pipeline: pipe,
@@ -156,36 +148,6 @@ function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatV
     workgroups: [Math.ceil(n / tile.BN), Math.ceil(m / tile.BM), bt?.count ?? 1],
   });
   return true;
-}
-
-export function patchMatmul(src: string, tile: { BM: number; BN: number; BK: number }): string | null {
-  const { BM, BN, BK } = tile;
-  let s = src;
-  const rep = (from: string | RegExp, to: string, all = false): boolean => {
-    const before = s;
-    s = all ? s.replaceAll(from as string, to) : s.replace(from, to);
-    return s !== before;
-  };
-  const ok = [
-    rep("struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32 };",
-      "struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32, lda: u32, ldb: u32, alpha: f32, beta: f32, lower: u32, bsA: u32, bsB: u32, bsC: u32, tri: u32 };"),
-    rep("let baseA = wg.z * p.strideA; let baseB = wg.z * p.strideB; let baseC = wg.z * p.strideC;",
-      `let baseA = p.strideA + wg.z * p.bsA; let baseB = p.strideB + wg.z * p.bsB; let baseC = p.strideC + wg.z * p.bsC;\n  if (p.lower != 0u && gn0 > gm0 + ${BM - 1}u) { return; }`),
-    rep("baseA + gr * p.K", "baseA + gr * p.lda", true),
-    rep(/baseB \+ g(r|k) \* p\.(K|N)/g, "baseB + g$1 * p.ldb", true),
-    // K-tile range [tS, tE) of this output tile (p.tri, see GemmOptions.tri)
-    rep("var k0 = 0u;", `var tS = 0u; var tE = p.numTiles;
-  if (p.tri == 1u) { tE = min(tE, (gm0 + ${BM + BK - 1}u) / ${BK}u); }
-  if (p.tri == 2u) { tS = gn0 / ${BK}u; }
-  if (p.tri == 3u) { tE = min(tE, (gn0 + ${BN + BK - 1}u) / ${BK}u); }
-  if (tS >= tE) { tS = 0u; tE = 0u; }
-  var k0 = tS * ${BK}u;`),
-    rep("for (var t = 0u; t < p.numTiles; t++) {\n    let cur = t & 1u;\n    let more = t + 1u < p.numTiles;",
-      "for (var t = tS; t < tE; t++) {\n    let cur = (t - tS) & 1u;\n    let more = t + 1u < tE;"),
-    rep(/C\[([^\]]+)\] = (c\d+_\d+(?:\[\d\])?);/g, "{ let ci = $1; var o = p.alpha * $2; if (p.beta != 0.0) { o = o + p.beta * C[ci]; } C[ci] = o; }", true),
-  ].every(Boolean);
-  if (!ok || /wg\.z \* p\.stride/.test(s) || /[^.]p\.K \+ gk|gr \* p\.K/.test(s)) return null;
-  return s;
 }
 
 // ---- Cholesky and inverse ----------------------------------------------------------------------

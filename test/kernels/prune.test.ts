@@ -2,7 +2,7 @@
 // (kernels/reference/prune.ts) on small shapes that are not tile multiples, plus hand cases.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  type GpuContext, CholeskyError, gemmUpdate, hessianInverseFactor, patchMatmul, matView, columnSqAccumulate,
+  type GpuContext, CholeskyError, gemmUpdate, hessianInverseFactor, matView, columnSqAccumulate,
   hessianAccumulate, kthSmallest, magnitudePrune, sparsegptPrune, wandaPrune, gptqQuantize,
 } from "../../kernels/index.js";
 import { matmulWgsl } from "../../kernels/ops/matmul_wgsl.js";
@@ -52,16 +52,19 @@ describe("references on hand-worked cases", () => {
 });
 
 describe("GPU kernels vs references", () => {
-  it("the strided GEMM patch still applies to kick's matmul generator (else a slow fallback runs)", () => {
+  it("the strided form of kick's matmul generator reads through lda/ldb and keeps the triangular K ranges", () => {
     for (const transB of [false, true])
       for (const vec of [false, true])
         for (const checked of [false, true]) {
-          const code = patchMatmul(matmulWgsl({ BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, transA: false, transB, checked, vecA: vec, vecB: vec, vecC: vec }), { BM: 128, BN: 128, BK: 8 });
-          expect(code, `transB=${transB} vec=${vec} checked=${checked}`).not.toBeNull();
-          // the triangular K ranges (GemmOptions.tri) are in the patched loop, not silently dropped
-          expect(code).toContain("for (var t = tS; t < tE; t++)");
-          expect(code).toContain("tS = gn0 / 8u");
-          expect(code).toMatch(/p\.beta \* C\[ci\]/);
+          const v = { BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, transA: false, transB, checked, vecA: vec, vecB: vec, vecC: vec };
+          const code = matmulWgsl({ ...v, strided: true }), what = `transB=${transB} vec=${vec} checked=${checked}`;
+          // the triangular K ranges (GemmOptions.tri) are in the loop, not silently dropped
+          expect(code, what).toContain("for (var t = tS; t < tE; t++)");
+          expect(code, what).toContain("tS = gn0 / 8u");
+          expect(code, what).toMatch(/p\.beta \* C\[ci\]/);
+          // no operand read or batch offset of the dense form is left (they would ignore the views' strides)
+          expect(code, what).not.toMatch(/wg\.z \* p\.stride|[^.]p\.K \+ gk|gr \* p\.K|gk \* p\.N/);
+          expect(matmulWgsl(v), what).not.toContain("p.lda");
         }
   });
 
