@@ -51,7 +51,7 @@ for (const [rows, cols] of shapes) {
     slot.release();
   }
   // the lazy updates: one GEMM per block (K = 128, the official order) against lazyBlocks' grouping
-  const span = B * lazySpanBlocks(), Es = ctx.zeros([rows, span]);
+  const span = B * lazySpanBlocks(ctx), Es = ctx.zeros([rows, span]);
   const gemms = async (grouped: boolean) => {
     let best = Infinity;
     for (let r = 0; r < 3; r++) best = Math.min(best, (await ctx.gpuTimeMs(() => {

@@ -12,6 +12,7 @@ export {
 export { KernelError } from "./runtime/errors.js";
 export { Tensor, type DType } from "./runtime/tensor.js";
 export { viewAs, matView, type MatView } from "./runtime/views.js";
+export { readTuning, type Tuning } from "./runtime/tuning.js";
 
 // ---- forward ops ----
 export * from "./ops/matmul.js";

@@ -128,7 +128,7 @@ export function gemmUpdate(ctx: GpuContext, m: number, n: number, k: number, A: 
  */
 function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatView, B: MatView, C: MatView,
   transB: boolean, lower: boolean, alpha: number, beta: number, bt?: { count: number; a: number; b: number; c: number }, tri = 0): boolean {
-  if (process.env?.KICK_LINALG_SIMPLE_GEMM) return false;
+  if (ctx.tuning.simpleGemm) return false;
   const tile = chooseTile(ctx, m, n, 1);
   const al = (v: MatView, st = 0) => v.ld % 4 === 0 && v.off % 4 === 0 && v.t.size % 4 === 0 && st % 4 === 0;
   const v: MatmulVariant = {
@@ -151,10 +151,9 @@ function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatV
 }
 
 // ---- Cholesky and inverse ----------------------------------------------------------------------
-/** Leaf size of the recursive Cholesky: 64 where the workgroup memory allows (32 KiB), else 32; KICK_CHOL_BLOCK overrides. */
+/** Leaf size of the recursive Cholesky: 64 where the workgroup memory allows (32 KiB), else 32; ctx.tuning.cholBlock overrides. */
 export function cholBlock(ctx: GpuContext): number {
-  const env = typeof process !== "undefined" ? Number(process.env?.KICK_CHOL_BLOCK) : NaN;
-  if (env === 32 || env === 64) return env;
+  if (ctx.tuning.cholBlock) return ctx.tuning.cholBlock;
   return ctx.limits.maxComputeWorkgroupStorageSize >= 2 * 64 * 64 * 4 ? 64 : 32;
 }
 

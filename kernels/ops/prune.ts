@@ -391,12 +391,9 @@ export function checkSolveBlock(ctx: GpuContext, op: string, B: number, what: st
 
 /**
  * Blocks whose lazy updates to the later columns are gathered into one GEMM (K = 4 blocks runs far
- * more efficiently than one block); KICK_LAZY_SPAN_BLOCKS (1..8) overrides, 1 = one GEMM per block.
+ * more efficiently than one block); ctx.tuning.lazySpanBlocks (KICK_LAZY_SPAN_BLOCKS, 1..8), 1 = one GEMM per block.
  */
-export function lazySpanBlocks(): number {
-  const env = typeof process !== "undefined" ? Number(process.env?.KICK_LAZY_SPAN_BLOCKS) : NaN;
-  return Number.isInteger(env) && env >= 1 && env <= 8 ? env : 4;
-}
+export const lazySpanBlocks = (ctx: GpuContext): number => ctx.tuning.lazySpanBlocks;
 
 /**
  * The lazy-batch loop shared by SparseGPT and GPTQ over spans of `spanBlocks` blocks:
@@ -454,7 +451,7 @@ export async function sparsegptPrune(ctx: GpuContext, W: Tensor, H: Tensor, o: S
   } else checkSparsity(op, o.sparsity);
   zeroDeadColumns(ctx, W, H, rows, cols);
   const { hinv, damping, deadColumns } = await hessianInverseFactor(ctx, H, o.damping ?? 0.01, o.layer ?? "layer");
-  const spanBlocks = lazySpanBlocks();
+  const spanBlocks = lazySpanBlocks(ctx);
   const T = ctx.empty([rows * B]), E = ctx.empty([rows, B * spanBlocks]);
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
   const nmMode = !!o.nm;

@@ -4,6 +4,7 @@ import { acquireDevice, type DeviceOptions } from "./device.js";
 import { fail, shapeStr } from "./errors.js";
 import { Tensor, numel, tensorBytes, type DType, type TensorOwner } from "./tensor.js";
 import { readCapabilities, type DeviceCapabilities } from "./capabilities.js";
+import { readTuning, type Tuning } from "./tuning.js";
 import { viewAs } from "./views.js";
 
 export interface ContextOptions extends DeviceOptions {
@@ -12,6 +13,8 @@ export interface ContextOptions extends DeviceOptions {
    * split tensors over several bindings with small shapes. Default: the device's limit.
    */
   maxStorageBufferBindingSize?: number;
+  /** Tuning switches over those of the environment (see tuning.ts). */
+  tuning?: Partial<Tuning>;
 }
 
 /** A storage binding: a whole tensor or a byte range of one. */
@@ -58,7 +61,9 @@ export class GpuContext implements TensorOwner {
     readonly subgroupSize: number,
     info: GPUAdapterInfo | undefined,
     private instance: unknown,
-    bindingCap?: number,
+    bindingCap: number | undefined,
+    /** The tuning switches, read once at creation. */
+    readonly tuning: Readonly<Tuning>,
   ) {
     this.limits = device.limits;
     this.features = new Set([...device.features] as string[]);
@@ -76,9 +81,10 @@ export class GpuContext implements TensorOwner {
   }
 
   static async create(opts: ContextOptions = {}): Promise<GpuContext> {
+    const tuning = { ...readTuning(), ...opts.tuning };
     const a = await acquireDevice(opts);
     const sg = (a.adapter.info as unknown as { subgroupMaxSize?: number })?.subgroupMaxSize ?? 0;
-    return new GpuContext(a.device, a.adapterDescription, a.isSoftware, sg, a.adapter.info, a.instance, opts.maxStorageBufferBindingSize);
+    return new GpuContext(a.device, a.adapterDescription, a.isSoftware, sg, a.adapter.info, a.instance, opts.maxStorageBufferBindingSize, tuning);
   }
 
   // ---- tensors and the pool -------------------------------------------------------------

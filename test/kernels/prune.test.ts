@@ -2,7 +2,7 @@
 // (kernels/reference/prune.ts) on small shapes that are not tile multiples, plus hand cases.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  type GpuContext, CholeskyError, gemmUpdate, hessianInverseFactor, matView, columnSqAccumulate,
+  type GpuContext, CholeskyError, cholBlock, gemmUpdate, hessianInverseFactor, matView, columnSqAccumulate,
   hessianAccumulate, kthSmallest, magnitudePrune, sparsegptPrune, wandaPrune, gptqQuantize,
 } from "../../kernels/index.js";
 import { matmulWgsl } from "../../kernels/ops/matmul_wgsl.js";
@@ -24,7 +24,8 @@ const acts = (T: number, n: number, seed: number) => {
   for (let t = 0; t < T; t++) for (const c of [1, Math.floor(n / 2)]) X[t * n + c] *= 30;
   return X;
 };
-async function gpuHessian(X: Float32Array, T: number, n: number) {
+async function gpuHessian(X: Float32Array, T: number, n: number, c = ctx) {
+  const ctx = c;
   const H = ctx.zeros([n, n]);
   hessianAccumulate(ctx, H, ctx.upload(X, [T, n]), 0, 1);
   return { H, Hd: await ctx.readF32(H) };
@@ -126,14 +127,15 @@ describe("GPU kernels vs references", () => {
   });
 
   it("Hinv with 32-wide leaves (GPUs with 16 KiB of workgroup memory): n=300 recurses four levels, uneven splits", async () => {
-    process.env.KICK_CHOL_BLOCK = "32";
+    const ctx32 = await withContext({ tuning: { cholBlock: 32 } });
     try {
-      const n = 300, T = 700, { H, Hd } = await gpuHessian(acts(T, n, 5), T, n);
-      const r = await hessianInverseFactor(ctx, H, 0.01);
+      expect(cholBlock(ctx32)).toBe(32);
+      const n = 300, T = 700, { H, Hd } = await gpuHessian(acts(T, n, 5), T, n, ctx32);
+      const r = await hessianInverseFactor(ctx32, H, 0.01);
       const want = hinvRef(Hd, n, 0.01);
-      expectClose(await ctx.readF32(r.hinv), want, 2e-4 * Math.max(...Array.from(want, Math.abs)), 1e-3, "hinv bs=32");
+      expectClose(await ctx32.readF32(r.hinv), want, 2e-4 * Math.max(...Array.from(want, Math.abs)), 1e-3, "hinv bs=32");
     } finally {
-      delete process.env.KICK_CHOL_BLOCK;
+      await ctx32.destroy();
     }
   });
 
