@@ -39,7 +39,7 @@ for (const [rows, cols] of shapes) {
   for (const grouped of [false, true]) {
     const slot = ctx.upload(Uint32Array.from({ length: cols }, (_, c) => (grouped ? Math.floor(c / B) : 0)), [cols], "u32");
     if (!grouped) findParams(ctx, W, PR, { rows, cols, c0: 0, G: cols, ngroups: 1, slot0: 0, bits: 4, sym: false });
-    const solve = ctx.pipeline(`obs:solve:${B}:false:false:true:${grouped}`, () => obsSolveWgsl(B, { threshold: false, quantize: true, grouped }));
+    const solve = ctx.pipeline(`obs:solve:${B}:false:false:true:${grouped}`, () => obsSolveWgsl(B, { threshold: false, quantize: true, grouped }), { layout: "declared" });
     const time = async (what: (i1: number) => void) => {
       let best = Infinity;
       for (let r = 0; r < 3; r++) best = Math.min(best, (await ctx.gpuTimeMs(() => { for (let i1 = 0; i1 < cols; i1 += B) what(i1); })) ?? NaN);

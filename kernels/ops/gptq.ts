@@ -134,7 +134,7 @@ export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: Gpt
   // contiguous slots): the row params are read once per row; otherwise per column
   const oneSlotPerBlock = slotOfPos.every((v, c) => c % B === 0 || v === slotOfPos[c - 1]);
   const grouped = !oneSlotPerBlock;
-  const solve = ctx.pipeline(`obs:solve:${B}:${joint}:false:true:${grouped}`, () => obsSolveWgsl(B, { threshold: joint, quantize: true, grouped }));
+  const solve = ctx.pipeline(`obs:solve:${B}:${joint}:false:true:${grouped}`, () => obsSolveWgsl(B, { threshold: joint, quantize: true, grouped }), { layout: "declared" });
   const score = ctx.pipeline("obs:score", () => obsScoreWgsl);
   const rowGroups = grid1d(ctx, Math.ceil(rows / SOLVE_ROWS));
   lazyBlocks(ctx, rows, cols, B, spanBlocks, Wp, hinv, E, (i1, bw, eOff) => {

@@ -78,8 +78,8 @@ export function kthSmallest(ctx: GpuContext, T: Tensor, n: number, k: number, st
 }
 
 // ---- per-row selection with stable ties (Wanda unstructured) --------------------------------
-/** Zeroes, in each row, the k entries with the smallest score (ties: lower index first). */
-const rowSelectWgsl = (wanda: boolean) => `
+/** Zeroes, in each row, the k entries with the smallest Wanda score |W|·sqrt(scale) (ties: lower index first). */
+const rowSelectWgsl = `
 struct P { rows: u32, n: u32, k: u32 };
 @group(0) @binding(0) var<storage, read_write> W: array<f32>;
 @group(0) @binding(1) var<storage, read> scale: array<f32>;
@@ -87,7 +87,7 @@ struct P { rows: u32, n: u32, k: u32 };
 var<workgroup> h: array<atomic<u32>, 256>;
 var<workgroup> sh: array<u32, 258>;
 fn score(r: u32, c: u32) -> u32 {
-  ${wanda ? "return bitcast<u32>(abs(W[r * p.n + c]) * sqrt(scale[c]));" : "return bitcast<u32>(abs(W[r * p.n + c]) + 0.0 * scale[0]);"}
+  return bitcast<u32>(abs(W[r * p.n + c]) * sqrt(scale[c]));
 }
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -147,7 +147,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw
   let r = id / groups; let c0 = (id % groups) * p.M;
   var s: array<f32, 32>;
   for (var j = 0u; j < p.M; j++) {
-    ${wanda ? "s[j] = abs(W[r * p.n + c0 + j]) * sqrt(scale[c0 + j]);" : "s[j] = abs(W[r * p.n + c0 + j]) + 0.0 * scale[0];"}
+    ${wanda ? "s[j] = abs(W[r * p.n + c0 + j]) * sqrt(scale[c0 + j]);" : "s[j] = abs(W[r * p.n + c0 + j]);"}
   }
   for (var j = 0u; j < p.M; j++) {
     var rank = 0u;
@@ -210,7 +210,7 @@ export function magnitudePrune(ctx: GpuContext, W: Tensor, o: PruneMaskOptions):
   const one = ctx.zeros([1]);
   if (o.nm) {
     checkNM(op, cols, o.nm);
-    ctx.dispatch({ pipeline: ctx.pipeline("prune:nm:mag", () => nmWgsl(false)), bindings: [W, one], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil((rows * cols) / o.nm.m / 64)) });
+    ctx.dispatch({ pipeline: ctx.pipeline("prune:nm:mag", () => nmWgsl(false), { layout: "declared" }), bindings: [W, one], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil((rows * cols) / o.nm.m / 64)) });
   } else {
     checkSparsity(op, o.sparsity);
     const numel = rows * cols, k = Math.floor(numel * o.sparsity);
@@ -236,11 +236,11 @@ export function wandaPrune(ctx: GpuContext, W: Tensor, colSq: Tensor, o: PruneMa
   if (colSq.size !== cols) fail(op, `colSq ${shapeStr(colSq.shape)} does not match W ${shapeStr(W.shape)}`, "pass one statistic per input column");
   if (o.nm) {
     checkNM(op, cols, o.nm);
-    ctx.dispatch({ pipeline: ctx.pipeline("prune:nm:wanda", () => nmWgsl(true)), bindings: [W, colSq], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil((rows * cols) / o.nm.m / 64)) });
+    ctx.dispatch({ pipeline: ctx.pipeline("prune:nm:wanda", () => nmWgsl(true), { layout: "declared" }), bindings: [W, colSq], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil((rows * cols) / o.nm.m / 64)) });
   } else {
     checkSparsity(op, o.sparsity);
     const k = Math.floor(cols * o.sparsity);
-    if (k > 0) ctx.dispatch({ pipeline: ctx.pipeline("prune:rowsel:wanda", () => rowSelectWgsl(true)), bindings: [W, colSq], uniforms: params([rows, cols, k]), workgroups: grid1d(ctx, rows) });
+    if (k > 0) ctx.dispatch({ pipeline: ctx.pipeline("prune:rowsel:wanda", () => rowSelectWgsl), bindings: [W, colSq], uniforms: params([rows, cols, k]), workgroups: grid1d(ctx, rows) });
   }
 }
 
@@ -331,7 +331,7 @@ fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3
     var w = 0.0; var m = 0u;
     if (row < p.rows && j < p.bw) {
       w = W[row * p.cols + p.i1 + j];
-      ${o.threshold ? "m = select(0u, 1u, bitcast<u32>(T[row * p.bw + j]) <= thresh);" : "m = 0u * u32(T[0]);"}
+      ${o.threshold ? "m = select(0u, 1u, bitcast<u32>(T[row * p.bw + j]) <= thresh);" : ""}
     }
     ws[r][j] = w;${masked ? " mk[r][j] = m;" : ""}
     ${grouped ? `{ let q = (slot * p.rows + min(row, p.rows - 1u)) * 2u; qp[r][j] = vec2<f32>(PR[q], PR[q + 1u]); }` : ""}
@@ -455,7 +455,7 @@ export async function sparsegptPrune(ctx: GpuContext, W: Tensor, H: Tensor, o: S
   const T = ctx.empty([rows * B]), E = ctx.empty([rows, B * spanBlocks]);
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
   const nmMode = !!o.nm;
-  const solve = ctx.pipeline(`obs:solve:${B}:${!nmMode}:${nmMode}:false`, () => obsSolveWgsl(B, { threshold: !nmMode, nm: nmMode }));
+  const solve = ctx.pipeline(`obs:solve:${B}:${!nmMode}:${nmMode}:false`, () => obsSolveWgsl(B, { threshold: !nmMode, nm: nmMode }), { layout: "declared" });
   const score = ctx.pipeline("obs:score", () => obsScoreWgsl);
   const rowGroups = grid1d(ctx, Math.ceil(rows / SOLVE_ROWS));
   lazyBlocks(ctx, rows, cols, B, spanBlocks, W, hinv, E, (i1, bw, eOff) => {

@@ -6,6 +6,7 @@ import { Tensor, numel, tensorBytes, type DType, type TensorOwner } from "./tens
 import { readCapabilities, type DeviceCapabilities } from "./capabilities.js";
 import { readTuning, type Tuning } from "./tuning.js";
 import { viewAs } from "./views.js";
+import { declaredBindings } from "./layout.js";
 
 export interface ContextOptions extends DeviceOptions {
   /**
@@ -180,11 +181,20 @@ export class GpuContext implements TensorOwner {
   }
 
   // ---- pipelines and dispatch ----------------------------------------------------------
-  pipeline(key: string, wgsl: () => string, entryPoint = "main"): GPUComputePipeline {
+  /**
+   * The compute pipeline cached under `key`, compiled from `wgsl()` on first use. Its bind-group
+   * layout is "auto" (the bindings the entry point uses), or with `layout: "declared"` every
+   * buffer binding the shader declares (layout.ts), for variants that leave an operand unread.
+   */
+  pipeline(key: string, wgsl: () => string, o: { entryPoint?: string; layout?: "auto" | "declared" } = {}): GPUComputePipeline {
     let p = this.pipelines.get(key);
     if (!p) {
-      const module = this.device.createShaderModule({ code: wgsl(), label: key });
-      p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint }, label: key });
+      const code = wgsl();
+      const module = this.device.createShaderModule({ code, label: key });
+      const layout = o.layout === "declared"
+        ? this.device.createPipelineLayout({ bindGroupLayouts: [this.device.createBindGroupLayout({ entries: declaredBindings(code, key), label: key })], label: key })
+        : "auto";
+      p = this.device.createComputePipeline({ layout, compute: { module, entryPoint: o.entryPoint ?? "main" }, label: key });
       this.pipelines.set(key, p);
     }
     return p;
