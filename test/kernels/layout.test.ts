@@ -10,15 +10,15 @@ let ctx: GpuContext;
 beforeAll(async () => { ctx = await withContext(); });
 afterAll(async () => { await ctx?.destroy(); });
 
-// Y = 2·A; B is declared (the binary variant's operand) but never read.
-const unreadB = `
-struct P { n: u32 };
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(3) var<uniform> p: P;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) g: vec3<u32>) { if (g.x < p.n) { Y[g.x] = 2.0 * A[g.x]; } }`;
+// Y = 2·A; B is declared (as the binary variant's operand would be) but never read.
+const storage = (i: number, access: string, name: string) => `@group(0) @binding(${i}) var<storage, ${access}> ${name}: array<f32>;`;
+const unreadB = [
+  "struct P { n: u32 };",
+  storage(0, "read", "A"), storage(1, "read", "B"), storage(2, "read_write", "Y"),
+  "@group(0) @binding(3) var<uniform> p: P;",
+  "@compute @workgroup_size(64)",
+  "fn main(@builtin(global_invocation_id) g: vec3<u32>) { if (g.x < p.n) { Y[g.x] = 2.0 * A[g.x]; } }",
+].join("\n");
 
 describe("declared bind-group layouts", () => {
   it("reads every group-0 buffer binding off the declarations, in order, with its access", () => {
