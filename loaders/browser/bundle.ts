@@ -18,7 +18,7 @@ const nodeBuiltinsUnavailable: Plugin = {
   setup(b) {
     b.onResolve({ filter: NODE_BUILTIN }, (args) => ({ path: args.path.replace(/^node:/, ""), namespace: "node-unavailable" }));
     b.onLoad({ filter: /.*/, namespace: "node-unavailable" }, async (args) => {
-      const real = (await import(`node:${args.path}`)) as Record<string, unknown>;
+      const real = (await import(/* @vite-ignore */ `node:${args.path}`)) as Record<string, unknown>;
       const names = Object.keys(real).filter((k) => k !== "default" && /^[A-Za-z_$][\w$]*$/.test(k));
       const lines = [
         `const unavailable = (name) => function () { throw new Error(name + " of node:${args.path} is not available in the browser"); };`,
