@@ -149,7 +149,13 @@ export function compressYourself(opts: CompressYourselfOptions): HTMLElement {
       chart.replaceChildren();
       return;
     }
-    const rows = await storedCurve(opts.query, opts.modelName, columns);
+    let rows: QueryRow[];
+    try {
+      rows = await storedCurve(opts.query, opts.modelName, columns);
+    } catch (e) {
+      chart.replaceChildren(el("p", {}, `The stored curve could not be read from the results store: ${(e as Error).message}`));
+      return;
+    }
     const mine = (yours ?? []).filter((r) => r.subset === "all" && PAGE_METRICS.some((m) => m.task === r.task && m.metric === r.metric));
     chart.replaceChildren(
       rows.length ? curveChart(rows, columns, mine, chart.clientWidth || 720) : el("p", {}, `The stored sweep has no ${columns.method} ${columns.pattern} runs of ${opts.modelName} to draw.`),
