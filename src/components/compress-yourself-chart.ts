@@ -16,12 +16,22 @@ export const PAGE_METRICS = [
 export type ResultColumns = CompressionColumns;
 
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const sqlNum = (x: number | null) => (x === null ? "NULL" : String(x));
+
+/** The page's metrics as stored: perplexity over windows of 512 tokens, factoid alias hits; no prompt. */
+const PAGE_ROWS = `prompt = 'none' AND subset = 'all'
+  AND ((task = 'perplexity' AND metric = 'perplexity' AND seq_len = 512) OR (task = 'factoid_qa' AND metric = 'alias_hit'))`;
+
+/**
+ * Runs on every test item (the largest n of the model's rows of that metric): the store also holds smaller plans'
+ * runs, e.g. the first 150 questions, which must not be averaged in.
+ */
+const withFullRuns = (model: string) => `WITH sl AS (SELECT run_id, max(value) AS seq_len FROM results WHERE metric = 'seq_len' GROUP BY run_id),
+  full_runs AS (SELECT task, metric, max(n) AS n FROM results LEFT JOIN sl USING (run_id) WHERE model = ${sqlText(model)} AND ${PAGE_ROWS} GROUP BY task, metric)`;
 
 /**
  * kick-s's stored points of the page's metrics for a method's curve (its pattern, bits and group size; sparsity or
- * bits along it) and the dense model, averaged over seeds; the main calibration count (128) and perplexity windows
- * of 512 tokens, as the run the page makes by default.
+ * bits along it) and the dense model, averaged over seeds; runs on all test items, the main calibration count (128)
+ * and perplexity windows of 512 tokens.
  */
 export function storedCurveSql(model: string, c: ResultColumns): string {
   const prunes = c.pattern !== "dense";
@@ -33,26 +43,24 @@ export function storedCurveSql(model: string, c: ResultColumns): string {
     prunes && c.bits !== null ? `bits = ${c.bits}` : prunes ? "bits IS NULL" : "TRUE",
     c.calib_samples === null ? "calib_samples IS NULL" : "calib_samples = 128",
   ].join(" AND ");
-  return `WITH sl AS (SELECT run_id, max(value) AS seq_len FROM results WHERE metric = 'seq_len' GROUP BY run_id)
+  return `${withFullRuns(model)}
 SELECT CASE WHEN method = 'dense' THEN 'dense' ELSE 'curve' END AS kind, method, pattern, sparsity, bits, group_size, calib_samples, task,
   avg(value) AS value, avg(ci_low) AS ci_low, avg(ci_high) AS ci_high, max(n) AS n, ${along} AS x
-FROM results LEFT JOIN sl USING (run_id)
-WHERE model = ${sqlText(model)} AND prompt = 'none' AND subset = 'all'
-  AND ((task = 'perplexity' AND metric = 'perplexity' AND seq_len = 512) OR (task = 'factoid_qa' AND metric = 'alias_hit'))
+FROM results LEFT JOIN sl USING (run_id) JOIN full_runs USING (task, metric, n)
+WHERE model = ${sqlText(model)} AND ${PAGE_ROWS}
   AND (method = 'dense' OR (${same}))
 GROUP BY ALL ORDER BY task, x`;
 }
 
 /** The stored run of exactly these columns (same calibration count), if the sweep has it. */
 export function publishedRunSql(model: string, c: ResultColumns): string {
-  return `WITH sl AS (SELECT run_id, max(value) AS seq_len FROM results WHERE metric = 'seq_len' GROUP BY run_id)
+  return `${withFullRuns(model)}
 SELECT task, avg(value) AS value, avg(ci_low) AS ci_low, avg(ci_high) AS ci_high, max(n) AS n
-FROM results LEFT JOIN sl USING (run_id)
-WHERE model = ${sqlText(model)} AND prompt = 'none' AND subset = 'all'
-  AND ((task = 'perplexity' AND metric = 'perplexity' AND seq_len = 512) OR (task = 'factoid_qa' AND metric = 'alias_hit'))
+FROM results LEFT JOIN sl USING (run_id) JOIN full_runs USING (task, metric, n)
+WHERE model = ${sqlText(model)} AND ${PAGE_ROWS}
   AND method = ${sqlText(c.method)} AND pattern = ${sqlText(c.pattern)} AND abs(sparsity - ${c.sparsity}) < 1e-9
   AND ${c.bits === null ? "bits IS NULL" : `bits = ${c.bits}`} AND ${c.group_size === null ? "group_size IS NULL" : `group_size = ${c.group_size}`}
-  AND ${c.calib_samples === null ? "calib_samples IS NULL" : `calib_samples = ${sqlNum(c.calib_samples)}`}
+  AND ${c.calib_samples === null ? "calib_samples IS NULL" : `calib_samples = ${c.calib_samples}`}
 GROUP BY task`;
 }
 

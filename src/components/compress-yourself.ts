@@ -68,7 +68,8 @@ export function compressYourself(opts: CompressYourselfOptions): HTMLElement {
   const root = el("div", { className: "kick-compress-yourself" });
   const gpuNote = el("p", { className: "kick-cy-gpu" }, "Checking for WebGPU…");
   const form = el("form", { className: "kick-cy-controls" });
-  const specError = el("pre", { className: "kick-cy-spec-error" });
+  form.style.cssText = "display: flex; flex-wrap: wrap; gap: 0.4rem 1.2rem; max-width: 900px";
+  const specError = el("pre", { className: "kick-cy-spec-error", hidden: true });
   const run = el("button", { type: "button", className: "kick-cy-run", disabled: true }, "Compress and evaluate");
   const cancel = el("button", { type: "button", className: "kick-cy-cancel", disabled: true }, "Cancel");
   const progress = el("div", { className: "kick-cy-progress" });
@@ -136,6 +137,7 @@ export function compressYourself(opts: CompressYourselfOptions): HTMLElement {
     renderControls();
     const problem = specProblem();
     specError.textContent = problem ?? "";
+    specError.hidden = !problem;
     run.disabled = !!problem || !!gpuProblem || !runtime || !!controller;
     await drawCurve(null);
   }
@@ -260,6 +262,7 @@ export function compressYourself(opts: CompressYourselfOptions): HTMLElement {
       runtime = await runtimeReady;
     } catch (e) {
       specError.textContent = `The page's runtime (${opts.runtime}) could not be loaded: ${(e as Error).message}`;
+      specError.hidden = false;
       return;
     }
     await update(settings);
