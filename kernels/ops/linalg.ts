@@ -136,7 +136,7 @@ export function gemmUpdate(ctx: GpuContext, m: number, n: number, k: number, A: 
 const patchCache = new Map<string, string | null>();
 function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatView, B: MatView, C: MatView,
   transB: boolean, lower: boolean, alpha: number, beta: number, bt?: { count: number; a: number; b: number; c: number }, tri = 0): boolean {
-  if (process.env?.KICK_LINALG_SIMPLE_GEMM) return false;
+  if (typeof process !== "undefined" && process.env?.KICK_LINALG_SIMPLE_GEMM) return false; // no process in a browser
   const tile = chooseTile(ctx, m, n, 1);
   const al = (v: MatView, st = 0) => v.ld % 4 === 0 && v.off % 4 === 0 && v.t.size % 4 === 0 && st % 4 === 0;
   const v: MatmulVariant = {
