@@ -52,6 +52,7 @@ export default {
     { name: "Explorer", path: "/explorer" },
     { name: "Methods & reproducibility", path: "/methods" },
     { name: "Playground", path: "/playground" },
+    { name: "Compress it yourself", path: "/compress-yourself" },
   ],
   // Figure files at stable, unhashed URLs, for papers to link and download; embeddable chart modules.
   dynamicPaths: [

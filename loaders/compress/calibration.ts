@@ -42,7 +42,13 @@ export function calibrationStream(source: string, tokenizer: ModelTokenizer | nu
     return { tokens: ids, what: path };
   }
   if (!tokenizer) throw new CalibrationError(`calibration source ${path} is text but the model has no tokenizer.json`);
-  // Only the first maxChars characters are tokenized (the caller asks for ~16 characters per token needed).
-  const text = readFileSync(path, "utf8").slice(0, maxChars);
-  return { tokens: tokenizer.encode(text, { addSpecialTokens: false }), what: path };
+  return { tokens: textCalibrationTokens(readFileSync(path, "utf8"), tokenizer, maxChars), what: path };
+}
+
+/** Characters of calibration text tokenized for a calibration setting: ~16 per token needed, at least 200,000. */
+export const calibrationChars = (c: { samples: number; seqLen: number }): number => Math.max(200_000, c.samples * c.seqLen * 16);
+
+/** The token stream of calibration text: only its first maxChars characters are tokenized. */
+export function textCalibrationTokens(text: string, tokenizer: Pick<ModelTokenizer, "encode">, maxChars: number): number[] {
+  return tokenizer.encode(text.slice(0, maxChars), { addSpecialTokens: false });
 }

@@ -10,8 +10,10 @@ import type { ModelSpec } from "../model/config.js";
 import { CheckpointWeights } from "../model/weights.js";
 import { ReferenceModel } from "../model/reference-forward.js";
 import { ModelTokenizer } from "../model/tokenizer.js";
-import { calibrationStream, CalibrationError, sampleWindows } from "./calibration.js";
-import { checkModelForSpec, compressModel, CompressionError, isCalibrationModel, linearsOf, needsCalibration, type CompressResult, type LayerReport } from "./driver.js";
+import { calibrationChars, calibrationStream, CalibrationError, sampleWindows } from "./calibration.js";
+import { checkModelForSpec, compressModel, CompressionError, isCalibrationModel, linearsOf, needsCalibration, type CalibrationModel, type CompressResult, type LayerReport } from "./driver.js";
+import type { FileStore } from "../util/file-store.js";
+import { nodeFileStore } from "../util/node-file-store.js";
 import type { CompressionSpec } from "./spec.js";
 
 export interface LoadedForCompression {
@@ -22,31 +24,33 @@ export interface LoadedForCompression {
 
 /** The calibration windows of a spec for a model (empty for methods without calibration). */
 export function calibrationSamples(cspec: CompressionSpec, modelDir: string, spec: ModelSpec): number[][] {
+  return calibrationWindows(cspec, spec, modelDir, () => {
+    const tokenizer = existsSync(join(modelDir, "tokenizer.json")) ? ModelTokenizer.load(modelDir) : null;
+    // as kick compress: only ~16 characters of text per token needed are tokenized
+    return calibrationStream(cspec.calibration.source, tokenizer, spec.vocabSize, process.cwd(), calibrationChars(cspec.calibration));
+  });
+}
+
+/** The calibration windows of a spec from a token stream made on demand (`model` names the model in errors). */
+export function calibrationWindows(cspec: CompressionSpec, spec: ModelSpec, model: string, stream: () => { tokens: ArrayLike<number>; what: string }): number[][] {
   if (!needsCalibration(cspec)) return [];
   const c = cspec.calibration;
   if (c.seqLen > spec.maxPositions)
-    throw new CalibrationError(`calibration.seqLen ${c.seqLen} exceeds the ${spec.maxPositions} positions of ${modelDir} (give a smaller calibration.seqLen)`);
-  const tokenizer = existsSync(join(modelDir, "tokenizer.json")) ? ModelTokenizer.load(modelDir) : null;
-  // as kick compress: only ~16 characters of text per token needed are tokenized
-  const { tokens, what } = calibrationStream(c.source, tokenizer, spec.vocabSize, process.cwd(), Math.max(200_000, c.samples * c.seqLen * 16));
+    throw new CalibrationError(`calibration.seqLen ${c.seqLen} exceeds the ${spec.maxPositions} positions of ${model} (give a smaller calibration.seqLen)`);
+  const { tokens, what } = stream();
   return sampleWindows(tokens, c.samples, c.seqLen, c.seed, what);
 }
 
+export interface CompressHooks {
+  onLayer?: (r: LayerReport, done: number, total: number) => void;
+}
+
 /** Compresses `input.model` per `cspec`; returns the model to evaluate and the driver's report. */
-export async function compressLoadedModel(
-  input: LoadedForCompression,
-  cspec: CompressionSpec,
-  { onLayer }: { onLayer?: (r: LayerReport, done: number, total: number) => void } = {},
-): Promise<{ model: CausalLM; result: CompressResult }> {
+export async function compressLoadedModel(input: LoadedForCompression, cspec: CompressionSpec, { onLayer }: CompressHooks = {}): Promise<{ model: CausalLM; result: CompressResult }> {
   const { modelDir, spec, model } = input;
   checkModelForSpec(spec, cspec);
   const samples = calibrationSamples(cspec, modelDir, spec);
-  if (isCalibrationModel(model)) {
-    // the driver reads each linear's original values from a CPU copy and writes the result into the model
-    const weights = await linearWeights(modelDir, spec);
-    const result = await compressModel({ ctx: model.ctx, spec, weights, model, cspec, samples, onLayer });
-    return { model, result };
-  }
+  if (isCalibrationModel(model)) return { model, result: await compressGpuModel(model, nodeFileStore(modelDir), spec, cspec, samples, { onLayer }) };
   if (model instanceof ReferenceModel) {
     const copy = new ReferenceModel(spec, new Map(model.weights));
     const ctx = await createContext();
@@ -60,8 +64,24 @@ export async function compressLoadedModel(
   throw new CompressionError(`cannot compress a ${model.constructor.name}: expected the GPU model (GpuCausalLM) or the CPU ReferenceModel`);
 }
 
-async function linearWeights(dir: string, spec: ModelSpec): Promise<Map<string, Float32Array>> {
-  const ckpt = await CheckpointWeights.open(dir, spec);
+/**
+ * Compresses a GPU model in place: the driver reads each linear's original values from a CPU copy (read from the
+ * checkpoint's files in `files`) and writes the result into the model.
+ */
+export async function compressGpuModel(
+  model: CausalLM & CalibrationModel,
+  files: FileStore,
+  spec: ModelSpec,
+  cspec: CompressionSpec,
+  samples: number[][],
+  { onLayer }: CompressHooks = {},
+): Promise<CompressResult> {
+  const weights = await linearWeights(files, spec);
+  return compressModel({ ctx: model.ctx, spec, weights, model, cspec, samples, onLayer });
+}
+
+async function linearWeights(files: FileStore, spec: ModelSpec): Promise<Map<string, Float32Array>> {
+  const ckpt = await CheckpointWeights.openStore(files, spec);
   try {
     const out = new Map<string, Float32Array>();
     for (let l = 0; l < spec.numLayers; l++)

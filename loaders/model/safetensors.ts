@@ -6,11 +6,11 @@
  * Format: u64 little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets}, __metadata__},
  * then the data; offsets are relative to the end of the header, tensors tile the data exactly.
  */
-import { existsSync } from "node:fs";
-import { open, rename, rm, readFile, writeFile } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
+import { open, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ModelFormatError } from "./errors.js";
+import type { ByteReader, FileStore } from "../util/file-store.js";
+import { fileReader, nodeFileStore } from "../util/node-file-store.js";
 import { firstNonFinite } from "./finite.js";
 // IEEE half conversions live with the f16 kernels' reference (round to nearest even, as torch's .half())
 import { f16Bits as floatToHalf, f16ToF32 as halfToFloat } from "../../kernels/reference/f16.js";
@@ -132,30 +132,35 @@ export class SafetensorsFile {
   private constructor(
     readonly path: string,
     readonly header: SafetensorsHeader,
-    private handle: FileHandle,
+    private reader: ByteReader,
   ) {}
 
   static async open(path: string): Promise<SafetensorsFile> {
-    let handle: FileHandle;
+    let reader: ByteReader;
     try {
-      handle = await open(path, "r");
+      reader = await fileReader(path);
     } catch (e) {
       throw new ModelFormatError(path, `cannot open (${(e as NodeJS.ErrnoException).code ?? e})`);
     }
+    return SafetensorsFile.fromReader(reader, path);
+  }
+
+  /** The file behind `reader` (closed by close(), or here if the header is bad); `path` names it in errors. */
+  static async fromReader(reader: ByteReader, path: string): Promise<SafetensorsFile> {
     try {
-      const size = (await handle.stat()).size;
+      const size = reader.size;
       if (size < 8) throw new ModelFormatError(path, `${size} bytes: too short for a safetensors header`);
-      const lenBuf = Buffer.alloc(8);
-      await handle.read(lenBuf, 0, 8, 0);
-      const n = lenBuf.readBigUInt64LE(0);
+      const lenBuf = new Uint8Array(8);
+      await reader.read(lenBuf, 0, 8, 0);
+      const n = new DataView(lenBuf.buffer).getBigUint64(0, true);
       if (n > BigInt(Math.min(size - 8, MAX_HEADER_BYTES))) {
         throw new ModelFormatError(path, `header length ${n} exceeds the file (${size} bytes): truncated or not safetensors`);
       }
-      const headerBytes = Buffer.alloc(Number(n));
-      await handle.read(headerBytes, 0, headerBytes.length, 8);
-      return new SafetensorsFile(path, parseHeader(headerBytes, size, path), handle);
+      const headerBytes = new Uint8Array(Number(n));
+      await reader.read(headerBytes, 0, headerBytes.length, 8);
+      return new SafetensorsFile(path, parseHeader(headerBytes, size, path), reader);
     } catch (e) {
-      await handle.close();
+      await reader.close();
       throw e;
     }
   }
@@ -184,7 +189,7 @@ export class SafetensorsFile {
     let done = 0;
     while (done < buf.length) {
       const want = Math.min(buf.length - done, READ_CHUNK);
-      const { bytesRead } = await this.handle.read(buf, done, want, begin + done);
+      const bytesRead = await this.reader.read(buf, done, want, begin + done);
       if (bytesRead === 0) throw new ModelFormatError(this.path, `tensor "${name}": file ended early (changed while open?)`);
       done += bytesRead;
     }
@@ -222,7 +227,7 @@ export class SafetensorsFile {
   }
 
   async close(): Promise<void> {
-    await this.handle.close();
+    await this.reader.close();
   }
 }
 
@@ -237,15 +242,22 @@ export class SafetensorsCheckpoint {
     private byFile: Map<string, SafetensorsFile>,
   ) {}
 
-  static async open(dir: string): Promise<SafetensorsCheckpoint> {
-    const indexPath = join(dir, "model.safetensors.index.json");
+  static open(dir: string): Promise<SafetensorsCheckpoint> {
+    return SafetensorsCheckpoint.openStore(nodeFileStore(dir));
+  }
+
+  /** The checkpoint's files read through `store` (a folder on disk, or files fetched by a page). */
+  static async openStore(store: FileStore): Promise<SafetensorsCheckpoint> {
+    const indexPath = store.where("model.safetensors.index.json");
     let shardNames: string[];
     let weightMap: Record<string, string> | null = null;
     let indexText: string | null = null;
-    try {
-      indexText = await readFile(indexPath, "utf8");
-    } catch {
-      indexText = null;
+    if (await store.has("model.safetensors.index.json")) {
+      try {
+        indexText = await store.readText("model.safetensors.index.json");
+      } catch {
+        indexText = null;
+      }
     }
     if (indexText !== null) {
       weightMap = parseIndex(indexText, indexPath);
@@ -253,12 +265,12 @@ export class SafetensorsCheckpoint {
     } else {
       shardNames = ["model.safetensors"];
     }
-    if (indexText === null && !existsSync(join(dir, "model.safetensors"))) {
-      throw new ModelFormatError(join(dir, "model.safetensors"), "missing (and no model.safetensors.index.json)");
+    if (indexText === null && !(await store.has("model.safetensors"))) {
+      throw new ModelFormatError(store.where("model.safetensors"), "missing (and no model.safetensors.index.json)");
     }
     const files: SafetensorsFile[] = [];
     try {
-      for (const s of shardNames) files.push(await SafetensorsFile.open(join(dir, s)));
+      for (const s of shardNames) files.push(await openShard(store, s));
     } catch (e) {
       await Promise.all(files.map((f) => f.close()));
       throw e;
@@ -306,6 +318,16 @@ export class SafetensorsCheckpoint {
   async close(): Promise<void> {
     await Promise.all(this.files.map((f) => f.close()));
   }
+}
+
+async function openShard(store: FileStore, name: string): Promise<SafetensorsFile> {
+  let reader: ByteReader;
+  try {
+    reader = await store.openBytes(name);
+  } catch (e) {
+    throw new ModelFormatError(store.where(name), `cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message ?? e})`);
+  }
+  return SafetensorsFile.fromReader(reader, store.where(name));
 }
 
 function parseIndex(text: string, file: string): Record<string, string> {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Template } from "@huggingface/jinja";
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { ModelFormatError } from "./errors.js";
+import type { FileStore } from "../util/file-store.js";
 
 /** Tokenizer model types @huggingface/tokenizers implements. */
 export const SUPPORTED_TOKENIZER_MODELS = ["BPE", "Unigram", "WordPiece"] as const;
@@ -20,19 +21,37 @@ export interface ChatMessage {
 
 type Json = Record<string, unknown>;
 
-function readJson(file: string, required: boolean): Json | null {
-  if (!existsSync(file)) {
+/** The files a tokenizer is built from (tokenizer.json required, the others optional). */
+export const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "config.json", "chat_template.jinja"] as const;
+type TokenizerFile = (typeof TOKENIZER_FILES)[number];
+/** Each file's text, null when absent; `where` names a file in messages (its path or URL). */
+export interface TokenizerSources {
+  text: Record<TokenizerFile, string | null>;
+  where: (name: TokenizerFile) => string;
+}
+
+function parseJson(src: TokenizerSources, name: TokenizerFile, required: boolean): Json | null {
+  const file = src.where(name);
+  const text = src.text[name];
+  if (text === null) {
     if (required) throw new ModelFormatError(file, "missing");
     return null;
   }
   let v: unknown;
   try {
-    v = JSON.parse(readFileSync(file, "utf8"));
+    v = JSON.parse(text);
   } catch (e) {
     throw new ModelFormatError(file, `not valid JSON (${(e as Error).message})`);
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ModelFormatError(file, "expected a JSON object");
   return v as Json;
+}
+
+/** The tokenizer files of a store (a folder on disk, or files fetched by a page). */
+export async function readTokenizerSources(store: FileStore): Promise<TokenizerSources> {
+  const text = {} as Record<TokenizerFile, string | null>;
+  for (const name of TOKENIZER_FILES) text[name] = (await store.has(name)) ? await store.readText(name) : null;
+  return { text, where: (name) => store.where(name) };
 }
 
 /** A special token in tokenizer_config.json is a string or an AddedToken object {content, ...}. */
@@ -61,8 +80,15 @@ export class ModelTokenizer {
 
   /** Loads tokenizer.json (required) and the optional config files from a checkpoint directory. */
   static load(dir: string): ModelTokenizer {
-    const tjPath = join(dir, "tokenizer.json");
-    const tj = readJson(tjPath, true)!;
+    const text = {} as Record<TokenizerFile, string | null>;
+    for (const name of TOKENIZER_FILES) text[name] = existsSync(join(dir, name)) ? readFileSync(join(dir, name), "utf8") : null;
+    return ModelTokenizer.fromSources({ text, where: (name) => join(dir, name) });
+  }
+
+  /** As load, from the files' texts (readTokenizerSources). */
+  static fromSources(src: TokenizerSources): ModelTokenizer {
+    const tjPath = src.where("tokenizer.json");
+    const tj = parseJson(src, "tokenizer.json", true)!;
     const model = tj.model as Json | undefined;
     if (!model || typeof model !== "object") throw new ModelFormatError(tjPath, `field "model": missing`);
     const type = model.type;
@@ -73,11 +99,10 @@ export class ModelTokenizer {
       );
     }
     if (!Array.isArray(tj.added_tokens)) tj.added_tokens = [];
-    const cfgPath = join(dir, "tokenizer_config.json");
-    const cfg = readJson(cfgPath, false) ?? {};
-    const stm = readJson(join(dir, "special_tokens_map.json"), false) ?? {};
-    const gen = readJson(join(dir, "generation_config.json"), false) ?? {};
-    const modelCfg = readJson(join(dir, "config.json"), false) ?? {};
+    const cfg = parseJson(src, "tokenizer_config.json", false) ?? {};
+    const stm = parseJson(src, "special_tokens_map.json", false) ?? {};
+    const gen = parseJson(src, "generation_config.json", false) ?? {};
+    const modelCfg = parseJson(src, "config.json", false) ?? {};
 
     let tok: HfTokenizer;
     try {
@@ -103,8 +128,8 @@ export class ModelTokenizer {
     const pad = idList(gen.pad_token_id)[0] ?? idOf("pad_token") ?? null;
 
     let chatTemplate: string | null = null;
-    const jinjaPath = join(dir, "chat_template.jinja"); // transformers ≥ 4.50 writes it as its own file
-    if (existsSync(jinjaPath)) chatTemplate = readFileSync(jinjaPath, "utf8");
+    const jinja = src.text["chat_template.jinja"]; // transformers ≥ 4.50 writes it as its own file
+    if (jinja !== null) chatTemplate = jinja;
     else if (typeof cfg.chat_template === "string") chatTemplate = cfg.chat_template;
     else if (Array.isArray(cfg.chat_template)) {
       const named = cfg.chat_template as { name?: string; template?: string }[];

@@ -16,8 +16,9 @@
  *   final_norm.{weight,bias}
  *   lm_head                     [vocab, hidden]                    (absent when tied: use embed)
  */
-import { join } from "node:path";
 import type { ModelSpec } from "./config.js";
+import type { FileStore } from "../util/file-store.js";
+import { nodeFileStore } from "../util/node-file-store.js";
 import { ModelFormatError } from "./errors.js";
 import { SafetensorsCheckpoint } from "./safetensors.js";
 
@@ -180,10 +181,15 @@ export class CheckpointWeights {
    * Opens the safetensors of `dir` and checks, before reading any data: every tensor the spec needs is
    * present with the right shape and a float dtype, and no unexpected tensor is there.
    */
-  static async open(dir: string, spec: ModelSpec): Promise<CheckpointWeights> {
-    const ckpt = await SafetensorsCheckpoint.open(dir);
+  static open(dir: string, spec: ModelSpec): Promise<CheckpointWeights> {
+    return CheckpointWeights.openStore(nodeFileStore(dir), spec);
+  }
+
+  /** As open, the checkpoint's files read through `store` (a folder on disk, or files fetched by a page). */
+  static async openStore(store: FileStore, spec: ModelSpec): Promise<CheckpointWeights> {
+    const ckpt = await SafetensorsCheckpoint.openStore(store);
     try {
-      const where = ckpt.files.length === 1 ? ckpt.files[0].path : join(dir, "model.safetensors.index.json");
+      const where = ckpt.files.length === 1 ? ckpt.files[0].path : store.where("model.safetensors.index.json");
       const prefix =
         prefixCandidates(spec).find((p) => weightSources(spec, p).every((s) => ckpt.tensors.has(s.hf))) ??
         prefixCandidates(spec).find((p) => ckpt.tensors.has(weightSources(spec, p)[0].hf)) ??

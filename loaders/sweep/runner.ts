@@ -7,86 +7,25 @@ import { join } from "node:path";
 import type { CausalLM } from "../model/causal-lm.js";
 import { canonicalJson, type ModelSpec, parameterCount } from "../model/config.js";
 import { evaluateTask } from "../evaluate/index.js";
-import { NonFiniteError } from "../model/finite.js";
 import type { TaskResult } from "../evaluate/common.js";
-import { promptColumn, taskSpecJson } from "../evaluate/task-spec.js";
 import { compressionJson, compressionMethod } from "./compression.js";
 import { DenseModels, denseReferenceFor } from "./dense-reference.js";
 import { type LoadedModel, loadModel } from "./models.js";
 import { compressedModelKey, describeRun, type PlannedModel, type PlannedRun, type Shard, shardRuns, type SweepPlan } from "./plan.js";
-import { gitCommit } from "./provenance.js";
+import { finishedRun } from "./finished-run.js";
 import { tokenizerHash } from "../prompt/prompt-file.js";
 import { softPromptSha256 } from "../prompt/resolve.js";
 import { checkTasksDirUnchanged } from "../evaluate/tasks-dir.js";
-import type { ExampleRow, ModelRow, ResultRow } from "./schema.js";
+import type { ModelRow } from "./schema.js";
 import type { Claim } from "./claims.js";
 import type { FinishedRun, ResultsStore } from "./store.js";
 
 export type Log = (line: string) => void;
+export { finishedRun };
+
 const stderrLog: Log = (line) => process.stderr.write(`${line}\n`);
 
 const fmt = (s: number) => (s < 100 ? `${s.toFixed(1)} s` : s < 6000 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
-
-/**
- * Turns an evaluation into the store's rows. A non-finite aggregate fails the run (NonFiniteError): stored, it
- * would count as finished and never be recomputed.
- */
-export function finishedRun(
-  run: PlannedRun,
-  loaded: Pick<LoadedModel, "spec" | "device">,
-  result: TaskResult,
-  { seconds, startedAt }: { seconds: number; startedAt: string },
-): FinishedRun {
-  const cols = compressionMethod(run.compression).columns(run.compression);
-  const createdAt = new Date().toISOString();
-  const results: ResultRow[] = [];
-  for (const r of result.results) {
-    if (!Number.isFinite(r.value)) throw new NonFiniteError(`run ${run.run_id}: ${r.subset}/${r.metric} is ${r.value}; the run is not stored`);
-    results.push({
-      run_id: run.run_id,
-      model: run.model.name,
-      model_hash: run.model.hash,
-      model_params: parameterCount(loaded.spec),
-      family: loaded.spec.family,
-      ...cols,
-      prompt: promptColumn(run.task),
-      seed: run.seed,
-      task: run.task.task,
-      subset: r.subset,
-      metric: r.metric,
-      value: r.value,
-      n: r.n,
-      ci_low: r.ci_low !== null && Number.isFinite(r.ci_low) ? r.ci_low : null,
-      ci_high: r.ci_high !== null && Number.isFinite(r.ci_high) ? r.ci_high : null,
-      device: loaded.device,
-      seconds,
-      code_version: run.code_version,
-      created_at: createdAt,
-    });
-  }
-  const examples: ExampleRow[] = result.examples.map((e) => ({
-    run_id: run.run_id,
-    task: run.task.task,
-    ...e,
-    logprob: e.logprob !== null && Number.isFinite(e.logprob) ? e.logprob : null,
-  }));
-  return {
-    run: {
-      run_id: run.run_id,
-      model: run.model.name,
-      model_hash: run.model.hash,
-      compression: compressionJson(run.compression),
-      task_spec: taskSpecJson(run.task),
-      device: loaded.device,
-      code_version: run.code_version,
-      git_commit: gitCommit(),
-      started_at: startedAt,
-      seconds,
-    },
-    results,
-    examples,
-  };
-}
 
 /** The models-table row of a checkpoint folder: its config.json (canonical JSON) and model card (README.md, "" if none). */
 export function modelCardRow(model: PlannedModel, spec: ModelSpec): ModelRow {
