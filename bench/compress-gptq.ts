@@ -8,10 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createContext } from "../kernels/index.js";
-import type { Tensor } from "../kernels/runtime/tensor.js";
-import { gptqQuantize } from "../kernels/ops/gptq.js";
-import { hessianAccumulate } from "../kernels/ops/prune.js";
+import { createContext, type Tensor, gptqQuantize, hessianAccumulate } from "../kernels/index.js";
 import { normalSampler, readF32File } from "./bench-data.js";
 
 const args = process.argv.slice(2);

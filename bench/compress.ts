@@ -7,11 +7,10 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createContext, matmul } from "../kernels/index.js";
-import type { GpuContext } from "../kernels/runtime/context.js";
-import type { Tensor } from "../kernels/runtime/tensor.js";
-import { hessianInverseFactor } from "../kernels/ops/linalg.js";
-import { hessianAccumulate, sparsegptPrune, wandaPrune } from "../kernels/ops/prune.js";
+import {
+  createContext, matmul, type GpuContext, type Tensor, hessianInverseFactor, hessianAccumulate,
+  sparsegptPrune, wandaPrune,
+} from "../kernels/index.js";
 import { normalSampler, readF32File } from "./bench-data.js";
 
 const args = process.argv.slice(2);

@@ -3,10 +3,7 @@
 // attention; writes JSON for bench/f16_attention_torch.py (PyTorch SDPA fp16 in the same run).
 //   node f16-attention.mjs --out attention.json      (bundled, see docs/kernels.md § f16 attention)
 import { writeFileSync } from "node:fs";
-import { createContext } from "../kernels/runtime/context.js";
-import { attention } from "../kernels/ops/attention.js";
-import { attentionSgmat } from "../kernels/ops/attention_sgmat.js";
-import { toF16 } from "../kernels/ops/cast.js";
+import { createContext, attention, attentionSgmat, toF16 } from "../kernels/index.js";
 import { attentionRef } from "../kernels/reference/attention.js";
 import { f16Round, toF16Bits } from "../kernels/reference/f16.js";
 import { randn } from "../test/kernels/helpers.js";

@@ -3,9 +3,9 @@
 // shapes (edge tiles, K not a multiple of 4, batched, broadcast and untransposed B).
 //   npx tsx bench/f16-check.ts [--variants a,b,…]     (on the GPU host: bundled, see docs/kernels.md § f16)
 // Prints one line per case and exits 1 if any is outside the tolerance (bench/f16-h100.txt).
-import { createContext } from "../kernels/runtime/context.js";
-import { capabilitySummary } from "../kernels/runtime/capabilities.js";
-import { canUseSubgroupMatrix, matmul, parseSgmatTile, SGMAT_SWEEP } from "../kernels/ops/matmul.js";
+import {
+  createContext, capabilitySummary, canUseSubgroupMatrix, matmul, parseSgmatTile, SGMAT_SWEEP,
+} from "../kernels/index.js";
 import { F16_SWEEP } from "./f16-variants.js";
 import { matmulRef } from "../kernels/reference/matmul.js";
 import { f16Round, toF16Bits } from "../kernels/reference/f16.js";

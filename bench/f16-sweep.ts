@@ -5,12 +5,12 @@
 // prints the tables (bench/f16-sweep-h100.txt).
 //   node f16-sweep.mjs --out sweep.json [--iters N] [--variants ...]     (on the GPU host, bundled)
 import { writeFileSync } from "node:fs";
-import { createContext } from "../kernels/runtime/context.js";
-import { capabilitySummary } from "../kernels/runtime/capabilities.js";
-import { canUseSubgroupMatrix, chooseSgmatTile, chooseTile, matmul, parseSgmatTile } from "../kernels/ops/matmul.js";
+import {
+  createContext, capabilitySummary, canUseSubgroupMatrix, chooseSgmatTile, chooseTile, matmul,
+  parseSgmatTile, toF16,
+} from "../kernels/index.js";
 import { sgmatKey } from "../kernels/ops/matmul_sgmat_wgsl.js";
 import { tileKey } from "../kernels/ops/matmul_wgsl.js";
-import { toF16 } from "../kernels/ops/cast.js";
 import { f16Round } from "../kernels/reference/f16.js";
 import { F16_SWEEP } from "./f16-variants.js";
 import { LLM_MATMULS, rand, spotCheck, time } from "./timing.js";

@@ -4,11 +4,11 @@
 //   node .gpu-kit/bench-gptq-phases.mjs [ROWSxCOLS ...]     default 11008x4096 4096x4096 4096x11008
 //   npx tsx bench/gptq-phases.ts 512x256                      lavapipe smoke run
 import { performance } from "node:perf_hooks";
-import { createContext } from "../kernels/index.js";
+import {
+  createContext, gemmUpdate, hessianInverseFactor, matView, hessianAccumulate, lazySpanBlocks, obsSolveWgsl,
+  SOLVE_ROWS, findParams,
+} from "../kernels/index.js";
 import { grid1d, params } from "../kernels/ops/common.js";
-import { gemmUpdate, hessianInverseFactor, view } from "../kernels/ops/linalg.js";
-import { hessianAccumulate, lazySpanBlocks, obsSolveWgsl, SOLVE_ROWS } from "../kernels/ops/prune.js";
-import { findParams } from "../kernels/ops/quant.js";
 import { normalSampler } from "./bench-data.js";
 
 const shapes = (process.argv.slice(2).length ? process.argv.slice(2) : ["11008x4096", "4096x4096", "4096x11008"]).map((s) => s.split("x").map(Number) as [number, number]);
@@ -39,7 +39,7 @@ for (const [rows, cols] of shapes) {
   for (const grouped of [false, true]) {
     const slot = ctx.upload(Uint32Array.from({ length: cols }, (_, c) => (grouped ? Math.floor(c / B) : 0)), [cols], "u32");
     if (!grouped) findParams(ctx, W, PR, { rows, cols, c0: 0, G: cols, ngroups: 1, slot0: 0, bits: 4, sym: false });
-    const solve = ctx.pipeline(`obs:solve:${B}:false:false:true:${grouped}`, () => obsSolveWgsl(B, { threshold: false, quantize: true, grouped }));
+    const solve = ctx.pipeline(`obs:solve:${B}:false:false:true:${grouped}`, () => obsSolveWgsl(B, { threshold: false, quantize: true, grouped }), { layout: "declared" });
     const time = async (what: (i1: number) => void) => {
       let best = Infinity;
       for (let r = 0; r < 3; r++) best = Math.min(best, (await ctx.gpuTimeMs(() => { for (let i1 = 0; i1 < cols; i1 += B) what(i1); })) ?? NaN);
@@ -51,15 +51,15 @@ for (const [rows, cols] of shapes) {
     slot.release();
   }
   // the lazy updates: one GEMM per block (K = 128, the official order) against lazyBlocks' grouping
-  const span = B * lazySpanBlocks(), Es = ctx.zeros([rows, span]);
+  const span = B * lazySpanBlocks(ctx), Es = ctx.zeros([rows, span]);
   const gemms = async (grouped: boolean) => {
     let best = Infinity;
     for (let r = 0; r < 3; r++) best = Math.min(best, (await ctx.gpuTimeMs(() => {
-      if (!grouped) for (let i1 = 0; i1 + B < cols; i1 += B) gemmUpdate(ctx, rows, cols - i1 - B, B, view(E, 0, B), view(hinv, i1 * cols + i1 + B, cols), view(W, i1 + B, cols), { alpha: -1, beta: 1 });
+      if (!grouped) for (let i1 = 0; i1 + B < cols; i1 += B) gemmUpdate(ctx, rows, cols - i1 - B, B, matView(E, 0, B), matView(hinv, i1 * cols + i1 + B, cols), matView(W, i1 + B, cols), { alpha: -1, beta: 1 });
       else for (let s1 = 0; s1 < cols; s1 += span) {
         const s2 = Math.min(s1 + span, cols);
-        for (let i1 = s1; i1 + B < s2; i1 += B) gemmUpdate(ctx, rows, s2 - i1 - B, B, view(Es, i1 - s1, span), view(hinv, i1 * cols + i1 + B, cols), view(W, i1 + B, cols), { alpha: -1, beta: 1 });
-        if (s2 < cols) gemmUpdate(ctx, rows, cols - s2, s2 - s1, view(Es, 0, span), view(hinv, s1 * cols + s2, cols), view(W, s2, cols), { alpha: -1, beta: 1 });
+        for (let i1 = s1; i1 + B < s2; i1 += B) gemmUpdate(ctx, rows, s2 - i1 - B, B, matView(Es, i1 - s1, span), matView(hinv, i1 * cols + i1 + B, cols), matView(W, i1 + B, cols), { alpha: -1, beta: 1 });
+        if (s2 < cols) gemmUpdate(ctx, rows, cols - s2, s2 - s1, matView(Es, 0, span), matView(hinv, s1 * cols + s2, cols), matView(W, s2, cols), { alpha: -1, beta: 1 });
       }
     })) ?? NaN);
     return best;

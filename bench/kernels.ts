@@ -6,15 +6,13 @@
 // Writes a JSON record per case; bench/kernels_torch.py times PyTorch on the same shapes and
 // prints the side-by-side table (see bench/run-gpu-host.sh).
 import { writeFileSync } from "node:fs";
-import { createContext, type GpuContext } from "../kernels/runtime/context.js";
-import { matmul, chooseTile, parseTile, parseSgmatTile, GPU_SWEEP, canUseSubgroupMatrix, chooseSgmatTile, SGMAT_SWEEP } from "../kernels/ops/matmul.js";
+import {
+  createContext, type GpuContext, matmul, chooseTile, parseTile, parseSgmatTile, GPU_SWEEP,
+  canUseSubgroupMatrix, chooseSgmatTile, SGMAT_SWEEP, toF16, capabilitySummary, attention, type Tensor,
+} from "../kernels/index.js";
 import { sgmatKey, type SgmatTile } from "../kernels/ops/matmul_sgmat_wgsl.js";
-import { toF16 } from "../kernels/ops/cast.js";
-import { capabilitySummary } from "../kernels/runtime/capabilities.js";
 import { f16Round } from "../kernels/reference/f16.js";
 import { tileKey, type MatmulTile } from "../kernels/ops/matmul_wgsl.js";
-import { attention } from "../kernels/ops/attention.js";
-import type { Tensor } from "../kernels/runtime/tensor.js";
 import { LLM_MATMULS, rand, spotCheck, time } from "./timing.js";
 
 interface Result { kind: string; name: string; shape: Record<string, number | boolean>; flop: number; ms: number; gflops: number; config: string; timestampMs?: number | null; defaultGflops?: number }

@@ -1,7 +1,6 @@
 // What the GPU benchmarks share: deterministic inputs, wall-clock + timestamp timing of recorded
 // dispatches, and a sampled check of a matmul result against float64 dot products.
-import type { GpuContext } from "../kernels/runtime/context.js";
-import type { Tensor } from "../kernels/runtime/tensor.js";
+import { type GpuContext, type Tensor } from "../kernels/index.js";
 
 /** Uniform values in [-0.1, 0.1) from a linear congruential generator (reproducible across runs). */
 export function rand(n: number, seed = 12345): Float32Array {

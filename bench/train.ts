@@ -4,9 +4,7 @@
 // reference), so a fast but wrong trainer fails the benchmark; then, per plan, times full optimiser steps
 // (forward, backward, global norm, AdamW) on random tokens after warm-up steps. Companion: train_torch.py.
 import { readFileSync, writeFileSync } from "node:fs";
-import { attention, createContext } from "../kernels/index.js";
-import { attentionBackward } from "../kernels/backward/attention.js";
-import { attentionBackwardRef } from "../kernels/backward/reference.js";
+import { attention, createContext, attentionBackward, attentionBackwardRef } from "../kernels/index.js";
 import { parameterCount } from "../loaders/model/config.js";
 import { nonEmbeddingParams } from "../loaders/train/card.js";
 import { IGNORE, TrainableLlama, initWeights } from "../loaders/train/model.js";

@@ -4,9 +4,7 @@
 //   python3 scripts/gpu-host/ria_official_check.py --repo RIA_REPO --dir DIR --out OUT
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createContext } from "../../kernels/index.js";
-import { columnSqAccumulate } from "../../kernels/ops/prune.js";
-import { riaPrune } from "../../kernels/ops/ria.js";
+import { createContext, columnSqAccumulate, riaPrune } from "../../kernels/index.js";
 import { RIA_CASES, RIA_LAYER, riaLayer } from "./layer.js";
 
 /** kick's RIA mask (1 = pruned) of the check layer for one case, on the GPU kernels. */

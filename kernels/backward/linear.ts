@@ -4,7 +4,8 @@
 // them in order into dW (deterministic, no atomics).
 import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
-import { Tensor } from "../runtime/tensor.js";
+import type { Tensor } from "../runtime/tensor.js";
+import { viewAs } from "../runtime/views.js";
 import { matmul } from "../ops/matmul.js";
 import { add } from "../ops/elementwise.js";
 import { sumLeadingInto } from "./sum_leading.js";
@@ -14,8 +15,6 @@ export function splitK(N: number): number {
   for (const s of [32, 16, 8, 4, 2]) if (N % s === 0 && N / s >= 32) return s;
   return 1;
 }
-
-const view = (t: Tensor, shape: number[]) => new Tensor({ releaseBuffer: () => {} }, t.buffer, shape, t.dtype);
 
 /** Adds dyᵀ x into grad [out, in]. Returns the grad tensor to use afterwards (the same one, or a new sum when unsplit). */
 export function weightGradInto(ctx: GpuContext, dy: Tensor, x: Tensor, grad: Tensor, opts: { split?: number } = {}): Tensor {
@@ -27,13 +26,13 @@ export function weightGradInto(ctx: GpuContext, dy: Tensor, x: Tensor, grad: Ten
   const S = opts.split ?? splitK(N);
   if (N % S) fail(op, `${S} slices do not divide ${N} rows`, "choose a split that divides the rows");
   if (S === 1) {
-    const g = matmul(ctx, view(dy, [N, out]), view(x, [N, inF]), { transA: true });
+    const g = matmul(ctx, viewAs(dy, [N, out]), viewAs(x, [N, inF]), { transA: true });
     const sum = add(ctx, grad, g);
     g.release();
     grad.release();
     return sum;
   }
-  const parts = matmul(ctx, view(dy, [S, N / S, out]), view(x, [S, N / S, inF]), { transA: true });
+  const parts = matmul(ctx, viewAs(dy, [S, N / S, out]), viewAs(x, [S, N / S, inF]), { transA: true });
   sumLeadingInto(ctx, parts, grad);
   parts.release();
   return grad;

@@ -44,7 +44,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = gid.y * nwg.x * 256u + gid.x;
   if (i >= p.n) { return; }
   let x = A[i];
-  ${binary ? "let y = B[(p.base + i) % p.bn];" : "_ = B[0];"}
+  ${binary ? "let y = B[(p.base + i) % p.bn];" : ""}
   Y[i] = ${expr};
 }`;
 }
@@ -61,7 +61,7 @@ function run(ctx: GpuContext, op: string, expr: string, a: Tensor, b: Tensor | n
   }
   const out = ctx.empty(a.shape);
   if (a.size === 0) return out;
-  const pipeline = ctx.pipeline(`elementwise:${op}`, () => wgsl(expr, !!b));
+  const pipeline = ctx.pipeline(`elementwise:${op}`, () => wgsl(expr, !!b), { layout: "declared" });
   const bt = b ?? a;
   // Split flat ranges over bindings; chunks are multiples of 64 elements (256-byte offsets).
   const chunk = a.byteSize > ctx.maxBinding || out.byteSize > ctx.maxBinding ? Math.floor(ctx.maxBinding / 4 / 64) * 64 : a.size;

@@ -123,7 +123,7 @@ export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: Gpt
   if (perm) Hp.release();
   // find_params reads a group's columns when the block it starts in begins: a group that starts after a
   // span's first block and reaches past the span's end would miss that span's pending updates
-  const span = lazySpanBlocks(), groupsFit = G === -1 || !!o.staticGroups || (B * span) % G === 0;
+  const span = lazySpanBlocks(ctx), groupsFit = G === -1 || !!o.staticGroups || (B * span) % G === 0;
   const spanBlocks = groupsFit ? span : 1;
   const T = ctx.empty([rows * B]), E = ctx.empty([rows, B * spanBlocks]);
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
@@ -134,7 +134,7 @@ export async function gptqQuantize(ctx: GpuContext, W: Tensor, H: Tensor, o: Gpt
   // contiguous slots): the row params are read once per row; otherwise per column
   const oneSlotPerBlock = slotOfPos.every((v, c) => c % B === 0 || v === slotOfPos[c - 1]);
   const grouped = !oneSlotPerBlock;
-  const solve = ctx.pipeline(`obs:solve:${B}:${joint}:false:true:${grouped}`, () => obsSolveWgsl(B, { threshold: joint, quantize: true, grouped }));
+  const solve = ctx.pipeline(`obs:solve:${B}:${joint}:false:true:${grouped}`, () => obsSolveWgsl(B, { threshold: joint, quantize: true, grouped }), { layout: "declared" });
   const score = ctx.pipeline("obs:score", () => obsScoreWgsl);
   const rowGroups = grid1d(ctx, Math.ceil(rows / SOLVE_ROWS));
   lazyBlocks(ctx, rows, cols, B, spanBlocks, Wp, hinv, E, (i1, bw, eOff) => {

@@ -7,17 +7,11 @@
 import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
+import { matView, type MatView } from "../runtime/views.js";
 import { expectBindable, expectDtype, params } from "./common.js";
 import { chooseTile } from "./matmul.js";
 import { matmulWgsl, tileKey, type MatmulVariant } from "./matmul_wgsl.js";
 
-/** A strided view of a row-major matrix inside a tensor: element (r, c) is t[off + r·ld + c]. */
-export interface MatView {
-  t: Tensor;
-  off: number;
-  ld: number;
-}
-export const view = (t: Tensor, off = 0, ld = t.shape[t.shape.length - 1]!): MatView => ({ t, off, ld });
 
 const TILE = 64; // 64×64 outputs per workgroup, 16×16 threads × 4×4 outputs, K chunks of 16
 
@@ -127,16 +121,14 @@ export function gemmUpdate(ctx: GpuContext, m: number, n: number, k: number, A: 
 }
 
 /**
- * kick's register-blocked matmul (matmul_wgsl.ts), its generated WGSL patched for strided views,
- * C = beta·C + alpha·A·B, and skipping tiles above the diagonal (lower). The patch is checked:
- * when the generator's text changes so that a replacement misses, this returns false and the
- * simple kernel above runs instead. With `lower`, entries above the diagonal inside diagonal
- * tiles are written too (callers ignore the strict upper triangle).
+ * kick's register-blocked matmul (matmul_wgsl.ts) in its strided form: C = beta·C + alpha·A·B on
+ * strided views, skipping tiles above the diagonal (lower). With `lower`, entries above the
+ * diagonal inside diagonal tiles are written too (callers ignore the strict upper triangle).
+ * Returns false where the simple kernel above is to run instead.
  */
-const patchCache = new Map<string, string | null>();
 function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatView, B: MatView, C: MatView,
   transB: boolean, lower: boolean, alpha: number, beta: number, bt?: { count: number; a: number; b: number; c: number }, tri = 0): boolean {
-  if (typeof process !== "undefined" && process.env?.KICK_LINALG_SIMPLE_GEMM) return false; // no process in a browser
+  if (ctx.tuning.simpleGemm) return false;
   const tile = chooseTile(ctx, m, n, 1);
   const al = (v: MatView, st = 0) => v.ld % 4 === 0 && v.off % 4 === 0 && v.t.size % 4 === 0 && st % 4 === 0;
   const v: MatmulVariant = {
@@ -147,13 +139,7 @@ function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatV
     vecC: al(C, bt?.c) && n % 4 === 0,
   };
   const key = `linalg:smm:${tileKey(tile)}:${+transB}${+v.checked}${+v.vecA}${+v.vecB}${+v.vecC}`;
-  let code = patchCache.get(key);
-  if (code === undefined) {
-    code = patchMatmul(matmulWgsl(v), tile);
-    patchCache.set(key, code);
-  }
-  if (code === null) return false;
-  const pipe = ctx.pipeline(key, () => code!);
+  const pipe = ctx.pipeline(key, () => matmulWgsl({ ...v, strided: true }));
   const numTiles = Math.ceil(k / tile.BK);
   ctx.dispatch({
     pipeline: pipe,
@@ -164,41 +150,10 @@ function stridedMatmul(ctx: GpuContext, m: number, n: number, k: number, A: MatV
   return true;
 }
 
-export function patchMatmul(src: string, tile: { BM: number; BN: number; BK: number }): string | null {
-  const { BM, BN, BK } = tile;
-  let s = src;
-  const rep = (from: string | RegExp, to: string, all = false): boolean => {
-    const before = s;
-    s = all ? s.replaceAll(from as string, to) : s.replace(from, to);
-    return s !== before;
-  };
-  const ok = [
-    rep("struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32 };",
-      "struct P { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, ldc: u32, n0: u32, numTiles: u32, lda: u32, ldb: u32, alpha: f32, beta: f32, lower: u32, bsA: u32, bsB: u32, bsC: u32, tri: u32 };"),
-    rep("let baseA = wg.z * p.strideA; let baseB = wg.z * p.strideB; let baseC = wg.z * p.strideC;",
-      `let baseA = p.strideA + wg.z * p.bsA; let baseB = p.strideB + wg.z * p.bsB; let baseC = p.strideC + wg.z * p.bsC;\n  if (p.lower != 0u && gn0 > gm0 + ${BM - 1}u) { return; }`),
-    rep("baseA + gr * p.K", "baseA + gr * p.lda", true),
-    rep(/baseB \+ g(r|k) \* p\.(K|N)/g, "baseB + g$1 * p.ldb", true),
-    // K-tile range [tS, tE) of this output tile (p.tri, see GemmOptions.tri)
-    rep("var k0 = 0u;", `var tS = 0u; var tE = p.numTiles;
-  if (p.tri == 1u) { tE = min(tE, (gm0 + ${BM + BK - 1}u) / ${BK}u); }
-  if (p.tri == 2u) { tS = gn0 / ${BK}u; }
-  if (p.tri == 3u) { tE = min(tE, (gn0 + ${BN + BK - 1}u) / ${BK}u); }
-  if (tS >= tE) { tS = 0u; tE = 0u; }
-  var k0 = tS * ${BK}u;`),
-    rep("for (var t = 0u; t < p.numTiles; t++) {\n    let cur = t & 1u;\n    let more = t + 1u < p.numTiles;",
-      "for (var t = tS; t < tE; t++) {\n    let cur = (t - tS) & 1u;\n    let more = t + 1u < tE;"),
-    rep(/C\[([^\]]+)\] = (c\d+_\d+(?:\[\d\])?);/g, "{ let ci = $1; var o = p.alpha * $2; if (p.beta != 0.0) { o = o + p.beta * C[ci]; } C[ci] = o; }", true),
-  ].every(Boolean);
-  if (!ok || /wg\.z \* p\.stride/.test(s) || /[^.]p\.K \+ gk|gr \* p\.K/.test(s)) return null;
-  return s;
-}
-
 // ---- Cholesky and inverse ----------------------------------------------------------------------
-/** Leaf size of the recursive Cholesky: 64 where the workgroup memory allows (32 KiB), else 32; KICK_CHOL_BLOCK overrides. */
+/** Leaf size of the recursive Cholesky: 64 where the workgroup memory allows (32 KiB), else 32; ctx.tuning.cholBlock overrides. */
 export function cholBlock(ctx: GpuContext): number {
-  const env = typeof process !== "undefined" ? Number(process.env?.KICK_CHOL_BLOCK) : NaN;
-  if (env === 32 || env === 64) return env;
+  if (ctx.tuning.cholBlock) return ctx.tuning.cholBlock;
   return ctx.limits.maxComputeWorkgroupStorageSize >= 2 * 64 * 64 * 4 ? 64 : 32;
 }
 
@@ -283,14 +238,14 @@ export function choleskyInverse(ctx: GpuContext, A: Tensor, X: Tensor, flag: Ten
     }
     const h = split(m), r = m - h, d = o * (n + 1), a21 = d + h * n, x22 = d + h * (n + 1);
     rec(o, h);
-    gemmUpdate(ctx, r, h, h, view(A, a21, n), view(X, d, n), view(T, 0, h), { transB: true, alpha: 1, beta: 0, tri: "b" });
-    copyBlock(ctx, r, h, view(T, 0, h), view(A, a21, n));
-    gemmUpdate(ctx, r, r, h, view(T, 0, h), view(T, 0, h), view(A, x22, n), { transB: true, alpha: -1, beta: 1, lower: true });
+    gemmUpdate(ctx, r, h, h, matView(A, a21, n), matView(X, d, n), matView(T, 0, h), { transB: true, alpha: 1, beta: 0, tri: "b" });
+    copyBlock(ctx, r, h, matView(T, 0, h), matView(A, a21, n));
+    gemmUpdate(ctx, r, r, h, matView(T, 0, h), matView(T, 0, h), matView(A, x22, n), { transB: true, alpha: -1, beta: 1, lower: true });
     flushSometimes();
     rec(o + h, r);
-    gemmUpdate(ctx, r, h, h, view(A, a21, n), view(X, d, n), view(T2, 0, h), { alpha: 1, beta: 0, tri: "b" });
-    gemmUpdate(ctx, r, h, r, view(X, x22, n), view(T2, 0, h), view(T, 0, h), { alpha: -1, beta: 0, tri: "a" });
-    copyBlock(ctx, r, h, view(T, 0, h), view(X, a21, n));
+    gemmUpdate(ctx, r, h, h, matView(A, a21, n), matView(X, d, n), matView(T2, 0, h), { alpha: 1, beta: 0, tri: "b" });
+    gemmUpdate(ctx, r, h, r, matView(X, x22, n), matView(T2, 0, h), matView(T, 0, h), { alpha: -1, beta: 0, tri: "a" });
+    copyBlock(ctx, r, h, matView(T, 0, h), matView(X, a21, n));
     flushSometimes();
   };
   rec(0, n);

@@ -34,8 +34,7 @@ export const GPU_SWEEP = "256x128x8/16x8,128x128x8/8x8,128x256x16/8x16,128x256x8
 
 /** Tile sizes per adapter: small tiles for software Vulkan (CPU caches), big ones on GPUs. */
 export function chooseTile(ctx: GpuContext, M: number, N: number, batch: number): MatmulTile {
-  const env = typeof process !== "undefined" ? process.env?.KICK_MATMUL_TILE : undefined;
-  if (env) return parseTile(env);
+  if (ctx.tuning.matmulTile) return parseTile(ctx.tuning.matmulTile);
   if (ctx.isSoftware) return SOFTWARE_TILE;
   const big = GPU_TILE;
   const wgStorage = 2 * big.BK * (big.BM + big.BN) * 4;
@@ -64,8 +63,7 @@ export function canUseSubgroupMatrix(ctx: GpuContext): boolean {
 }
 
 export function chooseSgmatTile(ctx: GpuContext, M: number, N: number, batch: number): SgmatTile {
-  const env = typeof process !== "undefined" ? process.env?.KICK_MATMUL_F16_TILE : undefined;
-  if (env) return parseSgmatTile(env);
+  if (ctx.tuning.matmulF16Tile) return parseSgmatTile(ctx.tuning.matmulF16Tile);
   return ceilDiv(M, SGMAT_TILE.BM) * ceilDiv(N, SGMAT_TILE.BN) * batch < 132 ? SGMAT_SMALL_TILE : SGMAT_TILE;
 }
 

@@ -17,7 +17,7 @@ ${rowKernelPrelude(W)}
 ${rowKernelMain(W)}
   let nf = f32(p.n);
   var mean = 0.0;
-  ${layer ? `var s = 0.0; for (var i = lid; i < p.n; i += ${W}u) { s += X[base + i]; } mean = wgSum(s, lid) / nf;` : "_ = Bs[0];"}
+  ${layer ? `var s = 0.0; for (var i = lid; i < p.n; i += ${W}u) { s += X[base + i]; } mean = wgSum(s, lid) / nf;` : ""}
   var q = 0.0;
   for (var i = lid; i < p.n; i += ${W}u) { let d = X[base + i] - mean; q += d * d; }
   let inv = inverseSqrt(wgSum(q, lid) / nf + p.eps);
@@ -34,7 +34,7 @@ function run(ctx: GpuContext, op: string, x: Tensor, w: Tensor, b: Tensor | null
   if (b) { expectDtype(op, "bias", b, "f32"); expectRank(op, "bias", b, 1); expectLastDim(op, "bias", b, n, "the normalised dim of x"); }
   const out = ctx.empty(x.shape);
   const W = rowThreads(ctx, n);
-  const pipeline = ctx.pipeline(`${op}:${W}`, () => normWgsl(W, !!b));
+  const pipeline = ctx.pipeline(`${op}:${W}`, () => normWgsl(W, !!b), { layout: "declared" });
   dispatchRows(ctx, op, pipeline, rowsOf(x), [{ t: x, rowElems: n }, { t: w }, { t: b ?? w }, { t: out, rowElems: n }], (r, r0) => params([r, r0, n, { f: eps }]));
   return out;
 }

@@ -6,7 +6,8 @@ import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { expectBindable, expectDtype, grid1d, params } from "./common.js";
-import { gemmUpdate, hessianInverseFactor, view } from "./linalg.js";
+import { gemmUpdate, hessianInverseFactor } from "./linalg.js";
+import { matView } from "../runtime/views.js";
 import { matmul } from "./matmul.js";
 
 // ---- global k-th smallest (radix select, 4 passes of 8 bits) -----------------------------------
@@ -77,8 +78,8 @@ export function kthSmallest(ctx: GpuContext, T: Tensor, n: number, k: number, st
 }
 
 // ---- per-row selection with stable ties (Wanda unstructured) --------------------------------
-/** Zeroes, in each row, the k entries with the smallest score (ties: lower index first). */
-const rowSelectWgsl = (wanda: boolean) => `
+/** Zeroes, in each row, the k entries with the smallest Wanda score |W|·sqrt(scale) (ties: lower index first). */
+const rowSelectWgsl = `
 struct P { rows: u32, n: u32, k: u32 };
 @group(0) @binding(0) var<storage, read_write> W: array<f32>;
 @group(0) @binding(1) var<storage, read> scale: array<f32>;
@@ -86,7 +87,7 @@ struct P { rows: u32, n: u32, k: u32 };
 var<workgroup> h: array<atomic<u32>, 256>;
 var<workgroup> sh: array<u32, 258>;
 fn score(r: u32, c: u32) -> u32 {
-  ${wanda ? "return bitcast<u32>(abs(W[r * p.n + c]) * sqrt(scale[c]));" : "return bitcast<u32>(abs(W[r * p.n + c]) + 0.0 * scale[0]);"}
+  return bitcast<u32>(abs(W[r * p.n + c]) * sqrt(scale[c]));
 }
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -146,7 +147,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw
   let r = id / groups; let c0 = (id % groups) * p.M;
   var s: array<f32, 32>;
   for (var j = 0u; j < p.M; j++) {
-    ${wanda ? "s[j] = abs(W[r * p.n + c0 + j]) * sqrt(scale[c0 + j]);" : "s[j] = abs(W[r * p.n + c0 + j]) + 0.0 * scale[0];"}
+    ${wanda ? "s[j] = abs(W[r * p.n + c0 + j]) * sqrt(scale[c0 + j]);" : "s[j] = abs(W[r * p.n + c0 + j]);"}
   }
   for (var j = 0u; j < p.M; j++) {
     var rank = 0u;
@@ -209,7 +210,7 @@ export function magnitudePrune(ctx: GpuContext, W: Tensor, o: PruneMaskOptions):
   const one = ctx.zeros([1]);
   if (o.nm) {
     checkNM(op, cols, o.nm);
-    ctx.dispatch({ pipeline: ctx.pipeline("prune:nm:mag", () => nmWgsl(false)), bindings: [W, one], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil((rows * cols) / o.nm.m / 64)) });
+    ctx.dispatch({ pipeline: ctx.pipeline("prune:nm:mag", () => nmWgsl(false), { layout: "declared" }), bindings: [W, one], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil((rows * cols) / o.nm.m / 64)) });
   } else {
     checkSparsity(op, o.sparsity);
     const numel = rows * cols, k = Math.floor(numel * o.sparsity);
@@ -235,11 +236,11 @@ export function wandaPrune(ctx: GpuContext, W: Tensor, colSq: Tensor, o: PruneMa
   if (colSq.size !== cols) fail(op, `colSq ${shapeStr(colSq.shape)} does not match W ${shapeStr(W.shape)}`, "pass one statistic per input column");
   if (o.nm) {
     checkNM(op, cols, o.nm);
-    ctx.dispatch({ pipeline: ctx.pipeline("prune:nm:wanda", () => nmWgsl(true)), bindings: [W, colSq], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil((rows * cols) / o.nm.m / 64)) });
+    ctx.dispatch({ pipeline: ctx.pipeline("prune:nm:wanda", () => nmWgsl(true), { layout: "declared" }), bindings: [W, colSq], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil((rows * cols) / o.nm.m / 64)) });
   } else {
     checkSparsity(op, o.sparsity);
     const k = Math.floor(cols * o.sparsity);
-    if (k > 0) ctx.dispatch({ pipeline: ctx.pipeline("prune:rowsel:wanda", () => rowSelectWgsl(true)), bindings: [W, colSq], uniforms: params([rows, cols, k]), workgroups: grid1d(ctx, rows) });
+    if (k > 0) ctx.dispatch({ pipeline: ctx.pipeline("prune:rowsel:wanda", () => rowSelectWgsl), bindings: [W, colSq], uniforms: params([rows, cols, k]), workgroups: grid1d(ctx, rows) });
   }
 }
 
@@ -330,7 +331,7 @@ fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wg: vec3
     var w = 0.0; var m = 0u;
     if (row < p.rows && j < p.bw) {
       w = W[row * p.cols + p.i1 + j];
-      ${o.threshold ? "m = select(0u, 1u, bitcast<u32>(T[row * p.bw + j]) <= thresh);" : "m = 0u * u32(T[0]);"}
+      ${o.threshold ? "m = select(0u, 1u, bitcast<u32>(T[row * p.bw + j]) <= thresh);" : ""}
     }
     ws[r][j] = w;${masked ? " mk[r][j] = m;" : ""}
     ${grouped ? `{ let q = (slot * p.rows + min(row, p.rows - 1u)) * 2u; qp[r][j] = vec2<f32>(PR[q], PR[q + 1u]); }` : ""}
@@ -390,12 +391,9 @@ export function checkSolveBlock(ctx: GpuContext, op: string, B: number, what: st
 
 /**
  * Blocks whose lazy updates to the later columns are gathered into one GEMM (K = 4 blocks runs far
- * more efficiently than one block); KICK_LAZY_SPAN_BLOCKS (1..8) overrides, 1 = one GEMM per block.
+ * more efficiently than one block); ctx.tuning.lazySpanBlocks (KICK_LAZY_SPAN_BLOCKS, 1..8), 1 = one GEMM per block.
  */
-export function lazySpanBlocks(): number {
-  const env = typeof process !== "undefined" ? Number(process.env?.KICK_LAZY_SPAN_BLOCKS) : NaN;
-  return Number.isInteger(env) && env >= 1 && env <= 8 ? env : 4;
-}
+export const lazySpanBlocks = (ctx: GpuContext): number => ctx.tuning.lazySpanBlocks;
 
 /**
  * The lazy-batch loop shared by SparseGPT and GPTQ over spans of `spanBlocks` blocks:
@@ -412,9 +410,9 @@ export function lazyBlocks(ctx: GpuContext, rows: number, cols: number, B: numbe
     for (let i1 = s1; i1 < s2; i1 += B) {
       const i2 = Math.min(i1 + B, s2), bw = i2 - i1;
       block(i1, bw, i1 - s1);
-      if (i2 < s2) gemmUpdate(ctx, rows, s2 - i2, bw, view(E, i1 - s1, span), view(hinv, i1 * cols + i2, cols), view(W, i2, cols), { alpha: -1, beta: 1 });
+      if (i2 < s2) gemmUpdate(ctx, rows, s2 - i2, bw, matView(E, i1 - s1, span), matView(hinv, i1 * cols + i2, cols), matView(W, i2, cols), { alpha: -1, beta: 1 });
     }
-    if (s2 < cols) gemmUpdate(ctx, rows, cols - s2, s2 - s1, view(E, 0, span), view(hinv, s1 * cols + s2, cols), view(W, s2, cols), { alpha: -1, beta: 1 });
+    if (s2 < cols) gemmUpdate(ctx, rows, cols - s2, s2 - s1, matView(E, 0, span), matView(hinv, s1 * cols + s2, cols), matView(W, s2, cols), { alpha: -1, beta: 1 });
     ctx.flush(); // let the GPU run while the next span is recorded
   }
 }
@@ -453,11 +451,11 @@ export async function sparsegptPrune(ctx: GpuContext, W: Tensor, H: Tensor, o: S
   } else checkSparsity(op, o.sparsity);
   zeroDeadColumns(ctx, W, H, rows, cols);
   const { hinv, damping, deadColumns } = await hessianInverseFactor(ctx, H, o.damping ?? 0.01, o.layer ?? "layer");
-  const spanBlocks = lazySpanBlocks();
+  const spanBlocks = lazySpanBlocks(ctx);
   const T = ctx.empty([rows * B]), E = ctx.empty([rows, B * spanBlocks]);
   const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
   const nmMode = !!o.nm;
-  const solve = ctx.pipeline(`obs:solve:${B}:${!nmMode}:${nmMode}:false`, () => obsSolveWgsl(B, { threshold: !nmMode, nm: nmMode }));
+  const solve = ctx.pipeline(`obs:solve:${B}:${!nmMode}:${nmMode}:false`, () => obsSolveWgsl(B, { threshold: !nmMode, nm: nmMode }), { layout: "declared" });
   const score = ctx.pipeline("obs:score", () => obsScoreWgsl);
   const rowGroups = grid1d(ctx, Math.ceil(rows / SOLVE_ROWS));
   lazyBlocks(ctx, rows, cols, B, spanBlocks, W, hinv, E, (i1, bw, eOff) => {

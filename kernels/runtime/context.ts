@@ -4,6 +4,9 @@ import { acquireDevice, type DeviceOptions } from "./device.js";
 import { fail, shapeStr } from "./errors.js";
 import { Tensor, numel, tensorBytes, type DType, type TensorOwner } from "./tensor.js";
 import { readCapabilities, type DeviceCapabilities } from "./capabilities.js";
+import { readTuning, type Tuning } from "./tuning.js";
+import { viewAs } from "./views.js";
+import { declaredBindings } from "./layout.js";
 
 export interface ContextOptions extends DeviceOptions {
   /**
@@ -11,6 +14,8 @@ export interface ContextOptions extends DeviceOptions {
    * split tensors over several bindings with small shapes. Default: the device's limit.
    */
   maxStorageBufferBindingSize?: number;
+  /** Tuning switches over those of the environment (see tuning.ts). */
+  tuning?: Partial<Tuning>;
 }
 
 /** A storage binding: a whole tensor or a byte range of one. */
@@ -57,7 +62,9 @@ export class GpuContext implements TensorOwner {
     readonly subgroupSize: number,
     info: GPUAdapterInfo | undefined,
     private instance: unknown,
-    bindingCap?: number,
+    bindingCap: number | undefined,
+    /** The tuning switches, read once at creation. */
+    readonly tuning: Readonly<Tuning>,
   ) {
     this.limits = device.limits;
     this.features = new Set([...device.features] as string[]);
@@ -75,9 +82,10 @@ export class GpuContext implements TensorOwner {
   }
 
   static async create(opts: ContextOptions = {}): Promise<GpuContext> {
+    const tuning = { ...readTuning(), ...opts.tuning };
     const a = await acquireDevice(opts);
     const sg = (a.adapter.info as unknown as { subgroupMaxSize?: number })?.subgroupMaxSize ?? 0;
-    return new GpuContext(a.device, a.adapterDescription, a.isSoftware, sg, a.adapter.info, a.instance, opts.maxStorageBufferBindingSize);
+    return new GpuContext(a.device, a.adapterDescription, a.isSoftware, sg, a.adapter.info, a.instance, opts.maxStorageBufferBindingSize, tuning);
   }
 
   // ---- tensors and the pool -------------------------------------------------------------
@@ -169,15 +177,24 @@ export class GpuContext implements TensorOwner {
   /** A view of the same buffer with another shape (same element count). */
   reshape(t: Tensor, shape: readonly number[]): Tensor {
     if (numel(shape) !== t.size) fail("reshape", `${shapeStr(t.shape)} cannot become ${shapeStr(shape)}`, "keep the element count");
-    return new Tensor({ releaseBuffer: () => {} }, t.buffer, shape, t.dtype);
+    return viewAs(t, shape);
   }
 
   // ---- pipelines and dispatch ----------------------------------------------------------
-  pipeline(key: string, wgsl: () => string, entryPoint = "main"): GPUComputePipeline {
+  /**
+   * The compute pipeline cached under `key`, compiled from `wgsl()` on first use. Its bind-group
+   * layout is "auto" (the bindings the entry point uses), or with `layout: "declared"` every
+   * buffer binding the shader declares (layout.ts), for variants that leave an operand unread.
+   */
+  pipeline(key: string, wgsl: () => string, o: { entryPoint?: string; layout?: "auto" | "declared" } = {}): GPUComputePipeline {
     let p = this.pipelines.get(key);
     if (!p) {
-      const module = this.device.createShaderModule({ code: wgsl(), label: key });
-      p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint }, label: key });
+      const code = wgsl();
+      const module = this.device.createShaderModule({ code, label: key });
+      const layout = o.layout === "declared"
+        ? this.device.createPipelineLayout({ bindGroupLayouts: [this.device.createBindGroupLayout({ entries: declaredBindings(code, key), label: key })], label: key })
+        : "auto";
+      p = this.device.createComputePipeline({ layout, compute: { module, entryPoint: o.entryPoint ?? "main" }, label: key });
       this.pipelines.set(key, p);
     }
     return p;

@@ -3,8 +3,7 @@
 // the compression driver on the WebGPU forward, the evaluators — and every file read through FileStores (in a
 // page: files fetched from the site). Bundled for the browser by ./bundle.ts; runs in Node as well (the test
 // compares both with the sweep's own path).
-import { createContext, type GpuContext } from "../../kernels/index.js";
-import { deviceProvenance } from "../../kernels/runtime/capabilities.js";
+import { createContext, deviceProvenance, type GpuContext } from "../../kernels/index.js";
 import { checkModelForSpec, type LayerReport } from "../compress/driver.js";
 import { calibrationChars, textCalibrationTokens } from "../compress/calibration.js";
 import { calibrationWindows, compressGpuModel } from "../compress/loaded-model.js";

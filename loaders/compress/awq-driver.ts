@@ -18,10 +18,11 @@
 //
 // The search kernels are kernels/ops/quant_awq.ts; the blocks here are kick's ops (matmul, rope,
 // attention, swiglu). Nothing is changed in the caller's weight map: a new map is returned.
-import { add, attention, geglu, matmul, rmsNorm, rope, swiglu, Tensor, type RopeTables } from "../../kernels/index.js";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { attentionWindow } from "../../kernels/ops/attention_window.js";
-import { awqActMean, awqClipSearch, awqGroupScaleSearch, awqQuantize, awqSampleScaled, awqSqDiff, type AwqOptions } from "../../kernels/ops/quant_awq.js";
+import {
+  add, attention, geglu, matmul, rmsNorm, rope, swiglu, Tensor, type RopeTables, type GpuContext,
+  attentionWindow, awqActMean, awqClipSearch, awqGroupScaleSearch, awqQuantize, awqSampleScaled, awqSqDiff,
+  type AwqOptions,
+} from "../../kernels/index.js";
 import { extendedFeatures, type ModelSpec } from "../model/config.js";
 import { ropeInverseFrequencies } from "../model/reference-forward.js";
 import type { LinearName } from "../model/weights.js";

@@ -12,10 +12,9 @@
 // CausalLM with per-linear input hooks that reads its weights from `weights` (ReferenceModel, f64 on
 // the CPU: tests and oracles), whose forward is stopped by an exception once it passes layer l (the
 // "Catcher" trick): layer l costs l+1 layers there.
-import { matmul, mul, sumRows } from "../../kernels/index.js";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import type { Tensor } from "../../kernels/runtime/tensor.js";
-import { columnSqAccumulate, hessianAccumulate } from "../../kernels/ops/prune.js";
+import {
+  matmul, mul, sumRows, type GpuContext, type Tensor, columnSqAccumulate, hessianAccumulate,
+} from "../../kernels/index.js";
 import type { CausalLM, LinearSite } from "../model/causal-lm.js";
 import type { ModelSpec } from "../model/config.js";
 import type { LinearName } from "../model/weights.js";

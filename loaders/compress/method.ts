@@ -4,9 +4,7 @@
 // metadata (label, kind, rank, colour) lives in src/components/method-meta.ts, which the site reads
 // without loading any compression code.
 import type { ZodType } from "zod";
-import type { Quantized } from "../../kernels/ops/quant.js";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import type { Tensor } from "../../kernels/runtime/tensor.js";
+import { type Quantized, type GpuContext, type Tensor } from "../../kernels/index.js";
 import type { CompressionSpec } from "./spec.js";
 
 export class CompressionError extends Error {

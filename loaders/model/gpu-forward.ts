@@ -8,12 +8,10 @@
  * the [T, vocab] logits are never read back).
  */
 import {
-  add, argmaxRows, attention, createContext, crossEntropy, embedding, layerNorm, matmul, mul, rmsNorm, rope, scale, swiglu, geglu, toF16, unary,
-  Tensor, type GpuContext, type RopeTables,
+  add, argmaxRows, attention, createContext, crossEntropy, embedding, layerNorm, matmul, mul, rmsNorm, rope,
+  scale, swiglu, geglu, toF16, unary, Tensor, type GpuContext, type RopeTables, attentionWindow, copyRange,
+  copyBlock, viewAs,
 } from "../../kernels/index.js";
-import { attentionWindow } from "../../kernels/ops/attention_window.js";
-import { copyRange } from "../../kernels/ops/copy_range.js";
-import { copyBlock } from "../../kernels/ops/linalg.js";
 import { checkBatch, positionIds, prefixLength } from "./causal-lm.js";
 import type { BatchDecodeSession, CausalLM, DecodeOptions, DecodeSession, ForwardOptions, LinearSite, Logits, TargetPick, TokenBatch } from "./causal-lm.js";
 import { layerWindow, type ModelSpec } from "./config.js";
@@ -89,8 +87,6 @@ interface KvCache {
  * - "gather": otherwise (several rows and tokens, or a sliding window): the first S slots copied out.
  */
 type KeySpan = "fresh" | "prefix" | "capacity" | "gather";
-
-const view = (t: Tensor, shape: number[]) => new Tensor({ releaseBuffer: () => {} }, t.buffer, shape, t.dtype);
 
 export class GpuCausalLM implements CausalLM {
   private rope: RopeTables | null = null;
@@ -570,8 +566,8 @@ export class GpuCausalLM implements CausalLM {
     const s = this.spec, ctx = this.ctx;
     const { B, T } = step;
     const H = s.numHeads, KV = s.numKvHeads, D = s.headDim;
-    let q = view(q2, [B, T, H, D]);
-    let k = view(k2, [B, T, KV, D]);
+    let q = viewAs(q2, [B, T, H, D]);
+    let k = viewAs(k2, [B, T, KV, D]);
     const rot: Tensor[] = [];
     const window = layerWindow(s, l);
     const tables = this.ropeLocal && window !== null ? this.ropeLocal : this.rope;
@@ -580,7 +576,7 @@ export class GpuCausalLM implements CausalLM {
       k = rope(ctx, k, tables, { positions: step.positions! });
       rot.push(q, k);
     }
-    let v = view(v2, [B, T, KV, D]);
+    let v = viewAs(v2, [B, T, KV, D]);
     if (step.cache) {
       // append this feed to every row at slot `length` (one strided copy per tensor), then pick the keys
       const c = step.cache, w = KV * D, S = c.length + T;
@@ -590,8 +586,8 @@ export class GpuCausalLM implements CausalLM {
       append(v, c.v[l]);
       if (step.keys === "prefix" || step.keys === "capacity") {
         const rows = step.keys === "prefix" ? S : c.capacity;
-        k = view(c.k[l], [B, rows, KV, D]);
-        v = view(c.v[l], [B, rows, KV, D]);
+        k = viewAs(c.k[l], [B, rows, KV, D]);
+        v = viewAs(c.v[l], [B, rows, KV, D]);
       } else if (step.keys === "gather") {
         const gather = (src: Tensor) => {
           const out = ctx.empty([B, S, KV, D]);

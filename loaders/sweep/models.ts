@@ -8,7 +8,7 @@ import type { CausalLM } from "../model/causal-lm.js";
 import type { ModelSpec } from "../model/config.js";
 import { loadReferenceModel, openModel } from "../model/load.js";
 import type { ModelTokenizer } from "../model/tokenizer.js";
-import { deviceProvenance, type DeviceCapabilities } from "../../kernels/runtime/capabilities.js";
+import { deviceProvenance, type DeviceCapabilities } from "../../kernels/index.js";
 import type { Precision } from "../model/half-weights.js";
 
 export const BACKENDS = ["cpu", "gpu"] as const;

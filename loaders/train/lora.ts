@@ -5,8 +5,7 @@
  * (`mergeLora` folds it into the weights only when asked). Plugs into TrainableLlama.adapter; gradients:
  *   u = x Aᵀ,  dB += s · dyᵀ u,  du = s · dy B,  dA += duᵀ x,  dx += du A.
  */
-import { matmul, scale, Tensor, type GpuContext } from "../../kernels/index.js";
-import { weightGradInto } from "../../kernels/backward/linear.js";
+import { matmul, scale, Tensor, type GpuContext, weightGradInto, viewAs } from "../../kernels/index.js";
 import type { ModelSpec } from "../model/config.js";
 import type { LinearAdapter, TrainableLlama } from "./model.js";
 import { normalStream } from "./model.js";
@@ -165,8 +164,6 @@ export class LoraAdapter implements LinearAdapter {
     this.grads = null;
   }
 }
-
-const viewAs = (t: Tensor, shape: number[]): Tensor => new Tensor({ releaseBuffer: () => {} }, t.buffer, shape, t.dtype);
 
 /** Attaches an adapter to a model (the model's weights stay frozen; pass grads: null to forwardBackward). */
 export function attachLora(model: TrainableLlama, adapter: LoraAdapter | null): void {

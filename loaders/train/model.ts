@@ -5,14 +5,11 @@
  * `inputEmbeds`, `grads: null` and `wantInputGrad`). The loss is the mean next-token cross-entropy over the
  * non-ignored targets, scaled by `lossScale` so that micro-batch gradients add up to the step's gradient.
  */
-import { add, attention, createContext, crossEntropy, embedding, matmul, rmsNorm, rope, swiglu, Tensor, type GpuContext, type RopeTables } from "../../kernels/index.js";
-import { attentionBackward } from "../../kernels/backward/attention.js";
-import { crossEntropyBackward } from "../../kernels/backward/cross_entropy.js";
-import { embeddingBackward } from "../../kernels/backward/embedding.js";
-import { weightGradInto } from "../../kernels/backward/linear.js";
-import { rmsNormBackward } from "../../kernels/backward/rms_norm.js";
-import { ropeBackward } from "../../kernels/backward/rope.js";
-import { swigluBackward } from "../../kernels/backward/swiglu.js";
+import {
+  add, attention, createContext, crossEntropy, embedding, matmul, rmsNorm, rope, swiglu, Tensor,
+  type GpuContext, type RopeTables, attentionBackward, crossEntropyBackward, embeddingBackward,
+  weightGradInto, rmsNormBackward, ropeBackward, swigluBackward, viewAs,
+} from "../../kernels/index.js";
 import type { ModelSpec } from "../model/config.js";
 import { ropeInverseFrequencies } from "../model/reference-forward.js";
 import { weightSources } from "../model/weights.js";
@@ -116,8 +113,6 @@ function hashName(s: string): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
   return h;
 }
-
-const view = (t: Tensor, shape: number[]) => new Tensor({ releaseBuffer: () => {} }, t.buffer, shape, t.dtype);
 
 interface LayerActs { x: Tensor; a: Tensor; q: Tensor; k: Tensor; v: Tensor; o: Tensor; x1: Tensor; m: Tensor; g: Tensor; u: Tensor; h: Tensor }
 
@@ -225,10 +220,10 @@ export class TrainableLlama {
     const H = s.numHeads, KV = s.numKvHeads, D = s.headDim;
     const a = rmsNorm(ctx, x, this.p(`${L}attn_norm.weight`), s.norm.eps);
     const q0 = lin("q", a), k0 = lin("k", a), v = lin("v", a);
-    const q = rope(ctx, view(q0, [B, T, H, D]), this.rope);
-    const k = rope(ctx, view(k0, [B, T, KV, D]), this.rope);
+    const q = rope(ctx, viewAs(q0, [B, T, H, D]), this.rope);
+    const k = rope(ctx, viewAs(k0, [B, T, KV, D]), this.rope);
     q0.release(); k0.release();
-    const o4 = attention(ctx, q, k, view(v, [B, T, KV, D]), { scale: 1 / Math.sqrt(D) });
+    const o4 = attention(ctx, q, k, viewAs(v, [B, T, KV, D]), { scale: 1 / Math.sqrt(D) });
     const o = new Tensor(ctx, o4.buffer, [B * T, H * D], "f32");
     const ao = lin("o", o);
     const x1 = add(ctx, x, ao);
@@ -363,13 +358,13 @@ export class TrainableLlama {
     dx1n.release();
     // attention: x1 = x + o(attn(rope(q(a)), rope(k(a)), v(a))), a = norm(x)
     const dctx = back("o", dx1, a.o);
-    const q4 = a.q, k4 = a.k, v4 = view(a.v, [B, T, KV, D]), o4 = view(a.o, [B, T, H, D]);
-    const g = attentionBackward(ctx, q4, k4, v4, o4, view(dctx, [B, T, H, D]), { scale: 1 / Math.sqrt(D) });
+    const q4 = a.q, k4 = a.k, v4 = viewAs(a.v, [B, T, KV, D]), o4 = viewAs(a.o, [B, T, H, D]);
+    const g = attentionBackward(ctx, q4, k4, v4, o4, viewAs(dctx, [B, T, H, D]), { scale: 1 / Math.sqrt(D) });
     dctx.release();
     const dq = ropeBackward(ctx, g.dq, this.rope), dk = ropeBackward(ctx, g.dk, this.rope);
     g.dq.release(); g.dk.release();
     const N = B * T;
-    const da = sum(sum(back("q", view(dq, [N, H * D]), a.a), back("k", view(dk, [N, KV * D]), a.a)), back("v", view(g.dv, [N, KV * D]), a.a));
+    const da = sum(sum(back("q", viewAs(dq, [N, H * D]), a.a), back("k", viewAs(dk, [N, KV * D]), a.a)), back("v", viewAs(g.dv, [N, KV * D]), a.a));
     dq.release(); dk.release(); g.dv.release();
     const dxn = rmsNormBackward(ctx, a.x, W("attn_norm"), da, s.norm.eps, G ? G.get(`${L}attn_norm.weight`)! : null);
     da.release();

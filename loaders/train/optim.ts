@@ -1,8 +1,6 @@
 // AdamW over a model's parameters with global-norm gradient clipping. The norm is summed in a fixed order
 // (per-chunk partial sums on the GPU, one readback, float64 on the CPU), so a step is reproducible bit for bit.
-import type { GpuContext, Tensor } from "../../kernels/index.js";
-import { adamw } from "../../kernels/backward/adamw.js";
-import { sumSquaresInto, sumSquaresPartials } from "../../kernels/backward/sum_squares.js";
+import { type GpuContext, type Tensor, adamw, sumSquaresInto, sumSquaresPartials } from "../../kernels/index.js";
 
 export interface AdamWConfig { beta1: number; beta2: number; eps: number; weightDecay: number; clipNorm: number }
 

@@ -3,7 +3,9 @@
  * finite differences. Built from the float64 forwards in kernels/backward/reference.ts; weights may be
  * Float64Array so that a perturbation of 1e-5 is not lost to f32 rounding.
  */
-import { attentionRef64, crossEntropyRef64, linearRef64, rmsNormRef64, ropeRef64, swigluRef64 } from "../../kernels/backward/reference.js";
+import {
+  attentionRef64, crossEntropyRef64, linearRef64, rmsNormRef64, ropeRef64, swigluRef64,
+} from "../../kernels/index.js";
 import type { ModelSpec } from "../model/config.js";
 import { IGNORE, ropeTables } from "./model.js";
 

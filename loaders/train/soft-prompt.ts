@@ -3,9 +3,7 @@
  * placed in front of every row's token embeddings, and the prefix's gradient (the sum over the batch of the
  * prefix rows of d(loss)/d(inputs)). With `grads: null` the model's weights stay frozen.
  */
-import type { GpuContext, Tensor } from "../../kernels/index.js";
-import { copyRange } from "../../kernels/ops/copy_range.js";
-import { sumLeadingInto } from "../../kernels/backward/sum_leading.js";
+import { type GpuContext, type Tensor, copyRange, sumLeadingInto } from "../../kernels/index.js";
 import type { TrainableLlama } from "./model.js";
 
 /** [B·T, hidden] inputs with T = P + ids.length / B: row b is prefix, then embed(ids of row b). */

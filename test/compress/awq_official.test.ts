@@ -26,7 +26,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actMeanRef, awqCandidateScales, awqParamsRef, awqQuantRef } from "../../kernels/reference/awq.js";
 import { roundEven } from "../../kernels/reference/quant.js";
-import type { GpuContext } from "../../kernels/runtime/context.js";
+import { type GpuContext } from "../../kernels/index.js";
 import { awqCompress, awqInFeatures, awqOutFeatures } from "../../loaders/compress/awq-driver.js";
 import { parseAwqSpec } from "../../loaders/compress/awq-spec.js";
 import type { ModelSpec } from "../../loaders/model/config.js";

@@ -3,7 +3,7 @@
 // fixture: masks and quantization levels agree on ≥ 99.9% of the weights, per-layer reconstruction errors
 // within 2% (relative), and the GPU model's logits afterwards are those of the compressed weights.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
+import { type GpuContext } from "../../kernels/index.js";
 import { sampleWindows } from "../../loaders/compress/calibration.js";
 import { compressModel, type CompressResult } from "../../loaders/compress/driver.js";
 import { levelAt } from "../../loaders/compress/quant.js";

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
+import { type GpuContext } from "../../kernels/index.js";
 import { hessianRef, reconErrorRef, sparsegptRef, wandaRef } from "../../kernels/reference/prune.js";
 import { compressModel, linearsOf } from "../../loaders/compress/driver.js";
 import { outlierRatio, owlSparsities } from "../../loaders/compress/owl.js";

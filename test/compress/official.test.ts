@@ -3,8 +3,7 @@
 // on layers with 10–100× outlier channels, correlated features and (layer B) two dead inputs.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { hessianAccumulate, magnitudePrune, sparsegptPrune, wandaPrune } from "../../kernels/ops/prune.js";
+import { type GpuContext, hessianAccumulate, magnitudePrune, sparsegptPrune, wandaPrune } from "../../kernels/index.js";
 import { reconErrorRef, sparsegptRef } from "../../kernels/reference/prune.js";
 import { withContext } from "../kernels/helpers.js";
 

@@ -1,8 +1,7 @@
 // AWQ search kernels vs the plain-TS references written from llm-awq@d6e797a (no official-code
 // fixtures yet), plus hand-worked quantizer and folding cases.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { awqClipSearch, awqScaledQuant, awqScaleSearch } from "../../kernels/ops/quant_awq.js";
+import { type GpuContext, awqClipSearch, awqScaledQuant, awqScaleSearch } from "../../kernels/index.js";
 import { awqClipSearchRef, awqParamsRef, awqPseudoQuantRef, awqQuantRef, awqScaleSearchRef } from "../../kernels/reference/awq.js";
 import { foldIntoNorm, isClipSkipped, sampleClipTokens, scaleLinearInputs } from "../../loaders/compress/awq.js";
 import { randn } from "../kernels/helpers.js";

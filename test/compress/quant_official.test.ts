@@ -4,9 +4,7 @@
 // weight outliers, and in layer B two dead inputs). Also checks the plain-TS reference gptqRef.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { gptqQuantize } from "../../kernels/ops/gptq.js";
-import { rtnQuantize } from "../../kernels/ops/quant.js";
+import { type GpuContext, gptqQuantize, rtnQuantize } from "../../kernels/index.js";
 import { reconErrorRef } from "../../kernels/reference/prune.js";
 import { gptqRef, rtnRef } from "../../kernels/reference/quant.js";
 import { withContext } from "../kernels/helpers.js";

@@ -4,10 +4,9 @@
 // through the spec, the driver and the sweep registry.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
+import { type GpuContext, riaPrune, riaScores } from "../../kernels/index.js";
 import { hessianRef } from "../../kernels/reference/prune.js";
 import { riaMaskRef, riaScoresRef } from "../../kernels/reference/ria.js";
-import { riaPrune, riaScores } from "../../kernels/ops/ria.js";
 import { compressModel, linearsOf } from "../../loaders/compress/driver.js";
 import { sampleWindows } from "../../loaders/compress/calibration.js";
 import { compressionSpecId, parseCompressionSpec } from "../../loaders/compress/spec.js";

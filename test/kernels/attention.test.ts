@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { attention } from "../../kernels/ops/attention.js";
-import { attentionWindow } from "../../kernels/ops/attention_window.js";
+import { type GpuContext, attention, attentionWindow } from "../../kernels/index.js";
 import { attentionRef } from "../../kernels/reference/attention.js";
 import { expectClose, randn, withContext } from "./helpers.js";
 

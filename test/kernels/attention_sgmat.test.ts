@@ -2,8 +2,7 @@
 // matrix offsets must be subgroup-uniform). Its numerics need a GPU with f16 subgroup matrices:
 // bench/f16-attention.ts checks it against float64 on the GPU host.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { attentionSgmat, attentionSgmatWgsl } from "../../kernels/ops/attention_sgmat.js";
+import { type GpuContext, attentionSgmat, attentionSgmatWgsl } from "../../kernels/index.js";
 import { toF16Bits } from "../../kernels/reference/f16.js";
 import { withContext } from "./helpers.js";
 

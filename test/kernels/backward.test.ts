@@ -2,21 +2,13 @@
 // forward (the loss is a random linear functional of the output), then each GPU kernel against
 // its reference on small shapes that are not multiples of any tile.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { matmul } from "../../kernels/ops/matmul.js";
-import { createRopeTables } from "../../kernels/ops/rope.js";
-import { attention } from "../../kernels/ops/attention.js";
+import {
+  type GpuContext, matmul, createRopeTables, attention, embeddingBackward, groupRows, rmsNormBackward,
+  ropeBackward, attentionBackward, attentionBackwardTiles, swigluBackward, crossEntropyBackward, adamw,
+  sumSquaresInto, sumSquaresPartials, splitK, weightGradInto,
+} from "../../kernels/index.js";
 import { ropeTablesRef } from "../../kernels/reference/rope.js";
-import { embeddingBackward, groupRows } from "../../kernels/backward/embedding.js";
-import { rmsNormBackward } from "../../kernels/backward/rms_norm.js";
-import { ropeBackward } from "../../kernels/backward/rope.js";
-import { attentionBackward, attentionBackwardTiles } from "../../kernels/backward/attention.js";
 import { dkvTiledBytes, dqTiledBytes } from "../../kernels/backward/attention_tiled.js";
-import { swigluBackward } from "../../kernels/backward/swiglu.js";
-import { crossEntropyBackward } from "../../kernels/backward/cross_entropy.js";
-import { adamw } from "../../kernels/backward/adamw.js";
-import { sumSquaresInto, sumSquaresPartials } from "../../kernels/backward/sum_squares.js";
-import { splitK, weightGradInto } from "../../kernels/backward/linear.js";
 import * as R from "../../kernels/backward/reference.js";
 import { expectClose, randInt, randn, withContext } from "./helpers.js";
 

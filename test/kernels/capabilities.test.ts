@@ -1,8 +1,8 @@
 // The device layer's f16 toggles and the capability record kept in provenance.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { dawnFlags } from "../../kernels/runtime/device.js";
-import { capabilitySummary, deviceProvenance, hasSubgroupMatrix, readCapabilities } from "../../kernels/runtime/capabilities.js";
+import {
+  type GpuContext, dawnFlags, capabilitySummary, deviceProvenance, hasSubgroupMatrix, readCapabilities,
+} from "../../kernels/index.js";
 import { withContext } from "./helpers.js";
 
 describe("dawnFlags", () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { copyRange, copyRangeRef } from "../../kernels/ops/copy_range.js";
+import { type GpuContext, copyRange, copyRangeRef } from "../../kernels/index.js";
 import { randn, withContext } from "./helpers.js";
 
 let ctx: GpuContext;

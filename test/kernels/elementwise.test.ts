@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { binary, unary, type BinaryOp, type UnaryOp } from "../../kernels/ops/elementwise.js";
+import { type GpuContext, binary, unary, type BinaryOp, type UnaryOp } from "../../kernels/index.js";
 import { binaryRef, erf, unaryRef, UNARY_REF } from "../../kernels/reference/elementwise.js";
 import { expectClose, randn, withContext } from "./helpers.js";
 

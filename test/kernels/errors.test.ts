@@ -1,15 +1,9 @@
 // Bad input fails with a message naming the op, the shapes or limits, and the fix.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { matmul } from "../../kernels/ops/matmul.js";
-import { softmax } from "../../kernels/ops/softmax.js";
-import { rmsNorm } from "../../kernels/ops/norm.js";
-import { add } from "../../kernels/ops/elementwise.js";
-import { embedding } from "../../kernels/ops/embedding.js";
-import { crossEntropy } from "../../kernels/ops/cross_entropy.js";
-import { topk } from "../../kernels/ops/topk.js";
-import { attention } from "../../kernels/ops/attention.js";
-import { createRopeTables, rope } from "../../kernels/ops/rope.js";
+import {
+  type GpuContext, matmul, softmax, rmsNorm, add, embedding, crossEntropy, topk, attention, createRopeTables,
+  rope,
+} from "../../kernels/index.js";
 import { requireFeature } from "../../kernels/ops/common.js";
 import { withContext } from "./helpers.js";
 

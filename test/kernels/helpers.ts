@@ -1,6 +1,6 @@
 // Test helpers: seeded random data and tolerance checks against references.
 import { expect } from "vitest";
-import { createContext, type GpuContext } from "../../kernels/runtime/context.js";
+import { createContext, type GpuContext } from "../../kernels/index.js";
 
 export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;

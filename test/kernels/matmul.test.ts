@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { matmul, parseTile } from "../../kernels/ops/matmul.js";
+import { type GpuContext, matmul, parseTile } from "../../kernels/index.js";
 import { matmulRef } from "../../kernels/reference/matmul.js";
 import { expectClose, randn, withContext } from "./helpers.js";
 

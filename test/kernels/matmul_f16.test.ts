@@ -3,9 +3,7 @@
 // the subgroup-matrix kernel is compiled here (test/kernels/matmul_sgmat.test.ts) and run on
 // the GPU host (bench/f16-check.ts, results in bench/f16-h100.txt).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { canUseSubgroupMatrix, matmul, parseTile } from "../../kernels/ops/matmul.js";
-import { toF16, toF32 } from "../../kernels/ops/cast.js";
+import { type GpuContext, canUseSubgroupMatrix, matmul, parseTile, toF16, toF32 } from "../../kernels/index.js";
 import { matmulRef } from "../../kernels/reference/matmul.js";
 import { f16Bits, f16Round, f16ToF32, fromF16Bits, toF16Bits } from "../../kernels/reference/f16.js";
 import { expectClose, randn, withContext } from "./helpers.js";

@@ -4,9 +4,10 @@
 // subgroup-uniform, and warns on the deprecated builtin spelling). Its numerics need a GPU with
 // the f16 configuration: bench/f16-check.ts on the GPU host, results in bench/f16-h100.txt.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
+import {
+  type GpuContext, matmul, parseSgmatTile, parseTile, SGMAT_SWEEP, SGMAT_TILE, SGMAT_SMALL_TILE,
+} from "../../kernels/index.js";
 import { sgmatKey, sgmatOptions, sgmatTileProblem, sgmatWgsl, type SgmatVariant } from "../../kernels/ops/matmul_sgmat_wgsl.js";
-import { matmul, parseSgmatTile, parseTile, SGMAT_SWEEP, SGMAT_TILE, SGMAT_SMALL_TILE } from "../../kernels/ops/matmul.js";
 import { F16_SWEEP } from "../../bench/f16-variants.js";
 import { toF16Bits } from "../../kernels/reference/f16.js";
 import { withContext } from "./helpers.js";

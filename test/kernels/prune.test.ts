@@ -1,12 +1,12 @@
 // Pruning / linear-algebra kernels (kernels/ops/prune.ts, linalg.ts) vs their plain-TS references
 // (kernels/reference/prune.ts) on small shapes that are not tile multiples, plus hand cases.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { CholeskyError, gemmUpdate, hessianInverseFactor, patchMatmul, view } from "../../kernels/ops/linalg.js";
+import {
+  type GpuContext, CholeskyError, cholBlock, gemmUpdate, hessianInverseFactor, matView, columnSqAccumulate,
+  hessianAccumulate, kthSmallest, magnitudePrune, sparsegptPrune, wandaPrune, gptqQuantize,
+} from "../../kernels/index.js";
 import { matmulWgsl } from "../../kernels/ops/matmul_wgsl.js";
-import { columnSqAccumulate, hessianAccumulate, kthSmallest, magnitudePrune, sparsegptPrune, wandaPrune } from "../../kernels/ops/prune.js";
 import { choleskyRef, hessianRef, hinvRef, magnitudeRef, sparsegptRef, wandaRef } from "../../kernels/reference/prune.js";
-import { gptqQuantize } from "../../kernels/ops/gptq.js";
 import { gptqRef } from "../../kernels/reference/quant.js";
 import { expectClose, randn, rng, withContext } from "./helpers.js";
 
@@ -24,7 +24,8 @@ const acts = (T: number, n: number, seed: number) => {
   for (let t = 0; t < T; t++) for (const c of [1, Math.floor(n / 2)]) X[t * n + c] *= 30;
   return X;
 };
-async function gpuHessian(X: Float32Array, T: number, n: number) {
+async function gpuHessian(X: Float32Array, T: number, n: number, c = ctx) {
+  const ctx = c;
   const H = ctx.zeros([n, n]);
   hessianAccumulate(ctx, H, ctx.upload(X, [T, n]), 0, 1);
   return { H, Hd: await ctx.readF32(H) };
@@ -52,16 +53,19 @@ describe("references on hand-worked cases", () => {
 });
 
 describe("GPU kernels vs references", () => {
-  it("the strided GEMM patch still applies to kick's matmul generator (else a slow fallback runs)", () => {
+  it("the strided form of kick's matmul generator reads through lda/ldb and keeps the triangular K ranges", () => {
     for (const transB of [false, true])
       for (const vec of [false, true])
         for (const checked of [false, true]) {
-          const code = patchMatmul(matmulWgsl({ BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, transA: false, transB, checked, vecA: vec, vecB: vec, vecC: vec }), { BM: 128, BN: 128, BK: 8 });
-          expect(code, `transB=${transB} vec=${vec} checked=${checked}`).not.toBeNull();
-          // the triangular K ranges (GemmOptions.tri) are in the patched loop, not silently dropped
-          expect(code).toContain("for (var t = tS; t < tE; t++)");
-          expect(code).toContain("tS = gn0 / 8u");
-          expect(code).toMatch(/p\.beta \* C\[ci\]/);
+          const v = { BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, transA: false, transB, checked, vecA: vec, vecB: vec, vecC: vec };
+          const code = matmulWgsl({ ...v, strided: true }), what = `transB=${transB} vec=${vec} checked=${checked}`;
+          // the triangular K ranges (GemmOptions.tri) are in the loop, not silently dropped
+          expect(code, what).toContain("for (var t = tS; t < tE; t++)");
+          expect(code, what).toContain("tS = gn0 / 8u");
+          expect(code, what).toMatch(/p\.beta \* C\[ci\]/);
+          // no operand read or batch offset of the dense form is left (they would ignore the views' strides)
+          expect(code, what).not.toMatch(/wg\.z \* p\.stride|[^.]p\.K \+ gk|gr \* p\.K|gk \* p\.N/);
+          expect(matmulWgsl(v), what).not.toContain("p.lda");
         }
   });
 
@@ -76,7 +80,7 @@ describe("GPU kernels vs references", () => {
         want[4 + i * ldc + j] = 0.5 * C0[4 + i * ldc + j]! - 2 * s;
       }
       const a = ctx.upload(A, [A.length]), b = ctx.upload(B, [B.length]), c = ctx.upload(C0, [C0.length]);
-      gemmUpdate(ctx, m, n, k, view(a, 7, lda), view(b, 5, ldb), view(c, 4, ldc), { transB, alpha: -2, beta: 0.5 });
+      gemmUpdate(ctx, m, n, k, matView(a, 7, lda), matView(b, 5, ldb), matView(c, 4, ldc), { transB, alpha: -2, beta: 0.5 });
       expectClose(await ctx.readF32(c), want, 1e-4, 1e-4, `gemm ${m}x${n}x${k}`);
       a.release(); b.release(); c.release();
     }
@@ -91,7 +95,7 @@ describe("GPU kernels vs references", () => {
     for (const [m, n, k, tri, transB] of [[77, 90, 77, "a", false], [90, 77, 77, "b", false], [90, 77, 77, "b", true], [64, 64, 64, "a", false], [128, 40, 40, "b", true]] as const) {
       const A = tri === "a" ? lowerOf(k, 5) : randn(m * k, 6), B = tri === "b" ? lowerOf(k, 7) : randn(k * n, 8);
       const a = ctx.upload(A, [A.length]), b = ctx.upload(B, [B.length]), c = ctx.zeros([m * n]);
-      gemmUpdate(ctx, m, n, k, view(a, 0, k), view(b, 0, transB ? k : n), view(c, 0, n), { transB, alpha: 1, beta: 0, tri });
+      gemmUpdate(ctx, m, n, k, matView(a, 0, k), matView(b, 0, transB ? k : n), matView(c, 0, n), { transB, alpha: 1, beta: 0, tri });
       expectClose(await ctx.readF32(c), full(m, n, k, A, B, transB), 1e-4, 1e-4, `tri ${tri} ${m}x${n}x${k} transB=${transB}`);
       a.release(); b.release(); c.release();
     }
@@ -123,14 +127,15 @@ describe("GPU kernels vs references", () => {
   });
 
   it("Hinv with 32-wide leaves (GPUs with 16 KiB of workgroup memory): n=300 recurses four levels, uneven splits", async () => {
-    process.env.KICK_CHOL_BLOCK = "32";
+    const ctx32 = await withContext({ tuning: { cholBlock: 32 } });
     try {
-      const n = 300, T = 700, { H, Hd } = await gpuHessian(acts(T, n, 5), T, n);
-      const r = await hessianInverseFactor(ctx, H, 0.01);
+      expect(cholBlock(ctx32)).toBe(32);
+      const n = 300, T = 700, { H, Hd } = await gpuHessian(acts(T, n, 5), T, n, ctx32);
+      const r = await hessianInverseFactor(ctx32, H, 0.01);
       const want = hinvRef(Hd, n, 0.01);
-      expectClose(await ctx.readF32(r.hinv), want, 2e-4 * Math.max(...Array.from(want, Math.abs)), 1e-3, "hinv bs=32");
+      expectClose(await ctx32.readF32(r.hinv), want, 2e-4 * Math.max(...Array.from(want, Math.abs)), 1e-3, "hinv bs=32");
     } finally {
-      delete process.env.KICK_CHOL_BLOCK;
+      await ctx32.destroy();
     }
   });
 

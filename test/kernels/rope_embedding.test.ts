@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { createRopeTables, rope } from "../../kernels/ops/rope.js";
-import { embedding } from "../../kernels/ops/embedding.js";
+import { type GpuContext, createRopeTables, rope, embedding } from "../../kernels/index.js";
 import { ropeInvFreq, ropeRef, type RopeConfig } from "../../kernels/reference/rope.js";
 import { embeddingRef } from "../../kernels/reference/rows.js";
 import { expectClose, randInt, randn, withContext } from "./helpers.js";

@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { argmaxRows, maxRows, sumRows } from "../../kernels/ops/reduce.js";
-import { logSoftmax, softmax } from "../../kernels/ops/softmax.js";
-import { layerNorm, rmsNorm } from "../../kernels/ops/norm.js";
-import { crossEntropy } from "../../kernels/ops/cross_entropy.js";
-import { topk } from "../../kernels/ops/topk.js";
+import {
+  type GpuContext, argmaxRows, maxRows, sumRows, logSoftmax, softmax, layerNorm, rmsNorm, crossEntropy, topk,
+} from "../../kernels/index.js";
 import * as R from "../../kernels/reference/rows.js";
 import { expectClose, randInt, randn, withContext } from "./helpers.js";
 

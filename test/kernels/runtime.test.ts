@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
-import { createContext, type GpuContext } from "../../kernels/runtime/context.js";
+import { createContext, type GpuContext, add, scale, matmul } from "../../kernels/index.js";
 import { runGpuJob, GpuJobError } from "../../kernels/node/child.js";
-import { add, scale } from "../../kernels/ops/elementwise.js";
-import { matmul } from "../../kernels/ops/matmul.js";
 import { withContext } from "./helpers.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));

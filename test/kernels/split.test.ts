@@ -2,15 +2,9 @@
 // created with a 128 KiB binding cap so that small, fast shapes take the splitting paths; one
 // test uses a real table over lavapipe's 128 MiB limit.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
-import { matmul } from "../../kernels/ops/matmul.js";
-import { embedding } from "../../kernels/ops/embedding.js";
-import { softmax } from "../../kernels/ops/softmax.js";
-import { crossEntropy } from "../../kernels/ops/cross_entropy.js";
-import { rmsNorm } from "../../kernels/ops/norm.js";
-import { add, silu, swiglu } from "../../kernels/ops/elementwise.js";
-import { attention } from "../../kernels/ops/attention.js";
-import { topk } from "../../kernels/ops/topk.js";
+import {
+  type GpuContext, matmul, embedding, softmax, crossEntropy, rmsNorm, add, silu, swiglu, attention, topk,
+} from "../../kernels/index.js";
 import { matmulRef } from "../../kernels/reference/matmul.js";
 import { attentionRef } from "../../kernels/reference/attention.js";
 import { binaryRef, unaryRef } from "../../kernels/reference/elementwise.js";

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
+import { type GpuContext } from "../../kernels/index.js";
 import { loadReferenceModel } from "../../loaders/model/load.js";
 import { SafetensorsFile } from "../../loaders/model/safetensors.js";
 import { ModelTokenizer } from "../../loaders/model/tokenizer.js";

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
+import { type GpuContext } from "../../kernels/index.js";
 import type { CausalLM, ForwardOptions, Logits, TokenBatch } from "../../loaders/model/causal-lm.js";
 import { GpuCausalLM } from "../../loaders/model/gpu-forward.js";
 import { loadReferenceModel } from "../../loaders/model/load.js";

@@ -3,7 +3,7 @@
 // (every tensor) and of input embeddings (soft prompts, weights frozen) against central finite differences
 // of the float64 loss.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
+import { type GpuContext } from "../../kernels/index.js";
 import { ReferenceModel } from "../../loaders/model/reference-forward.js";
 import { IGNORE, TrainableLlama, initWeights } from "../../loaders/train/model.js";
 import { referenceForward } from "../../loaders/train/reference.js";

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GpuContext } from "../../kernels/runtime/context.js";
+import { type GpuContext } from "../../kernels/index.js";
 import { GpuCausalLM } from "../../loaders/model/gpu-forward.js";
 import { readParquet } from "../../loaders/store/parquet.js";
 import { learningRate, parsePlan, planHash, readPlan, type TrainPlan } from "../../loaders/train/plan.js";

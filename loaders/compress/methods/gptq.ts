@@ -1,5 +1,5 @@
 // GPTQ (Frantar et al. 2023): the OBS solve with a quantizer, act-order and static groups (kernels/ops/gptq.ts).
-import { gptqQuantize } from "../../../kernels/ops/gptq.js";
+import { gptqQuantize } from "../../../kernels/index.js";
 import { CALIBRATION_FIELDS, CompressionError, QUANT_FIELDS, SOLVE_FIELDS, type CompressionMethod } from "../method.js";
 
 export const gptq: CompressionMethod = {

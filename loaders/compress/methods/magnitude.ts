@@ -1,5 +1,5 @@
 // Magnitude pruning: |W| against one threshold per layer, or N:M per row (kernels/ops/prune.ts).
-import { magnitudePrune } from "../../../kernels/ops/prune.js";
+import { magnitudePrune } from "../../../kernels/index.js";
 import { PRUNE_FIELDS, type CompressionMethod } from "../method.js";
 
 export const magnitude: CompressionMethod = {

@@ -3,7 +3,7 @@
 // (the official default; no channel reallocation) or N:M (kernels/ops/ria.ts). Checked against the
 // official code's masks: bench/ria-official/, test/compress/ria.test.ts.
 import { z } from "zod";
-import { riaPrune } from "../../../kernels/ops/ria.js";
+import { riaPrune } from "../../../kernels/index.js";
 import { CALIBRATION_FIELDS, CompressionError, PRUNE_FIELDS, type CompressionMethod } from "../method.js";
 
 /** The official default exponent of the activation norm (main.py --a). */

@@ -1,5 +1,5 @@
 // Round-to-nearest quantization per row or group (kernels/ops/quant.ts).
-import { rtnQuantize } from "../../../kernels/ops/quant.js";
+import { rtnQuantize } from "../../../kernels/index.js";
 import { CompressionError, QUANT_FIELDS, type CompressionMethod } from "../method.js";
 
 export const rtn: CompressionMethod = {

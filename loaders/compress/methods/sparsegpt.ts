@@ -1,8 +1,6 @@
 // SparseGPT (Frantar & Alistarh 2023): the OBS block solve on the Hessian (kernels/ops/prune.ts); with
 // bits, the reference's joint sparse + quantized wbits path through the GPTQ solve (kernels/ops/gptq.ts).
-import { gptqQuantize } from "../../../kernels/ops/gptq.js";
-import { CholeskyError } from "../../../kernels/ops/linalg.js";
-import { sparsegptPrune } from "../../../kernels/ops/prune.js";
+import { gptqQuantize, CholeskyError, sparsegptPrune } from "../../../kernels/index.js";
 import { CALIBRATION_FIELDS, CompressionError, PRUNE_FIELDS, QUANT_FIELDS, SOLVE_FIELDS, type CompressionMethod } from "../method.js";
 
 export const sparsegpt: CompressionMethod = {

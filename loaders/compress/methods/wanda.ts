@@ -1,5 +1,5 @@
 // Wanda (Sun et al. 2024): |W|·‖X_j‖ per output row, or N:M (kernels/ops/prune.ts).
-import { wandaPrune } from "../../../kernels/ops/prune.js";
+import { wandaPrune } from "../../../kernels/index.js";
 import { CALIBRATION_FIELDS, CompressionError, PRUNE_FIELDS, type CompressionMethod } from "../method.js";
 
 export const wanda: CompressionMethod = {
