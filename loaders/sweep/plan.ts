@@ -169,21 +169,21 @@ export async function expandPlan(
     models.push({ name, dir, hash: await modelWeightsHash(dir) });
   }
 
-  let compressions = p.compression.map((c, i) => parseCompression(c, `plan ${file}: compression[${i}]`));
   // calibration ablations: each calibrated entry once per count and per seed (uncalibrated entries once)
+  let entries = p.compression.map((c, i) => ({ c: parseCompression(c, `plan ${file}: compression[${i}]`), i }));
   const calibAxes = [
     ["calib_samples", "samples", p.ablations.calib_samples],
     ["calib_seeds", "seed", calibSeedsOverride ?? p.ablations.calib_seeds],
   ] as const;
   for (const [name, field, values] of calibAxes) {
     if (!values) continue;
-    compressions = compressions.flatMap((c, i) => {
-      if (!compressionMethod(c).calibrated(c)) return [c];
-      return values.map((v) =>
-        parseCompression({ ...c, calibration: { ...((c.calibration as object) ?? {}), [field]: v } }, `plan ${file}: compression[${i}] with ${name} ${v}`),
-      );
+    entries = entries.flatMap(({ c, i }) => {
+      if (!compressionMethod(c).calibrated(c)) return [{ c, i }];
+      const where = (v: number) => `plan ${file}: compression[${i}] with ${name} ${v}`;
+      return values.map((v) => ({ c: parseCompression({ ...c, calibration: { ...((c.calibration as object) ?? {}), [field]: v } }, where(v)), i }));
     });
   }
+  const compressions = entries.map(({ c }) => c);
 
   const promptsDir = promptsDirOverride ?? (p.prompts_dir ? (isAbsolute(p.prompts_dir) ? p.prompts_dir : join(base, p.prompts_dir)) : undefined);
   const tasksDirPath = tasksDirOverride ?? (p.tasks_dir ? (isAbsolute(p.tasks_dir) ? p.tasks_dir : join(base, p.tasks_dir)) : undefined);
