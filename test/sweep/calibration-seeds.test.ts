@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { main as compressMain } from "../../loaders/cli/compress.js";
+import { main as sweepMain } from "../../loaders/cli/sweep.js";
+import { captureCli } from "./capture-cli.js";
 import { withDuckDB } from "../../loaders/store/parquet.js";
 import { compressionMethod } from "../../loaders/sweep/compression.js";
 import { expandPlan, loadPlan } from "../../loaders/sweep/plan.js";
@@ -50,6 +52,18 @@ describe("calibration seeds", () => {
     expect(plain.runs.map((r) => r.run_id)).toContain(wanda0.run_id);
     const over = await expandPlan({ ...base, ablations: { calib_seeds: [0, 3] } }, planFile, { calibSeeds: [5] });
     expect(over.runs.filter((r) => r.compression.method === "wanda").map((r) => (r.compression.calibration as { seed: number }).seed)).toEqual([5]);
+  });
+
+  it("kick sweep --calib-seeds lists the seeds' runs in a dry run and refuses a bad list by value", async () => {
+    const plan = join(ROOT, "data/plans/calibration-seeds.json");
+    const dry = await captureCli(() => sweepMain(["--plan", plan, "--models", "kick-s", "--calib-seeds", "4", "--dry-run", "--store", join(mkdtempSync(join(tmpdir(), "calib-seed-")), "store")]));
+    expect(dry.code).toBe(0);
+    const lines = dry.out.trim().split("\n");
+    expect(lines.length).toBe(70); // 7 tasks × (dense, magnitude ×2, rtn, and wanda ×2, sparsegpt ×2, gptq, awq at seed 4)
+    expect(lines.filter((l) => l.includes('"seed":4')).length).toBe(42);
+    const bad = await captureCli(() => sweepMain(["--plan", plan, "--calib-seeds", "0,x", "--dry-run"]));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--calib-seeds: expected non-negative integers separated by commas, got "0,x" \("x" is not one\)/);
   });
 
   it("refuses a calibration on a method that uses none, by name, in plans and in kick compress", async () => {
