@@ -38,7 +38,8 @@ Options:
   --calib SRC          calibration text: "corpus" (kick's corpus, default) or a text file
   --samples N          calibration sequences (default 128)
   --seq-len N          tokens per sequence (default min(2048, the model's max positions))
-  --seed N             calibration sampling seed (default 0)
+  --seed N             calibration sampling seed (default 0; the run's calibration seed, part of the spec's
+                       id; refused for methods without calibration: magnitude, rtn)
   --damping D          SparseGPT damping, fraction of mean(diag H) (default 0.01)
   --block-size N       SparseGPT lazy-update block (default 128)
   --true-sequential    calibrate q/k/v, o, gate/up, down one after another inside a layer
@@ -100,6 +101,9 @@ async function run(v: Record<string, string | boolean | string[] | undefined>): 
     if (v.backend !== undefined) throw new UsageError(c, "--backend does not apply to --method awq (its searches run on the GPU, its forward on the CPU reference)");
     return await runAwq(v, model, out, dtype);
   }
+  if (COMPRESSION_METHODS.find((m) => m.id === v.method)?.stats === "none")
+    for (const k of ["calib", "samples", "seq-len", "seed"])
+      if (v[k] !== undefined) throw new UsageError(c, `--${k} does not apply to --method ${v.method}: it uses no calibration samples`);
   const num = (n: string) => numOption(c, n, v[n] as string | undefined, () => true, "a number");
   const input: CompressionSpecInput = {
     method: v.method as CompressionSpecInput["method"],

@@ -30,6 +30,8 @@ Options:
                      together (the compressed model is made once); the groups are dealt out so that
                      shards get about as many runs each. Disjoint, covering, a function of the plan alone
   --models A,B       run only these models of the plan (the others need not be present)
+  --calib-seeds LIST calibration seeds, e.g. 0,1,2: every calibrated compression entry once per seed
+                     (overrides the plan's ablations.calib_seeds; seed 0 is the default spec's run)
   --store DIR        results store (default: data/results/store; created if missing). Several sweeps
                      may share one store, also over NFS: each run is claimed before it is computed
   --seed-from DIR    first add the runs of the export in DIR (results/examples/runs.parquet) that the
@@ -55,11 +57,19 @@ function parseModelList(text: string): string[] {
   return names;
 }
 
+function parseSeedList(text: string): number[] {
+  const seeds = text.split(",").map((n) => n.trim());
+  const bad = seeds.find((n) => !/^\d+$/.test(n) || Number(n) > 2 ** 31 - 1);
+  if (bad !== undefined || !seeds.length) throw new Error(`--calib-seeds: expected non-negative integers separated by commas, got "${text}"${bad !== undefined ? ` ("${bad}" is not one)` : ""}`);
+  return [...new Set(seeds.map(Number))];
+}
+
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseCommand("sweep", argv, {
     plan: { type: "string" },
     shard: { type: "string" },
     models: { type: "string" },
+    "calib-seeds": { type: "string" },
     store: { type: "string" },
     export: { type: "string" },
     "export-if-new": { type: "boolean" },
@@ -84,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(typeof values["prompts-dir"] === "string" ? { promptsDir: values["prompts-dir"] } : {}),
       ...(typeof values["tasks-dir"] === "string" ? { tasksDir: values["tasks-dir"] } : {}),
       ...(typeof values.models === "string" ? { onlyModels: parseModelList(values.models) } : {}),
+      ...(typeof values["calib-seeds"] === "string" ? { calibSeeds: parseSeedList(values["calib-seeds"]) } : {}),
     });
   } catch (e) {
     process.stderr.write(`kick sweep: ${(e as Error).message}\n`);

@@ -71,7 +71,7 @@ const parse = (entry: CompressionSpecObject, where: string): AwqSpec => {
   }
 };
 
-export const awqColumns = (a: AwqSpec): CompressionColumns => ({ method: "awq", pattern: "dense", sparsity: 0, bits: a.bits, group_size: a.groupSize, calib_samples: a.calibration.samples });
+export const awqColumns = (a: AwqSpec): CompressionColumns => ({ method: "awq", pattern: "dense", sparsity: 0, bits: a.bits, group_size: a.groupSize, calib_samples: a.calibration.samples, calib_seed: a.calibration.seed });
 
 /** The sweep registry's entry (listed in loaders/sweep/compression-methods.ts SWEEP_METHODS). */
 export const awqCompressionMethod: CompressionMethod = {

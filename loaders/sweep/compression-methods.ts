@@ -24,6 +24,9 @@ export function toCompressionSpec(entry: CompressionSpecObject, where: string): 
   const quantName = Object.keys(METHODS).find((k) => k !== entry.method && METHODS[k]!.spec === m.spec && METHODS[k]!.fields.includes("bits"));
   if (!m.fields.includes("bits") && quantName && entry.bits !== undefined)
     throw new Error(`${where}: field "bits": method "${entry.method}" does not quantize in a plan; joint sparse + quantized is method "${quantName}"`);
+  // a calibration (seed, samples) on a method that reads none would be dropped from the key: one run under two specs
+  if (!m.fields.includes("calibration") && entry.calibration !== undefined)
+    throw new Error(`${where}: field "calibration": method "${entry.method}" uses no calibration samples (no seed or sample count applies)`);
   if (m.fields.includes("bits") && m.fields.includes("sparsity") && entry.bits === undefined) throw new Error(`${where}: field "bits": method "${entry.method}" needs bits (2, 3, 4 or 8)`);
   try {
     return parseCompressionSpec({ ...entry, method: m.spec });
@@ -57,6 +60,7 @@ export function compressionColumns(method: string, s: CompressionSpec): Compress
     bits: quant ? s.bits! : null,
     group_size: quant ? (s.groupSize ?? -1) : null,
     calib_samples: fields.includes("calibration") ? s.calibration.samples : null,
+    calib_seed: fields.includes("calibration") ? s.calibration.seed : null,
   };
 }
 

@@ -17,6 +17,8 @@ export interface CompressionColumns {
   bits: number | null;
   group_size: number | null;
   calib_samples: number | null;
+  /** the calibration sampling seed (the spec's calibration.seed); null without calibration */
+  calib_seed: number | null;
 }
 
 /** What a method gets to work on: the model directory, its spec and the uncompressed model. */
@@ -55,7 +57,7 @@ registerCompressionMethod({
     if (extra.length) throw new Error(`${where}: method "dense" takes no other fields (got ${extra.map((k) => `"${k}"`).join(", ")})`);
     return { method: "dense" };
   },
-  columns: () => ({ method: "dense", pattern: "dense", sparsity: 0, bits: null, group_size: null, calib_samples: null }),
+  columns: () => ({ method: "dense", pattern: "dense", sparsity: 0, bits: null, group_size: null, calib_samples: null, calib_seed: null }),
   calibrated: () => false,
   apply: async (_spec, input) => input.model,
 });

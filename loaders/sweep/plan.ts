@@ -11,7 +11,7 @@
 //   "compression": [{"method": "dense"}],
 //   "tasks": [{"task": "mcq", "items": "ci", "limit": 8}, "factoid_qa"],
 //   "seeds": [0],
-//   "ablations": {"k_shot": [0, 1, 3], "calib_samples": [16, 128]},
+//   "ablations": {"k_shot": [0, 1, 3], "calib_samples": [16, 128], "calib_seeds": [0, 1, 2]},
 //   "prompts_dir": "../prompts",                       // soft prompts (kick prompt --out), relative to the plan file
 //   "prompts": ["none", "paper-b", "soft:{model}-c4", "soft:*-c4"],  // an axis over every task whose prompt is none
 //   "tasks_dir": "../imported"                         // task suites (kick tasks import), relative to the plan file
@@ -54,6 +54,8 @@ export const SweepPlanSchema = z
       .object({
         k_shot: z.array(z.number().int().min(0).max(5)).min(1).optional(),
         calib_samples: z.array(z.number().int().positive()).min(1).optional(),
+        /** calibration sampling seeds (the spec's calibration.seed) of the calibrated methods; seed 0 is the default spec */
+        calib_seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).optional(),
       })
       .strict()
       .default({}),
@@ -123,9 +125,11 @@ export interface PlanOptions {
   tasksDir?: string;
   /** Keep only these models of the plan (by name); the others are neither loaded nor expanded. */
   onlyModels?: readonly string[];
+  /** calibration seeds of the calibrated methods (overrides the plan's ablations.calib_seeds) */
+  calibSeeds?: readonly number[];
 }
 
-export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR, promptsDir, tasksDir, onlyModels }: PlanOptions = {}): Promise<SweepPlan> {
+export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR, promptsDir, tasksDir, onlyModels, calibSeeds }: PlanOptions = {}): Promise<SweepPlan> {
   if (!existsSync(file)) throw new Error(`plan ${file}: no such file`);
   let json: unknown;
   try {
@@ -133,13 +137,13 @@ export async function loadPlan(file: string, { modelsDir = DEFAULT_MODELS_DIR, p
   } catch (e) {
     throw new Error(`plan ${file}: not valid JSON (${(e as Error).message})`);
   }
-  return expandPlan(json, file, { modelsDir, promptsDir, tasksDir, onlyModels });
+  return expandPlan(json, file, { modelsDir, promptsDir, tasksDir, onlyModels, calibSeeds });
 }
 
 export async function expandPlan(
   json: unknown,
   file: string,
-  { modelsDir = DEFAULT_MODELS_DIR, promptsDir: promptsDirOverride, tasksDir: tasksDirOverride, onlyModels }: PlanOptions = {},
+  { modelsDir = DEFAULT_MODELS_DIR, promptsDir: promptsDirOverride, tasksDir: tasksDirOverride, onlyModels, calibSeeds: calibSeedsOverride }: PlanOptions = {},
 ): Promise<SweepPlan> {
   const parsed = SweepPlanSchema.safeParse(json);
   if (!parsed.success) {
@@ -165,16 +169,21 @@ export async function expandPlan(
     models.push({ name, dir, hash: await modelWeightsHash(dir) });
   }
 
-  let compressions = p.compression.map((c, i) => parseCompression(c, `plan ${file}: compression[${i}]`));
-  if (p.ablations.calib_samples) {
-    const counts = p.ablations.calib_samples;
-    compressions = compressions.flatMap((c, i) => {
-      if (!compressionMethod(c).calibrated(c)) return [c];
-      return counts.map((n) =>
-        parseCompression({ ...c, calibration: { ...((c.calibration as object) ?? {}), samples: n } }, `plan ${file}: compression[${i}] with calib_samples ${n}`),
-      );
+  // calibration ablations: each calibrated entry once per count and per seed (uncalibrated entries once)
+  let entries = p.compression.map((c, i) => ({ c: parseCompression(c, `plan ${file}: compression[${i}]`), i }));
+  const calibAxes = [
+    ["calib_samples", "samples", p.ablations.calib_samples],
+    ["calib_seeds", "seed", calibSeedsOverride ?? p.ablations.calib_seeds],
+  ] as const;
+  for (const [name, field, values] of calibAxes) {
+    if (!values) continue;
+    entries = entries.flatMap(({ c, i }) => {
+      if (!compressionMethod(c).calibrated(c)) return [{ c, i }];
+      const where = (v: number) => `plan ${file}: compression[${i}] with ${name} ${v}`;
+      return values.map((v) => ({ c: parseCompression({ ...c, calibration: { ...((c.calibration as object) ?? {}), [field]: v } }, where(v)), i }));
     });
   }
+  const compressions = entries.map(({ c }) => c);
 
   const promptsDir = promptsDirOverride ?? (p.prompts_dir ? (isAbsolute(p.prompts_dir) ? p.prompts_dir : join(base, p.prompts_dir)) : undefined);
   const tasksDirPath = tasksDirOverride ?? (p.tasks_dir ? (isAbsolute(p.tasks_dir) ? p.tasks_dir : join(base, p.tasks_dir)) : undefined);

@@ -22,6 +22,7 @@ export const RESULTS_SCHEMA = {
   bits: "INTEGER",
   group_size: "INTEGER",
   calib_samples: "INTEGER",
+  calib_seed: "INTEGER", // the calibration sampling seed (null without calibration); files before it: from the run's spec
   prompt: "VARCHAR",
   seed: "INTEGER",
   task: "VARCHAR",
@@ -90,6 +91,7 @@ export const ResultRow = z.object({
   bits: int.nullable(),
   group_size: int.nullable(),
   calib_samples: int.nullable(),
+  calib_seed: int.nullable(),
   prompt: text.regex(/^(none|hard|soft:.+)$/, "none | hard | soft:<id>"),
   seed: int,
   task: text.min(1),

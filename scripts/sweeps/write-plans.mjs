@@ -119,3 +119,20 @@ write("data/plans/ctp-prose-4b50.json", { ...ctp("ctp-prose-4b50", [CTP_LEVELS["
 // the recovery prompts at 4-bit + 50% on MCQ in the cloze formulation
 write("data/plans/ctp-cloze-4b50.json", ctp("ctp-cloze-4b50", [CTP_LEVELS["4b50"]], ["none", "paper-b", "soft:{model}-4b50-corpus"], [{ task: "mcq", scoring: ["cloze"] }]));
 write("data/plans/ctp-tune-dense.json", { ...ctp("ctp-tune-dense", ["dense"], ["none", "soft:{model}-dense-lr*"], [PPL, { task: "factoid_qa" }]), models: kickL });
+
+// calibration seeds (issue 20 item 2): the key comparisons — each method at 50%, 2:4 and 4-bit on every model — with
+// calibration seeds 0, 1, 2, so intervals can include calibration variance. Seed 0 is the default spec: those runs are
+// the reference sweep's own (same keys), and magnitude and RTN, which read no calibration, run once.
+write("data/plans/calibration-seeds.json", {
+  name: "calibration-seeds",
+  backend: "gpu",
+  models,
+  compression: [
+    "dense",
+    ...["magnitude", "wanda", "sparsegpt"].flatMap((method) => [spec({ method, sparsity: 0.5 }), spec({ method, pattern: "2:4" })]),
+    ...["rtn", "gptq", "awq"].map((method) => spec({ method, bits: 4, groupSize: 128 })),
+  ],
+  tasks: TASKS,
+  seeds: [0],
+  ablations: { calib_seeds: [0, 1, 2] },
+});

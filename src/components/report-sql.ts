@@ -67,13 +67,40 @@ export const KIND_SQL = `CASE WHEN bits IS NOT NULL AND sparsity > 0 THEN 'prune
 export const MODEL_LABEL_SQL = `CASE WHEN min(model_hash) OVER (PARTITION BY model) <> max(model_hash) OVER (PARTITION BY model) THEN model || ' @' || left(model_hash, 8) ELSE model END`;
 
 /**
+ * Two-sided 95% quantiles of Student's t with 1 … 30 degrees of freedom (scipy.stats.t.ppf(0.975, df), to 3
+ * decimals); beyond 30 the normal 1.96 is within 2%.
+ */
+export const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const t975Sql = (df: string) => `coalesce([${T975.join(", ")}][${df}], 1.96)`;
+
+/**
+ * A cell's 95% interval with calibration variance (docs/report.md § Calibration seeds). The k calibration seeds
+ * of a cell score the same items, so the two sources of error add: item sampling, the seeds' mean item interval
+ * (`lo_item`, `hi_item`; it does not shrink with k: the items are shared), and the calibration draw, a t-interval
+ * over the k seed means, t(k−1) · sd / √k. Each side is widened by the root of the squares; one seed leaves the
+ * item interval as it is.
+ */
+const withCalibration = (side: "low" | "high") => {
+  const item = side === "low" ? "lo_item" : "hi_item";
+  const sign = side === "low" ? "-" : "+";
+  return `CASE WHEN calib_seeds < 2 OR ${item} IS NULL THEN ${item}
+    ELSE value ${sign} sqrt((value - ${item}) ^ 2 + (${t975Sql("calib_seeds - 1")} * seed_sd / sqrt(calib_seeds)) ^ 2) END`;
+};
+
+/** The cell's columns (model and weights, compression, setting, task, metric): what runs of one cell share. */
+const CELL = "model, model_hash, method, pattern, sparsity, bits, group_size, calib_samples, k_shot, seq_len, prompt, task, subset, metric";
+
+/**
  * Views, run once per connection:
- * - `cells`: results averaged over seeds (value, ci_low, ci_high averaged; n summed), one row per
- *   model × weights (model_hash; `model` is labelled with its prefix where a name has several) × compression × calib_samples × k_shot × seq_len × prompt × task × subset × metric, with bpw,
- *   variant, kind and k_shot (from the mcq run's k_shot row); where a cell has runs on all items and runs
- *   limited to the first items, only the runs on the most items count; `partial`: scored on fewer items
- *   per run than other cells of the same task, subset and metric (a run with an item limit), so not
- *   comparable across models.
+ * - `cells`: one row per model × weights (model_hash; `model` is labelled with its prefix where a name has several) ×
+ *   compression × calib_samples × k_shot × seq_len × prompt × task × subset × metric, with bpw, variant, kind and
+ *   k_shot (from the mcq run's k_shot row). Runs are averaged over evaluation seeds within each calibration seed,
+ *   then over calibration seeds (`calib_seeds`: how many, 0 for methods without calibration); the interval is the
+ *   runs' item interval, widened by the spread of the calibration seeds where there are several (withCalibration);
+ *   `seeds`: the runs averaged; n summed. Where a cell has runs on all items and runs limited to the first items,
+ *   only the runs on the most items count; `partial`: scored on fewer items per run than other cells of the same
+ *   task, subset and metric (a run with an item limit), so not comparable across models. Results files written
+ *   before the calib_seed column read it as NULL (one seed).
  * - `agg`: the main grid (prompt none, k_shot 0, the main calibration count and perplexity length) with the dense
  *   model's value of the same cell (`dense_value`) and the share of it kept (`retained`).
  */
@@ -81,16 +108,23 @@ export const REPORT_VIEWS: readonly string[] = [
   `CREATE OR REPLACE VIEW cells AS
   WITH ks AS (SELECT run_id, max(value) AS k_shot FROM results WHERE metric = 'k_shot' GROUP BY run_id),
     sl AS (SELECT run_id, CAST(max(value) AS INTEGER) AS seq_len FROM results WHERE metric = 'seq_len' GROUP BY run_id),
-    r AS (SELECT results.*, coalesce(ks.k_shot, 0) AS k_shot, sl.seq_len FROM results LEFT JOIN ks USING (run_id) LEFT JOIN sl USING (run_id)
+    res AS (SELECT * FROM results UNION ALL BY NAME SELECT CAST(NULL AS INTEGER) AS calib_seed WHERE false),
+    r AS (SELECT res.*, coalesce(ks.k_shot, 0) AS k_shot, sl.seq_len FROM res LEFT JOIN ks USING (run_id) LEFT JOIN sl USING (run_id)
       -- a run limited to the first items (a quick CPU sweep) is not another seed of the full run of the same cell
-      QUALIFY n = max(n) OVER (PARTITION BY model, model_hash, method, pattern, sparsity, bits, group_size, calib_samples, k_shot, sl.seq_len, prompt, task, subset, metric))
+      QUALIFY n = max(n) OVER (PARTITION BY model, model_hash, method, pattern, sparsity, bits, group_size, calib_samples, k_shot, sl.seq_len, prompt, task, subset, metric)),
+    per_seed AS (SELECT ${CELL}, calib_seed, max(model_params) AS model_params,
+        avg(value) AS value, avg(ci_low) AS ci_low, avg(ci_high) AS ci_high, sum(n) AS n, count(*) AS runs,
+        min(${BPW_SQL}) AS bpw, min(${VARIANT_SQL}) AS variant, min(${KIND_SQL}) AS kind
+      FROM r GROUP BY ${CELL}, calib_seed),
+    c AS (SELECT ${CELL}, max(model_params) AS model_params, avg(value) AS value, avg(ci_low) AS lo_item, avg(ci_high) AS hi_item,
+        coalesce(stddev_samp(value), 0) AS seed_sd, CAST(count(calib_seed) AS INTEGER) AS calib_seeds,
+        CAST(sum(n) AS INTEGER) AS n, CAST(sum(runs) AS INTEGER) AS seeds, min(bpw) AS bpw, min(variant) AS variant, min(kind) AS kind
+      FROM per_seed GROUP BY ${CELL})
   SELECT ${MODEL_LABEL_SQL} AS model, * EXCLUDE (model), n / seeds < max(n / seeds) OVER (PARTITION BY task, subset, metric, seq_len) AS partial FROM (
-  SELECT model, model_hash, max(model_params) AS model_params, method, pattern, sparsity, bits, group_size, calib_samples,
+  SELECT model, model_hash, model_params, method, pattern, sparsity, bits, group_size, calib_samples,
     k_shot, seq_len, prompt, task, subset, metric,
-    avg(value) AS value, avg(ci_low) AS ci_low, avg(ci_high) AS ci_high, CAST(sum(n) AS INTEGER) AS n,
-    CAST(count(*) AS INTEGER) AS seeds, min(${BPW_SQL}) AS bpw, min(${VARIANT_SQL}) AS variant, min(${KIND_SQL}) AS kind
-  FROM r
-  GROUP BY model, model_hash, method, pattern, sparsity, bits, group_size, calib_samples, k_shot, seq_len, prompt, task, subset, metric)`,
+    value, ${withCalibration("low")} AS ci_low, ${withCalibration("high")} AS ci_high, n, seeds, calib_seeds, bpw, variant, kind
+  FROM c)`,
   `CREATE OR REPLACE VIEW agg AS
   SELECT *, value / nullif(dense_value, 0) AS retained FROM (
     SELECT *, max(CASE WHEN method = 'dense' THEN value END) OVER (PARTITION BY model, model_hash, task, subset, metric) AS dense_value

@@ -104,7 +104,7 @@ describe("AWQ spec, registry entry and bad input", () => {
     expect(awqSpecId(a)).toBe("awq-w4g128-calib(corpus,128x512,seed0)");
     expect(() => parseAwqSpec({ method: "awq", bits: 5 })).toThrow(/bits: bits must be one of 2, 3, 4, 8 \(got 5\)/);
     expect(() => parseAwqSpec({ method: "awq", groupSize: 100 })).toThrow(/groupSize: .*\(got 100\)/);
-    expect(awqCompressionMethod.columns({ method: "awq", bits: 3 })).toEqual({ method: "awq", pattern: "dense", sparsity: 0, bits: 3, group_size: 128, calib_samples: 128 });
+    expect(awqCompressionMethod.columns({ method: "awq", bits: 3 })).toEqual({ method: "awq", pattern: "dense", sparsity: 0, bits: 3, group_size: 128, calib_samples: 128, calib_seed: 0 });
     expect(() => awqCompressionMethod.parse({ method: "awq", bits: 16 }, "plan.compression[2]")).toThrow(/plan\.compression\[2\]: .*bits/);
   });
   it("group not dividing a width names the layer and option; NaN weights / NaN scales name the layer", async () => {

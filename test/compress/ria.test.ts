@@ -92,7 +92,7 @@ describe("RIA as a compression method", () => {
     expect(() => parseCompressionSpec({ method: "wanda", sparsity: 0.5, alpha: 1 })).toThrow(/alpha: alpha applies to method ria, not wanda \(got 1\)/);
     const entry = parseCompression({ method: "ria", sparsity: 0.5, calibration: { samples: 8, seqLen: 32 }, damping: 0.5 }, "plan compression[0]");
     expect(entry).toEqual({ method: "ria", pattern: "unstructured", sparsity: 0.5, calibration: { source: "corpus", samples: 8, seqLen: 32, seed: 0 }, trueSequential: false });
-    expect(compressionMethod(entry).columns(entry)).toEqual({ method: "ria", pattern: "unstructured", sparsity: 0.5, bits: null, group_size: null, calib_samples: 8 });
+    expect(compressionMethod(entry).columns(entry)).toEqual({ method: "ria", pattern: "unstructured", sparsity: 0.5, bits: null, group_size: null, calib_samples: 8, calib_seed: 0 });
   });
 
   it("the driver prunes the first layer's linears as the twin does on the layer's own statistics", async () => {

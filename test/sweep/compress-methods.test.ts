@@ -32,17 +32,17 @@ const TASKS = [
 /** Plan entry, the same compression through `kick compress`, and the columns the results table must hold. */
 const CASES = [
   { entry: { method: "magnitude", sparsity: 0.5 }, cli: ["--method", "magnitude", "--sparsity", "0.5"],
-    columns: { method: "magnitude", pattern: "unstructured", sparsity: 0.5, bits: null, group_size: null, calib_samples: null } },
+    columns: { method: "magnitude", pattern: "unstructured", sparsity: 0.5, bits: null, group_size: null, calib_samples: null, calib_seed: null } },
   { entry: { method: "wanda", pattern: "2:4", calibration }, cli: ["--method", "wanda", "--pattern", "2:4", ...calibArgs],
-    columns: { method: "wanda", pattern: "2:4", sparsity: 0.5, bits: null, group_size: null, calib_samples: 4 } },
+    columns: { method: "wanda", pattern: "2:4", sparsity: 0.5, bits: null, group_size: null, calib_samples: 4, calib_seed: 0 } },
   { entry: { method: "sparsegpt", sparsity: 0.5, calibration }, cli: ["--method", "sparsegpt", "--sparsity", "0.5", ...calibArgs],
-    columns: { method: "sparsegpt", pattern: "unstructured", sparsity: 0.5, bits: null, group_size: null, calib_samples: 4 } },
+    columns: { method: "sparsegpt", pattern: "unstructured", sparsity: 0.5, bits: null, group_size: null, calib_samples: 4, calib_seed: 0 } },
   { entry: { method: "rtn", bits: 4, groupSize: 32 }, cli: ["--method", "rtn", "--bits", "4", "--group", "32"],
-    columns: { method: "rtn", pattern: "dense", sparsity: 0, bits: 4, group_size: 32, calib_samples: null } },
+    columns: { method: "rtn", pattern: "dense", sparsity: 0, bits: 4, group_size: 32, calib_samples: null, calib_seed: null } },
   { entry: { method: "gptq", bits: 4, calibration }, cli: ["--method", "gptq", "--bits", "4", ...calibArgs],
-    columns: { method: "gptq", pattern: "dense", sparsity: 0, bits: 4, group_size: -1, calib_samples: 4 } },
+    columns: { method: "gptq", pattern: "dense", sparsity: 0, bits: 4, group_size: -1, calib_samples: 4, calib_seed: 0 } },
   { entry: { method: "sparsegpt+gptq", sparsity: 0.5, bits: 4, calibration }, cli: ["--method", "sparsegpt", "--sparsity", "0.5", "--bits", "4", ...calibArgs],
-    columns: { method: "sparsegpt+gptq", pattern: "unstructured", sparsity: 0.5, bits: 4, group_size: -1, calib_samples: 4 } },
+    columns: { method: "sparsegpt+gptq", pattern: "unstructured", sparsity: 0.5, bits: 4, group_size: -1, calib_samples: 4, calib_seed: 0 } },
 ];
 
 async function quiet<T>(run: () => Promise<T>): Promise<{ result: T; out: string }> {
@@ -111,7 +111,7 @@ describe("sweep compression methods", () => {
     // the compression did something: every mcq logprob moved away from the dense model's
     const dense = new Map(examplesOf("dense", "mcq"));
     for (const [id, lp] of examplesOf(method, "mcq")) expect(lp, id).not.toBe(dense.get(id));
-    for (const r of sweepRows) expect({ method: r.method, pattern: r.pattern, sparsity: r.sparsity, bits: r.bits, group_size: r.group_size, calib_samples: r.calib_samples }).toEqual(c.columns);
+    for (const r of sweepRows) expect({ method: r.method, pattern: r.pattern, sparsity: r.sparsity, bits: r.bits, group_size: r.group_size, calib_samples: r.calib_samples, calib_seed: r.calib_seed }).toEqual(c.columns);
   });
 
   it("kick eval --compression compresses before evaluating (same values as the sweep)", async () => {
@@ -165,7 +165,7 @@ describe("sweep compression specs", () => {
     expect(parseCompression({ method: "wanda", pattern: "2:4" }, "x")).toMatchObject({ sparsity: 0.5, calibration: { samples: 128, seqLen: 2048, source: "corpus", seed: 0 } });
     const rtn = parseCompression({ method: "rtn", bits: 4 }, "x");
     expect(rtn).toEqual({ method: "rtn", bits: 4, groupSize: -1, sym: false });
-    expect(compressionMethod(rtn).columns(rtn)).toEqual({ method: "rtn", pattern: "dense", sparsity: 0, bits: 4, group_size: -1, calib_samples: null });
+    expect(compressionMethod(rtn).columns(rtn)).toEqual({ method: "rtn", pattern: "dense", sparsity: 0, bits: 4, group_size: -1, calib_samples: null, calib_seed: null });
     const p1 = await plan([{ method: "rtn", bits: 4 }]), p2 = await plan([{ method: "rtn", bits: 4, groupSize: -1, sym: false }]);
     expect(p1.runs.map((r) => r.run_id)).toEqual(p2.runs.map((r) => r.run_id));
   });
@@ -181,7 +181,7 @@ describe("sweep compression specs", () => {
     expect(cols({ method: "gptq", bits: 3, groupSize: 128, actOrder: true })).toBe("gptq+act-order");
     expect(cols({ method: "gptq", bits: 4, actOrder: true, trueSequential: true, sym: true })).toBe("gptq+act-order+true-seq+sym");
     expect(cols({ method: "sparsegpt+gptq", sparsity: 0.5, bits: 4 })).toBe("sparsegpt+gptq");
-    expect(cols({ method: "rtn", bits: 4, sym: false })).toBe("rtn");
+    expect(cols({ method: "rtn", bits: 4, sym: false, calibration: undefined })).toBe("rtn");
   });
 
   it("the calib_samples ablation repeats calibrated methods only", async () => {

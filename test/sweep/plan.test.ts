@@ -87,7 +87,7 @@ describe("sweep plans", () => {
     registerCompressionMethod({
       method: "test-calibrated",
       parse: (s) => ({ method: s.method, sparsity: s.sparsity ?? 0.5, calibration: { samples: 128, ...((s.calibration as object) ?? {}) } }),
-      columns: (s) => ({ method: s.method, pattern: "unstructured", sparsity: s.sparsity as number, bits: null, group_size: null, calib_samples: (s.calibration as { samples: number }).samples }),
+      columns: (s) => ({ method: s.method, pattern: "unstructured", sparsity: s.sparsity as number, bits: null, group_size: null, calib_samples: (s.calibration as { samples: number }).samples, calib_seed: null }),
       calibrated: () => true,
       apply: async (_s, input) => input.model,
     });
