@@ -1,8 +1,9 @@
 // "This view" downloads of a report chart: the chart as on screen (same rows, controls and width,
 // legend drawn inside) framed with its title, view and source line (figure-frame.ts), as SVG, PNG
-// and PDF, and the chart's rows as CSV. Everything is made in the browser from what the page holds.
+// and vector PDF (figure-pdf.ts), and the chart's rows as CSV. Everything is made in the browser from
+// what the page holds.
 import { frameFigure, sourceLine, viewLine, type DataVersion } from "./figure-frame.js";
-import { imagePdf } from "./pdf-image.js";
+import { vectorPdfBlob } from "./figure-pdf.js";
 import type { Params, Query } from "./report-controls.js";
 import type { Row } from "./report-charts.js";
 import type { FigureSpec } from "./report-figures.js";
@@ -15,7 +16,7 @@ export interface ChartView {
   query: Query;
 }
 
-/** Raster scale of PNG and PDF: 3 × CSS px (≈ 288 dpi at 96 dpi), sharp in print. */
+/** Raster scale of PNG: 3 × CSS px (≈ 288 dpi at 96 dpi), sharp in print. */
 const SCALE = 3;
 
 /** The main chart <svg> inside a chart's container (Plot's HTML legend adds small swatch <svg>s). */
@@ -61,20 +62,9 @@ async function rasterise(svg: SVGSVGElement): Promise<HTMLCanvasElement> {
   }
 }
 
-const canvasBlob = (canvas: HTMLCanvasElement, type: string, quality?: number) =>
-  new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error(`the browser could not encode ${type}`))), type, quality));
-
 export async function pngBlob(svg: SVGSVGElement): Promise<Blob> {
-  return canvasBlob(await rasterise(svg), "image/png");
-}
-
-export async function pdfBlob(svg: SVGSVGElement): Promise<Blob> {
   const canvas = await rasterise(svg);
-  const jpeg = new Uint8Array(await (await canvasBlob(canvas, "image/jpeg", 0.95)).arrayBuffer());
-  const title = svg.querySelector("title")?.textContent ?? "";
-  const subject = svg.querySelector('[data-frame="source"]')?.textContent ?? "";
-  const pdf = imagePdf({ jpeg, pixelWidth: canvas.width, pixelHeight: canvas.height, width: Number(svg.getAttribute("width")), height: Number(svg.getAttribute("height")), title, subject });
-  return new Blob([pdf as BlobPart], { type: "application/pdf" });
+  return new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the browser could not encode PNG"))), "image/png"));
 }
 
 /** The chart's rows as CSV, columns as the chart's SQL returns them. */
@@ -105,7 +95,7 @@ export function viewDownloads(name: string, container: () => Element | null, vie
   const formats: [string, string, () => Promise<Blob>][] = [
     ["svg", "SVG", async () => new Blob([svgText(await figure())], { type: "image/svg+xml" })],
     ["png", "PNG", async () => pngBlob(await figure())],
-    ["pdf", "PDF", async () => pdfBlob(await figure())],
+    ["pdf", "PDF", async () => vectorPdfBlob(svgText(await figure()))],
     ["csv", "data (CSV)", () => csvBlob(view.rows)],
   ];
   formats.forEach(([format, label, make], i) => {

@@ -77,7 +77,8 @@ export function frameFigure(chart: SVGSVGElement, text: FrameText, { document: d
   const title = doc.createElementNS(SVG, "title");
   title.textContent = text.title;
   const background = doc.createElementNS(SVG, "rect");
-  for (const [k, v] of Object.entries({ width: "100%", height: "100%", fill: "white" })) background.setAttribute(k, v);
+  // In user units, not "100%": svg2pdf.js (the vector PDF) cannot resolve percentages.
+  for (const [k, v] of Object.entries({ width: String(width), height: String(height + top + bottom), fill: "white" })) background.setAttribute(k, v);
   /** One <text>, a <tspan> per line: its textContent is the whole unwrapped text. */
   const block = (lines: string[], y: number, lineHeight: number, attrs: Record<string, string>) => {
     const t = doc.createElementNS(SVG, "text");

@@ -1,6 +1,6 @@
 // What an author takes away from a chart, on the site built from the synthetic fixture store
 // (global-setup.ts): "this view" as SVG/PNG/PDF is the chart on screen (same size, same controls)
-// with its title and source line; its CSV holds the rows of the SQL shown under the chart, checked
+// with its title and source line, the PDF as vector drawing and text (pdf-drawing.ts reads it); its CSV holds the rows of the SQL shown under the chart, checked
 // by running that SQL again with node DuckDB on the same store; the controls live in the address,
 // so a copied URL restores the view, and a value the store lacks is named and falls back.
 import { readFile } from "node:fs/promises";
@@ -12,6 +12,7 @@ import { withStore } from "../../loaders/figures/results-store.js";
 import { FIGURES } from "../../src/components/report-figures.js";
 import { REPORT_VIEWS } from "../../src/components/report-sql.js";
 import { watchPage, type PageWatch } from "./chromium.js";
+import { pdfDrawing } from "./pdf-drawing.js";
 import { FIXTURE_STORE } from "./global-setup.js";
 import { servedSite } from "./served-site.js";
 
@@ -64,7 +65,7 @@ function clean(watch: PageWatch): void {
 }
 
 describe("downloads of this view", () => {
-  it("SVG, PNG and PDF are the chart on screen, with its title, controls and source line; the CSV holds the chart's rows", async () => {
+  it("SVG and PNG are the chart on screen, with its title, controls and source line; the CSV holds the chart's rows", async () => {
     const { page, watch } = await openChart();
     await changeTask(page); // a view other than the default, as an author would download it
     const [width, height] = await chartSize(page);
@@ -90,11 +91,6 @@ describe("downloads of this view", () => {
     expect(png.bytes.subarray(0, 4).toString("latin1")).toBe("\x89PNG");
     expect([png.bytes.readUInt32BE(16), png.bytes.readUInt32BE(20)]).toEqual([width * 3, framedHeight * 3]);
 
-    const pdf = (await download(page, "pdf")).bytes.toString("latin1");
-    expect(pdf.startsWith("%PDF-1.4")).toBe(true);
-    expect(pdf).toContain(`/MediaBox [0 0 ${+(width * 0.75).toFixed(2)} ${+(framedHeight * 0.75).toFixed(2)}]`);
-    expect(pdf).toContain(`/Width ${width * 3} /Height ${framedHeight * 3}`);
-
     const csv = csvParse((await download(page, "csv")).bytes.toString("utf8"));
     const sql = (await page.locator(SQL).textContent())!;
     const summary = await page.locator(`[data-figure-sql="${NAME}"] summary`).textContent();
@@ -110,6 +106,45 @@ describe("downloads of this view", () => {
         else expect(row[key], `${i}.${key}`).toBe(value === null ? "" : String(value));
       }
     });
+    clean(watch);
+    await page.close();
+  });
+
+  it("PDF is the same figure as vector drawing: a page of its size, every text of the SVG as PDF text, no raster", async () => {
+    const { page, watch } = await openChart();
+    await changeTask(page);
+    const svg = await download(page, "svg");
+    const root = new JSDOM(svg.bytes.toString("utf8"), { contentType: "image/svg+xml" }).window.document.documentElement;
+    const [width, height] = [Number(root.getAttribute("width")), Number(root.getAttribute("height"))];
+
+    const pdf = await download(page, "pdf");
+    expect(pdf.filename).toBe(`report-${NAME}-view.pdf`);
+    const drawing = pdfDrawing(pdf.bytes);
+    expect(drawing.pages).toBe(1);
+    // 1 CSS px = 0.75 pt: the page is the SVG's size, so its aspect too
+    const [x0, y0, x1, y1] = drawing.mediaBox;
+    expect([x0, y0]).toEqual([0, 0]);
+    expect(x1).toBeCloseTo(width * 0.75, 1);
+    expect(y1).toBeCloseTo(height * 0.75, 1);
+    expect(drawing.images).toBe(0);
+    expect(drawing.xobjectsPainted).toBe(0);
+    expect(drawing.paints).toBeGreaterThan(10); // axes, ticks, grid and the lines themselves, as paths
+
+    // Each <text> of the SVG (title, view line, source line, axis labels with Plot's ↑/→ arrows, ticks
+    // with its − minus) is text in the PDF, in the SVG's order; whitespace may differ (svg2pdf trims it).
+    const squash = (t: string) => t.replace(/\s+/g, "");
+    const shownText = squash(drawing.texts.join(""));
+    const svgTexts = [...root.querySelectorAll("text")].map((t) => t.textContent!).filter((t) => t.trim());
+    const axisLabels = [...root.querySelectorAll('[aria-label$="axis label"] text')].map((t) => t.textContent!);
+    expect(axisLabels.length).toBeGreaterThan(0);
+    let at = 0;
+    for (const text of [FIGURES[NAME].title, ...axisLabels, ...svgTexts]) expect(shownText, text).toContain(squash(text));
+    for (const text of svgTexts) {
+      const found = shownText.indexOf(squash(text), at);
+      expect(found, `"${text}" in the SVG's order`).toBeGreaterThanOrEqual(0);
+      at = found + squash(text).length;
+    }
+    expect(shownText).not.toContain("\uFFFD");
     clean(watch);
     await page.close();
   });

@@ -1,9 +1,7 @@
-// The frame every downloadable figure gets (title, the view's controls, source line) and the PDF
-// around a figure's raster: sizes worked out by hand, the PDF's cross-reference table checked byte by byte.
+// The frame every downloadable figure gets (title, the view's controls, source line): sizes worked out by hand.
 import { JSDOM } from "jsdom";
 import { describe, expect, it } from "vitest";
 import { frameFigure, frameMargins, sourceLine, viewLine, wrapText } from "../../src/components/figure-frame.js";
-import { imagePdf } from "../../src/components/pdf-image.js";
 import type { Control } from "../../src/components/report-controls.js";
 
 function chart(document: Document, width: number, height: number): SVGSVGElement {
@@ -81,30 +79,5 @@ describe("viewLine and sourceLine", () => {
       "Source: kick, https://site/perplexity?x=1 · data data/results, results sha256 0123456789ab, commit fedcba987654",
     );
     expect(sourceLine({ source: "test/fixtures/results", fixture: true }, "/p")).toBe("Source: kick, /p · data test/fixtures/results (synthetic test fixture)");
-  });
-});
-
-describe("imagePdf", () => {
-  const jpeg = new Uint8Array([0xff, 0xd8, 1, 2, 3, 0xff, 0xd9]);
-  const pdf = imagePdf({ jpeg, pixelWidth: 30, pixelHeight: 20, width: 10, height: 8, title: "Tïtle (x)", subject: "Source" });
-  const text = Buffer.from(pdf).toString("latin1");
-
-  it("is a PDF whose page is the figure's CSS size in points and holds the JPEG bytes as they are", () => {
-    expect(text.startsWith("%PDF-1.4\n")).toBe(true);
-    expect(text.endsWith("%%EOF\n")).toBe(true);
-    expect(text).toContain("/MediaBox [0 0 7.5 6]");
-    expect(text).toContain("/Width 30 /Height 20");
-    expect(text).toContain(`/Filter /DCTDecode /Length ${jpeg.length} >>\nstream\n${Buffer.from(jpeg).toString("latin1")}\nendstream`);
-    // title as UTF-16BE with a byte-order mark: T=0054, ï=00EF
-    expect(text).toContain("/Title <FEFF005400EF0074006C00650020002800780029>");
-  });
-
-  it("has a cross-reference table whose every offset points at its object, and startxref at the table", () => {
-    const startxref = Number(/startxref\n(\d+)\n%%EOF\n$/.exec(text)![1]);
-    expect(text.slice(startxref, startxref + 5)).toBe("xref\n");
-    const entries = [...text.slice(startxref).matchAll(/^(\d{10}) 00000 n $/gm)].map((m) => Number(m[1]));
-    expect(entries).toHaveLength(6);
-    entries.forEach((offset, i) => expect(text.slice(offset, offset + `${i + 1} 0 obj`.length)).toBe(`${i + 1} 0 obj`));
-    expect(text).toContain("/Size 7 /Root 1 0 R /Info 6 0 R");
   });
 });
