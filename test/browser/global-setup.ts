@@ -14,6 +14,7 @@ const CACHE = "src/.observablehq/cache";
 /** Loader outputs that depend on the results store. */
 export function clearResultsCache(): void {
   for (const file of ["results.parquet", "examples.parquet", "runs.parquet", "store.json", "flips.parquet"]) rmSync(join(CACHE, "data", file), { force: true });
+  rmSync(join(CACHE, "data", "first-view"), { recursive: true, force: true }); // each page's first view, answered from the store
   const figures = join(CACHE, "figures");
   if (existsSync(figures)) for (const file of readdirSync(figures)) if (file.startsWith("report-")) rmSync(join(figures, file), { force: true });
 }
