@@ -31,7 +31,9 @@ function firstResult(path: string): string {
   return `[data-figure="${first}"] svg`;
 }
 
-const PAGES = ["index", "overview", ...new Set(FIGURE_NAMES.map((n) => FIGURES[n].page)), "ledger", "explorer"];
+const ALL_PAGES = ["index", "overview", ...new Set(FIGURE_NAMES.map((n) => FIGURES[n].page)), "ledger", "explorer"];
+/** KICK_BENCH_PAGES="explorer,ledger" times only those. */
+const PAGES = process.env.KICK_BENCH_PAGES ? ALL_PAGES.filter((p) => process.env.KICK_BENCH_PAGES!.split(",").includes(p)) : ALL_PAGES;
 
 interface Visit {
   ms: number;
