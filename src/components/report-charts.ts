@@ -33,6 +33,8 @@ function base(options: ChartOptions, extra: Record<string, unknown>): Plot.PlotO
     height: options.height ?? defaultHeight(options.width),
     document: options.document,
     marginTop: 24,
+    // Room for the x tick labels and, below them, the axis label at the charts' 12 px (Plot's default 30 px is for 10 px).
+    marginBottom: Math.round((options.fontSize ?? 12) * 2.6 + 8),
     style: { fontFamily: options.fontFamily ?? "system-ui, sans-serif", fontSize: `${options.fontSize ?? 12}px`, background: "transparent" },
     ...extra,
   } as Plot.PlotOptions;
@@ -322,18 +324,24 @@ export function transferChart(rows: readonly Row[], options: ChartOptions): SVGS
   // them upright on narrow ones, and leave room below for the longest (about 0.6 em per character).
   const narrow = options.width < 520;
   const rotate = narrow ? -90 : -30;
+  // Upright column labels on a phone share a column's width: a smaller font keeps neighbours apart.
+  const xFont = narrow ? fs - 2 : fs;
   const longest = Math.max(...variants.map((v) => v.length));
-  const marginBottom = Math.round(16 + longest * fs * 0.62 * Math.sin((Math.abs(rotate) * Math.PI) / 180));
+  const marginBottom = Math.round(16 + longest * xFont * 0.62 * Math.sin((Math.abs(rotate) * Math.PI) / 180));
+  // Rows tall enough for prompt names that wrap in the left margin (about 0.6 em per character).
+  const lines = Math.max(1, ...prompts.map((p) => Math.ceil((p.length * 0.6) / ((marginLeft - 24) / fs))));
+  const rowHeight = Math.max(30, lines * (fs + 2) + 10);
   return Plot.plot(
     base(options, {
-      height: (options.height ?? Math.max(220, 90 + prompts.length * 30)) + Math.max(0, marginBottom - 70),
+      height: (options.height ?? Math.max(220, 90 + prompts.length * rowHeight)) + Math.max(0, marginBottom - 70),
       marginLeft,
       marginBottom,
-      x: { label: null, domain: variants, tickRotate: rotate },
+      x: { label: null, domain: variants },
       y: { label: "Soft prompt (trained on)", domain: prompts },
       color: { scheme: options.lowerIsBetter ? "blues" : "greens", reverse: !!options.lowerIsBetter, legend: options.legend !== "inline", label: options.yLabel ?? "score" },
       marks: [
         Plot.axisY({ label: "Soft prompt (trained on)", lineWidth: (marginLeft - 24) / fs, tickSize: 3 }),
+        Plot.axisX({ label: null, tickRotate: rotate, fontSize: xFont }),
         Plot.cell(rows, { x: "variant", y: "prompt", fill: "value", inset: 1, tip: options.legend !== "inline" }),
         // Values in the cells only where they fit (the tip and the colour carry them on phones).
         ...(options.width >= 520 ? [Plot.text(rows, { x: "variant", y: "prompt", text: (r: Row) => num(r.value).toPrecision(3), fill: "black", fontSize: fs - 1 })] : []),

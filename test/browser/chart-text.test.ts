@@ -1,7 +1,7 @@
 // Every chart of every report page, at phone (390 px) and desktop (1280 px) widths: no two pieces of
 // text inside a chart overlap (tick labels, axis labels, line-end labels, reference-line labels), read
-// as the bounding boxes Chromium lays out; and a chart with more than DIRECT_LABELS_ABOVE series
-// names them at the lines' ends, in the series' colours, or keeps a legend where the names do not fit.
+// as the boxes Chromium lays out (each text's box through its transform, so slanted tick labels are
+// slanted rectangles, compared exactly).
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { FIGURE_NAMES, FIGURES } from "../../src/components/report-figures.js";
@@ -25,12 +25,10 @@ async function chartShown(page: Page, name: string): Promise<void> {
   }
 }
 
+/** A piece of text as the corners of its box on screen (rotated text: a rotated rectangle). */
 interface Box {
   text: string;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
+  corners: [number, number][];
 }
 
 /** The text boxes of a chart's main SVG (Plot's legend swatches are separate, smaller SVGs). */
@@ -40,20 +38,39 @@ const textBoxes = (page: Page, name: string) =>
     return [...(svgs[0]?.querySelectorAll("text") ?? [])]
       .filter((t) => t.textContent!.trim() !== "" && t.getAttribute("opacity") !== "0")
       .map((t) => {
-        const r = t.getBoundingClientRect();
-        return { text: t.textContent!.trim(), x: r.x, y: r.y, w: r.width, h: r.height };
+        const b = t.getBBox();
+        const m = t.getScreenCTM()!;
+        const at = (x: number, y: number): [number, number] => [m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f];
+        return { text: t.textContent!.trim(), corners: [at(b.x, b.y), at(b.x + b.width, b.y), at(b.x + b.width, b.y + b.height), at(b.x, b.y + b.height)] };
       });
   });
 
-/** Pairs of boxes overlapping by more than 1 px both ways. */
+/**
+ * How far two boxes overlap: the smallest overlap of their projections on the axes of both rectangles
+ * (separating axis theorem, exact for rotated rectangles); ≤ 0 when they are apart.
+ */
+function penetration(a: Box, b: Box): number {
+  let least = Infinity;
+  for (const corners of [a.corners, b.corners]) {
+    for (let i = 0; i < 2; i++) {
+      const [x0, y0] = corners[i], [x1, y1] = corners[i + 1];
+      const length = Math.hypot(x1 - x0, y1 - y0) || 1;
+      const axis = [(x1 - x0) / length, (y1 - y0) / length];
+      const project = (box: Box) => box.corners.map(([x, y]) => x * axis[0] + y * axis[1]);
+      const pa = project(a), pb = project(b);
+      least = Math.min(least, Math.min(Math.max(...pa), Math.max(...pb)) - Math.max(Math.min(...pa), Math.min(...pb)));
+    }
+  }
+  return least;
+}
+
+/** Pairs of boxes overlapping by more than 1 px. */
 function overlaps(boxes: Box[]): string[] {
   const found: string[] = [];
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
-      const a = boxes[i], b = boxes[j];
-      const dx = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-      const dy = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-      if (dx > 1 && dy > 1) found.push(`"${a.text}" × "${b.text}" (${dx.toFixed(0)}×${dy.toFixed(0)} px)`);
+      const depth = penetration(boxes[i], boxes[j]);
+      if (depth > 1) found.push(`"${boxes[i].text}" × "${boxes[j].text}" (${depth.toFixed(0)} px)`);
     }
   }
   return found;
