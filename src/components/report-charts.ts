@@ -140,7 +140,7 @@ function lineCI(rows: readonly Row[], o: LineCIOptions): SVGSVGElement | HTMLEle
   for (const rule of [...(o.rules ?? []), ...chanceRule(o.chance)]) {
     marks.push(
       Plot.ruleY([rule.value], { stroke: "#555", strokeDasharray: "4,3" }),
-      Plot.text([rule], { x: () => undefined, frameAnchor: "right", y: (d: { value: number }) => d.value, text: (d: { label: string }) => d.label, dy: -6, textAnchor: "end", fill: "#555" } as Plot.TextOptions),
+      Plot.text([rule], { frameAnchor: "right", y: (d: { value: number }) => d.value, text: (d: { label: string }) => d.label, dy: -6, textAnchor: "end", fill: "#555" } as Plot.TextOptions),
     );
   }
   if (o.xType === "point") {

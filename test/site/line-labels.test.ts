@@ -1,7 +1,8 @@
 // Direct labels (src/components/report-charts.ts): a line chart with more than DIRECT_LABELS_ABOVE series
 // names each at its line's right end, in the palette's colour of that series, with no legend, and labels
 // of lines ending at the same score are spread at least a text line apart; with few series, or names too
-// long to fit beside a narrow chart, the chart keeps its legend. Rendered in JSDOM, as the figure files are.
+// long to fit beside a narrow chart, the chart keeps its legend; the chance line keeps its label. Rendered in
+// JSDOM, as the figure files are.
 import { JSDOM } from "jsdom";
 import { describe, expect, it } from "vitest";
 import { DIRECT_LABELS_ABOVE, ablationChart, type Row } from "../../src/components/report-charts.js";
@@ -15,11 +16,11 @@ const rows: Row[] = SERIES.flatMap((series, i) => [
   { series, x: 512, value: 0.5, ci_low: 0.45, ci_high: 0.55 },
 ]);
 
-function draw(series: readonly string[], width: number, legend: "html" | "inline" = "inline") {
+function draw(series: readonly string[], width: number, legend: "html" | "inline" = "inline", chance: number | null = null) {
   const { document } = new JSDOM("").window;
   const chart = ablationChart(
     rows.filter((r) => series.includes(String(r.series))),
-    { width, document, legend, xLabel: "Calibration samples", xType: "log", fontSize: 12 },
+    { width, document, legend, xLabel: "Calibration samples", xType: "log", fontSize: 12, chance },
   );
   const labels = [...chart.querySelectorAll(".kick-line-label text")];
   const y = (t: Element) => Number(/translate\([^,]+,([^)]+)\)/.exec(t.getAttribute("transform") ?? "")?.[1] ?? t.getAttribute("y"));
@@ -44,5 +45,10 @@ describe("direct labels at line ends", () => {
     expect(draw(SERIES.slice(0, DIRECT_LABELS_ABOVE), 640).labels).toEqual([]);
     expect(draw(SERIES, 150).labels).toEqual([]);
     expect(draw(SERIES, 150, "html").chart.querySelector("[class*='-swatch']")).not.toBeNull();
+  });
+
+  it("labels the chance line beside the line labels", () => {
+    const texts = [...draw(SERIES, 640, "inline", 0.25).chart.querySelectorAll("text")].map((t) => t.textContent);
+    expect(texts).toContain("chance");
   });
 });
