@@ -173,13 +173,14 @@ export class LazyTable {
   private created = false;
 
   private constructor(
-    private readonly db: KickDB,
+    private readonly db: Promise<KickDB>,
     readonly name: string,
     readonly keyColumn: string,
     private readonly file: RemoteParquet,
   ) {}
 
-  static async open(db: KickDB, name: string, source: TableSource, keyColumn: string): Promise<LazyTable> {
+  /** `db` may still be starting: the footer is read meanwhile, and rows wait for it. */
+  static async open(db: KickDB | Promise<KickDB>, name: string, source: TableSource, keyColumn: string): Promise<LazyTable> {
     const url = new URL(hrefOf(source), document.baseURI).href;
     let file: RemoteParquet;
     try {
@@ -188,7 +189,7 @@ export class LazyTable {
       throw new DataFileError(name, url, (error as Error).message);
     }
     if (!file.columns.includes(keyColumn)) throw new DataFileError(name, url, `no column "${keyColumn}"`);
-    return new LazyTable(db, name, keyColumn, file);
+    return new LazyTable(Promise.resolve(db), name, keyColumn, file);
   }
 
   get columns(): string[] {
@@ -200,7 +201,7 @@ export class LazyTable {
     if (!pending) {
       pending = this.file.arrowWhere({ [this.keyColumn]: { $eq: key } }).then((ipc) => {
         const insert = this.inserts.then(async () => {
-          await this.db.insert(this.name, ipc, !this.created);
+          await (await this.db).insert(this.name, ipc, !this.created);
           this.created = true;
         });
         this.inserts = insert.catch(() => undefined);

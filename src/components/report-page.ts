@@ -76,8 +76,11 @@ export async function openReport(sources: ReportSources): Promise<ReportStore> {
   // The examples table (a row per prediction, megabytes) is read a run at a time, from its footer on.
   const { examples, ...whole } = tables;
   const open = async () => {
-    const db = await KickDB.open(whole);
-    const lazyExamples = examples ? await LazyTable.open(db, "examples", examples, "run_id") : undefined;
+    // The examples table's footer is read while DuckDB-WASM starts (its rows wait for it).
+    const starting = KickDB.open(whole);
+    starting.catch(() => undefined); // awaited below; this only keeps the browser from calling it unhandled meanwhile
+    const lazyExamples = examples ? await LazyTable.open(starting, "examples", examples, "run_id") : undefined;
+    const db = await starting;
     // The file served may differ from what the build saw (a stale deploy): check the columns again.
     const asServed = (table: StoreTable) => `${status.source}/${table}.parquet as served`;
     for (const table of Object.keys(whole) as StoreTable[]) checkColumns(table, await db.columns(table), asServed(table));
@@ -94,8 +97,9 @@ export async function openReport(sources: ReportSources): Promise<ReportStore> {
     opened.catch(() => (opened = undefined));
     return opened;
   };
-  // Without answers the page needs DuckDB at once: open it here, so a failure is the page's notice.
-  if (!sources.answers) await store();
+  // Without answers (none built, or made from other numbers) the page needs DuckDB at once: open it here,
+  // so a failure is the page's notice.
+  if (answers === PageAnswers.none) await store();
   return {
     status,
     answers,

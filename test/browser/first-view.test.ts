@@ -3,8 +3,9 @@
 // to the end, no SQL statement went to DuckDB and (but on the explorer, which starts it for its filters)
 // its .wasm was never fetched. The answers are right:
 // DuckDB-WASM itself, asked every answered statement afterwards, gives the same rows (an independent
-// engine from the node DuckDB that wrote the files, over the Parquet the page loads). A control changed
-// then starts DuckDB-WASM once and the chart follows.
+// engine from the node DuckDB that wrote the files, over the Parquet the page loads). An address with a
+// value the store lacks is named and falls back to the default view, answered the same way. A control
+// changed then starts DuckDB-WASM once and the chart follows.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { FIRST_VIEWS } from "../../src/components/first-view.js";
@@ -61,6 +62,27 @@ describe("first view without DuckDB-WASM", () => {
       await page.close();
     }, 300_000);
   }
+
+  it("an address asking for a value the store lacks: the page names it and shows the default view, still from the answers", async () => {
+    const sqlOf = async (search: string) => {
+      const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const watch = await watchPage(page, site.server.url);
+      await page.goto(`${site.server.url}/quantization-vs-pruning${search}`);
+      const sql = page.locator('[data-figure-sql="bits-vs-score"] code');
+      await sql.waitFor({ state: "attached", timeout: 120_000 });
+      const warning = page.locator('[data-controls="bits-vs-score"] .kick-url-error');
+      const result = { sql: await sql.textContent(), warning: (await warning.count()) ? await warning.textContent() : null, asked: await asked(page) };
+      expectClean(watch);
+      await page.close();
+      return result;
+    };
+    const plain = await sqlOf("");
+    const bad = await sqlOf("?bits-vs-score.metric=no-such-metric");
+    expect(plain.warning).toBeNull();
+    expect(bad.warning).toContain('bits-vs-score.metric="no-such-metric" is not an option of Metric here');
+    expect(bad.sql).toBe(plain.sql);
+    expect(bad.asked).toEqual([]);
+  }, 300_000);
 
   it("a control changed starts DuckDB-WASM once, and the chart follows", async () => {
     const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
