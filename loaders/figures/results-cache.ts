@@ -13,6 +13,7 @@ const RESULTS_LOADER_OUTPUTS = ["results.parquet", "examples.parquet", "runs.par
 
 export function clearResultsCache(): void {
   for (const file of RESULTS_LOADER_OUTPUTS) rmSync(join(CACHE, "data", file), { force: true });
+  rmSync(join(CACHE, "data", "first-view"), { recursive: true, force: true }); // each page's first view, answered from the store
   const figures = join(CACHE, "figures");
   if (existsSync(figures)) for (const file of readdirSync(figures)) if (file.startsWith("report-")) rmSync(join(figures, file), { force: true });
 }

@@ -38,35 +38,81 @@ function plainValue(value: unknown): unknown {
   return value;
 }
 
+/**
+ * DuckDB-WASM itself, started once per page however many tables and views the page opens: its ~34 MB
+ * .wasm is fetched and compiled once, by the first query that needs it (src/components/page-answers.ts
+ * answers the page's first view without it).
+ */
+let instance: Promise<AsyncDuckDB> | undefined;
+const tablesLoaded = new Set<string>();
+
+/** A line at the foot of the window while the engine loads (it takes seconds on a slow machine), gone when it is ready. */
+function loadingNotice(): { update: (text: string) => void; remove: () => void } {
+  const note = document.createElement("div");
+  note.className = "kick-engine-loading";
+  note.setAttribute("role", "status");
+  Object.assign(note.style, { position: "fixed", bottom: "8px", right: "8px", zIndex: "10", padding: "4px 8px", font: "12px system-ui, sans-serif", background: "var(--theme-background-alt, #f4f4f4)", border: "1px solid #ccc", borderRadius: "4px" });
+  const update = (text: string) => (note.textContent = text);
+  update("Loading the query engine (DuckDB-WASM)…");
+  document.body?.append(note);
+  return { update, remove: () => note.remove() };
+}
+
+function sharedDuckDB(): Promise<AsyncDuckDB> {
+  instance ??= (async () => {
+    const notice = loadingNotice();
+    try {
+      // Framework re-bundles the resolved worker as an ES module (it gains an `export`), so it must
+      // run as a module worker.
+      const worker = moduleWorker(BUNDLE.mainWorker);
+      const db = new AsyncDuckDB(new VoidLogger(), worker);
+      const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+      await db.instantiate(new URL(BUNDLE.mainModule, document.baseURI).href, null, (p) => {
+        if (p.bytesTotal > 0) notice.update(`Loading the query engine (DuckDB-WASM): ${mb(p.bytesLoaded)} of ${mb(p.bytesTotal)} MB…`);
+      });
+      notice.update("Starting the query engine (DuckDB-WASM)…");
+      const connection = await db.connect();
+      try {
+        // Never reach out for extensions: the site must work with no network beyond itself.
+        await connection.query("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false");
+      } finally {
+        await connection.close();
+      }
+      return db;
+    } finally {
+      notice.remove();
+    }
+  })();
+  instance.catch(() => (instance = undefined)); // a failed start may be retried
+  return instance;
+}
+
 export class KickDB {
   private constructor(private readonly db: AsyncDuckDB) {}
 
-  /** Opens DuckDB-WASM and loads each source's Parquet file as a table of that name. */
+  /** Loads each source's Parquet file as a table of that name into the page's DuckDB-WASM (started on first use). */
   static async open(tables: Record<string, TableSource>): Promise<KickDB> {
     // Fetch first, so a missing file fails with its name and HTTP status rather than deep inside SQL.
     const files = await Promise.all(
-      Object.entries(tables).map(async ([name, source]) => {
-        const url = new URL(hrefOf(source), document.baseURI).href;
-        let response: Response;
-        try {
-          response = await fetch(url);
-        } catch (error) {
-          throw new DataFileError(name, url, (error as Error).message);
-        }
-        if (!response.ok) throw new DataFileError(name, url, `HTTP ${response.status} ${response.statusText}`);
-        return { name, url, bytes: new Uint8Array(await response.arrayBuffer()) };
-      }),
+      Object.entries(tables)
+        .filter(([name]) => !tablesLoaded.has(name))
+        .map(async ([name, source]) => {
+          const url = new URL(hrefOf(source), document.baseURI).href;
+          let response: Response;
+          try {
+            response = await fetch(url);
+          } catch (error) {
+            throw new DataFileError(name, url, (error as Error).message);
+          }
+          if (!response.ok) throw new DataFileError(name, url, `HTTP ${response.status} ${response.statusText}`);
+          return { name, url, bytes: new Uint8Array(await response.arrayBuffer()) };
+        }),
     );
-    // Framework re-bundles the resolved worker as an ES module (it gains an `export`), so it must
-    // run as a module worker.
-    const worker = moduleWorker(BUNDLE.mainWorker);
-    const db = new AsyncDuckDB(new VoidLogger(), worker);
-    await db.instantiate(new URL(BUNDLE.mainModule, document.baseURI).href);
+    const db = await sharedDuckDB();
     const connection = await db.connect();
     try {
-      // Never reach out for extensions: the site must work with no network beyond itself.
-      await connection.query("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false");
       for (const { name, url, bytes } of files) {
+        if (tablesLoaded.has(name)) continue; // another open of the page loaded it meanwhile
         let ipc: Uint8Array;
         try {
           ipc = await parquetToArrowIPC(bytes, url);
@@ -74,6 +120,7 @@ export class KickDB {
           throw new DataFileError(name, url, `not a readable Parquet file (${(error as Error).message})`);
         }
         await connection.insertArrowFromIPCStream(ipc, { name });
+        tablesLoaded.add(name);
       }
     } finally {
       await connection.close();
@@ -126,13 +173,14 @@ export class LazyTable {
   private created = false;
 
   private constructor(
-    private readonly db: KickDB,
+    private readonly db: Promise<KickDB>,
     readonly name: string,
     readonly keyColumn: string,
     private readonly file: RemoteParquet,
   ) {}
 
-  static async open(db: KickDB, name: string, source: TableSource, keyColumn: string): Promise<LazyTable> {
+  /** `db` may still be starting: the footer is read meanwhile, and rows wait for it. */
+  static async open(db: KickDB | Promise<KickDB>, name: string, source: TableSource, keyColumn: string): Promise<LazyTable> {
     const url = new URL(hrefOf(source), document.baseURI).href;
     let file: RemoteParquet;
     try {
@@ -141,7 +189,7 @@ export class LazyTable {
       throw new DataFileError(name, url, (error as Error).message);
     }
     if (!file.columns.includes(keyColumn)) throw new DataFileError(name, url, `no column "${keyColumn}"`);
-    return new LazyTable(db, name, keyColumn, file);
+    return new LazyTable(Promise.resolve(db), name, keyColumn, file);
   }
 
   get columns(): string[] {
@@ -153,7 +201,7 @@ export class LazyTable {
     if (!pending) {
       pending = this.file.arrowWhere({ [this.keyColumn]: { $eq: key } }).then((ipc) => {
         const insert = this.inserts.then(async () => {
-          await this.db.insert(this.name, ipc, !this.created);
+          await (await this.db).insert(this.name, ipc, !this.created);
           this.created = true;
         });
         this.inserts = insert.catch(() => undefined);

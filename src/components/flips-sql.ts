@@ -81,3 +81,11 @@ SELECT model, model_hash, model_params, variant, method, pattern, sparsity, bits
   CAST(dense_right AS DOUBLE) / n AS dense_accuracy, CAST(right_ AS DOUBLE) / n AS accuracy,
   ${share("r2w", "right_to_wrong")}, ${share("w2r", "wrong_to_right")}, ${share("(r2w + w2r)", "flipped")}
 FROM counts ORDER BY model, task, variant, calib_samples, k_shot`;
+
+/** The flips chart's choices on /perplexity: each model and task of the flips table, the largest model and factoid QA first. */
+export const FLIP_CHOICES_SQL = `SELECT model, task, max(model_params) AS params FROM flips GROUP BY model, task ORDER BY params DESC, task = 'factoid_qa' DESC, model, task`;
+
+/** The flips chart's rows for one model and task (0-shot, the most common calibration count). */
+export const flipsSql = (pick: Record<string, unknown>) =>
+  `SELECT * FROM flips WHERE model = ${lit(String(pick.model))} AND task = ${lit(String(pick.task))} AND k_shot = 0
+  AND (calib_samples IS NULL OR calib_samples = (SELECT mode(calib_samples) FROM flips)) ORDER BY flipped`;

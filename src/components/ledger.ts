@@ -268,6 +268,9 @@ export interface LedgerRow {
  * The ledger's rows. `promptChoices`: data/prompt-choice.parquet's rows (which soft prompt each checkpoint reports,
  * chosen on validation items); copied into the results database as `prompt_choice` for the claims' SQL.
  */
+/** The validation-chosen prompts the ledger reads (the page's prompt_choice table). */
+export const PROMPT_CHOICE_SQL = "SELECT * FROM prompt_choice";
+
 export async function ledgerRows(query: Query, published: Query | null, promptChoices: readonly Row[] = []): Promise<LedgerRow[]> {
   await query(promptChoiceTableSql(promptChoices));
   const rows: LedgerRow[] = [];

@@ -33,6 +33,8 @@ function base(options: ChartOptions, extra: Record<string, unknown>): Plot.PlotO
     height: options.height ?? defaultHeight(options.width),
     document: options.document,
     marginTop: 24,
+    // Room for the x tick labels and, below them, the axis label at the charts' 12 px (Plot's default 30 px is for 10 px).
+    marginBottom: Math.round((options.fontSize ?? 12) * 2.6 + 8),
     style: { fontFamily: options.fontFamily ?? "system-ui, sans-serif", fontSize: `${options.fontSize ?? 12}px`, background: "transparent" },
     ...extra,
   } as Plot.PlotOptions;
@@ -43,6 +45,51 @@ function inlineLegend(color: { domain: string[]; range: string[] }, fontSize: nu
   return color.domain.map((name, i) =>
     Plot.text([name], { frameAnchor: "top-left", dx: 6, dy: top + i * (fontSize + 3), text: (d: string) => `● ${d}`, fill: color.range[i], textAnchor: "start", fontWeight: "bold" }),
   );
+}
+
+/** Above this many series a legend is hard to match to its lines: the names go at the lines' right ends. */
+export const DIRECT_LABELS_ABOVE = 4;
+/** Direct labels may take up to this share of the chart's width (else the chart keeps its legend). */
+const LABEL_SHARE = 0.4;
+/** Width of a label in px: about 0.6 em per character in the sans-serif fonts the charts use. */
+const labelWidth = (text: string, fontSize: number) => text.length * fontSize * 0.6;
+
+/**
+ * Each series' name at its line's right end, in the series' colour, nudged apart vertically so that no
+ * two overlap (Plot places them at the scaled y of the last point; `render` spreads them by at least a
+ * line's height, within the plot's height). Null when the names would not fit beside the chart.
+ */
+function endLabels(data: readonly Row[], o: { x: string; y: string; series: string; width: number; fontSize: number; order: readonly string[] }): { mark: Plot.Markish; marginRight: number } | null {
+  const fs = o.fontSize - 1;
+  const marginRight = Math.ceil(Math.max(...o.order.map((name) => labelWidth(name, fs))) + 12);
+  if (o.order.length <= DIRECT_LABELS_ABOVE || marginRight > o.width * LABEL_SHARE) return null;
+  const ends = o.order.flatMap((name) => {
+    const mine = data.filter((r) => String(r[o.series]) === name);
+    return mine.length ? [mine.reduce((a, r) => (num(r[o.x]) > num(a[o.x]) ? r : a))] : [];
+  });
+  const gap = fs + 2;
+  const mark = Plot.text(ends, {
+    x: o.x,
+    y: o.y,
+    text: (r: Row) => String(r[o.series]),
+    fill: o.series,
+    dx: 8,
+    textAnchor: "start",
+    fontSize: fs,
+    className: "kick-line-label",
+    render(index, scales, values, dimensions, context, next) {
+      const y = Array.from(values.y as ArrayLike<number>);
+      const order = [...index].sort((a, b) => y[a] - y[b]);
+      const top = dimensions.marginTop + gap / 2;
+      const bottom = dimensions.height - dimensions.marginBottom - gap / 2;
+      let last = -Infinity;
+      for (const i of order) last = y[i] = Math.max(y[i], last + gap, top);
+      last = Infinity;
+      for (const i of order.reverse()) last = y[i] = Math.min(y[i], last - gap, bottom);
+      return next!(index, scales, { ...values, y } as typeof values, dimensions, context);
+    },
+  } as Plot.TextOptions);
+  return { mark, marginRight };
 }
 
 /** The "chance" reference line, where guessing scores above 0 (a line at 0 would only repeat the axis). */
@@ -93,7 +140,7 @@ function lineCI(rows: readonly Row[], o: LineCIOptions): SVGSVGElement | HTMLEle
   for (const rule of [...(o.rules ?? []), ...chanceRule(o.chance)]) {
     marks.push(
       Plot.ruleY([rule.value], { stroke: "#555", strokeDasharray: "4,3" }),
-      Plot.text([rule], { x: () => undefined, frameAnchor: "right", y: (d: { value: number }) => d.value, text: (d: { label: string }) => d.label, dy: -6, textAnchor: "end", fill: "#555" } as Plot.TextOptions),
+      Plot.text([rule], { frameAnchor: "right", y: (d: { value: number }) => d.value, text: (d: { label: string }) => d.label, dy: -6, textAnchor: "end", fill: "#555" } as Plot.TextOptions),
     );
   }
   if (o.xType === "point") {
@@ -109,15 +156,18 @@ function lineCI(rows: readonly Row[], o: LineCIOptions): SVGSVGElement | HTMLEle
   if (data.every((r) => num(r[y]) === 0)) {
     marks.push(Plot.text(["Every score here is 0: the models are at the floor on this task, so this chart cannot show an effect of compression."], { frameAnchor: "middle", text: (d: string) => d, lineWidth: Math.max(12, (o.width - 90) / fs / 1.6), fill: "#333", stroke: "white", strokeWidth: 3, fontWeight: "bold" }));
   }
-  if (inline) marks.push(...inlineLegend(color, fs));
+  const labels = o.xType === "point" ? null : endLabels(data, { x: o.x, y, series: o.series, width: o.width, fontSize: fs, order: series });
+  if (labels) marks.push(labels.mark);
+  else if (inline) marks.push(...inlineLegend(color, fs));
   return Plot.plot(
     base(o, {
-      marginTop: inline ? 24 + Math.max(0, series.length - 1) * 0 : 24,
+      marginTop: 24,
       marginLeft: 52,
+      ...(labels ? { marginRight: labels.marginRight } : {}),
       x: { label: o.xLabel, type: o.xType ?? "linear", ticks: o.xTicks, ...(Array.isArray(o.xTicks) ? { tickFormat: (d: number) => String(d), ...(o.xType === "log" ? { base: 2 } : {}) } : {}), grid: false, ...(o.xType === "point" ? { domain: [...new Set(data.map((r) => r[o.x]))] } : {}) },
       // A score with a chance level is drawn from 0, so a small difference does not fill the chart.
       y: { label: o.yLabel ?? y, grid: false, zero: o.yZero ?? scored, percent: o.yPercent ?? false, nice: true },
-      color: { ...color, legend: !inline },
+      color: { ...color, legend: !inline && !labels },
       marks,
     }),
   );
@@ -274,18 +324,24 @@ export function transferChart(rows: readonly Row[], options: ChartOptions): SVGS
   // them upright on narrow ones, and leave room below for the longest (about 0.6 em per character).
   const narrow = options.width < 520;
   const rotate = narrow ? -90 : -30;
+  // Upright column labels on a phone share a column's width: a smaller font keeps neighbours apart.
+  const xFont = narrow ? fs - 2 : fs;
   const longest = Math.max(...variants.map((v) => v.length));
-  const marginBottom = Math.round(16 + longest * fs * 0.62 * Math.sin((Math.abs(rotate) * Math.PI) / 180));
+  const marginBottom = Math.round(16 + longest * xFont * 0.62 * Math.sin((Math.abs(rotate) * Math.PI) / 180));
+  // Rows tall enough for prompt names that wrap in the left margin (about 0.6 em per character).
+  const lines = Math.max(1, ...prompts.map((p) => Math.ceil((p.length * 0.6) / ((marginLeft - 24) / fs))));
+  const rowHeight = Math.max(30, lines * (fs + 2) + 10);
   return Plot.plot(
     base(options, {
-      height: (options.height ?? Math.max(220, 90 + prompts.length * 30)) + Math.max(0, marginBottom - 70),
+      height: (options.height ?? Math.max(220, 90 + prompts.length * rowHeight)) + Math.max(0, marginBottom - 70),
       marginLeft,
       marginBottom,
-      x: { label: null, domain: variants, tickRotate: rotate },
+      x: { label: null, domain: variants },
       y: { label: "Soft prompt (trained on)", domain: prompts },
       color: { scheme: options.lowerIsBetter ? "blues" : "greens", reverse: !!options.lowerIsBetter, legend: options.legend !== "inline", label: options.yLabel ?? "score" },
       marks: [
         Plot.axisY({ label: "Soft prompt (trained on)", lineWidth: (marginLeft - 24) / fs, tickSize: 3 }),
+        Plot.axisX({ label: null, tickRotate: rotate, fontSize: xFont }),
         Plot.cell(rows, { x: "variant", y: "prompt", fill: "value", inset: 1, tip: options.legend !== "inline" }),
         // Values in the cells only where they fit (the tip and the colour carry them on phones).
         ...(options.width >= 520 ? [Plot.text(rows, { x: "variant", y: "prompt", text: (r: Row) => num(r.value).toPrecision(3), fill: "black", fontSize: fs - 1 })] : []),

@@ -3,9 +3,10 @@
 // plainly what is missing and how to produce it when they are not.
 import type { StoreStatus, StoreTable } from "../../loaders/figures/results-store.js";
 import { KickDB, LazyTable, dataNotice, type QueryRow, type TableSource } from "./duckdb.js";
+import { PageAnswers } from "./page-answers.js";
 import { viewDownloads, type ChartView } from "./figure-download.js";
 import { figureLinks } from "./figure-links.js";
-import { REPORT_VIEWS, REQUIRED_COLUMNS } from "./report-sql.js";
+import { REPORT_TABLES, REQUIRED_COLUMNS } from "./report-sql.js";
 
 export const PRODUCE_COMMAND = "npm run kick -- sweep --plan PLAN.json --export data/results";
 const REBUILD = `then rebuild the site (npm run clean && npm run build; the build reuses cached loader output otherwise)`;
@@ -20,7 +21,11 @@ export class StoreError extends Error {
 
 export interface ReportStore {
   status: StoreStatus;
+  /** The page's first view as answered at build time (none when the page has no answers file, or a stale one). */
+  answers: PageAnswers;
   query: (sql: string) => Promise<QueryRow[]>;
+  /** Starts DuckDB-WASM now, in the background, for a page whose readers will soon ask it (the explorer's filters). */
+  warm: () => void;
   /** Loads one run's rows of the examples table (read piecewise, never whole) before SQL on `examples`. */
   loadExamples: (runId: string) => Promise<void>;
 }
@@ -30,6 +35,8 @@ export interface ReportSources {
   results?: TableSource;
   runs?: TableSource;
   examples?: TableSource;
+  /** The page's first view, answered at build time (/data/first-view/<page>.json): DuckDB-WASM starts only for other SQL. */
+  answers?: TableSource;
 }
 
 const hrefOf = (source: TableSource) => (typeof source === "string" ? source : source.href);
@@ -68,17 +75,38 @@ export async function openReport(sources: ReportSources): Promise<ReportStore> {
   }
   // The examples table (a row per prediction, megabytes) is read a run at a time, from its footer on.
   const { examples, ...whole } = tables;
-  const db = await KickDB.open(whole);
-  const lazyExamples = examples ? await LazyTable.open(db, "examples", examples, "run_id") : undefined;
-  // The file served may differ from what the build saw (a stale deploy): check the columns again.
-  const asServed = (table: StoreTable) => `${status.source}/${table}.parquet as served`;
-  for (const table of Object.keys(whole) as StoreTable[]) checkColumns(table, await db.columns(table), asServed(table));
-  if (lazyExamples) checkColumns("examples", lazyExamples.columns, asServed("examples"));
-  if (tables.results) for (const statement of REPORT_VIEWS) await db.query(statement);
+  const open = async () => {
+    // The examples table's footer is read while DuckDB-WASM starts (its rows wait for it).
+    const starting = KickDB.open(whole);
+    starting.catch(() => undefined); // awaited below; this only keeps the browser from calling it unhandled meanwhile
+    const lazyExamples = examples ? await LazyTable.open(starting, "examples", examples, "run_id") : undefined;
+    const db = await starting;
+    // The file served may differ from what the build saw (a stale deploy): check the columns again.
+    const asServed = (table: StoreTable) => `${status.source}/${table}.parquet as served`;
+    for (const table of Object.keys(whole) as StoreTable[]) checkColumns(table, await db.columns(table), asServed(table));
+    if (lazyExamples) checkColumns("examples", lazyExamples.columns, asServed("examples"));
+    if (tables.results) for (const statement of REPORT_TABLES) await db.query(statement);
+    return { db, lazyExamples };
+  };
+  // Answers computed from other numbers than these (a stale file) are not used.
+  const loaded = await PageAnswers.load(sources.answers);
+  const answers = loaded.data === (status.version?.data ?? null) ? loaded : PageAnswers.none;
+  let opened: ReturnType<typeof open> | undefined;
+  const store = () => {
+    opened ??= open();
+    opened.catch(() => (opened = undefined));
+    return opened;
+  };
+  // Without answers (none built, or made from other numbers) the page needs DuckDB at once: open it here,
+  // so a failure is the page's notice.
+  if (answers === PageAnswers.none) await store();
   return {
     status,
-    query: (sql) => db.query(sql),
+    answers,
+    query: (sql) => answers.query(sql, async (s) => (await store()).db.query(s)),
+    warm: () => void store().catch(() => undefined), // a failure shows where a statement needs it
     loadExamples: async (runId) => {
+      const { lazyExamples } = await store();
       if (!lazyExamples) throw new StoreError("This page did not open the examples table (openReport({examples: …})).");
       await lazyExamples.load(runId);
     },

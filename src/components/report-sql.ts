@@ -132,6 +132,12 @@ export const REPORT_VIEWS: readonly string[] = [
     WHERE prompt = 'none' AND k_shot = 0 AND (calib_samples IS NULL OR calib_samples = ${MAIN_CALIB}) AND (seq_len IS NULL OR seq_len = ${MAIN_SEQ_LEN}))`,
 ];
 
+/**
+ * The same statements creating tables instead of views: in the browser, where every control's options and
+ * every chart query `cells` or `agg`, computing them once beats recomputing the seed averages per statement.
+ */
+export const REPORT_TABLES: readonly string[] = REPORT_VIEWS.map((statement) => statement.replace(/^CREATE OR REPLACE VIEW/, "CREATE OR REPLACE TABLE"));
+
 /** Columns each table must have for the report (all of the schema's columns that pages read). */
 export const REQUIRED_COLUMNS = {
   results: ["run_id", "model", "model_hash", "model_params", "method", "pattern", "sparsity", "bits", "group_size", "calib_samples", "prompt", "seed", "task", "subset", "metric", "value", "n", "ci_low", "ci_high"],

@@ -44,3 +44,8 @@ export function table3Markdown(rows: readonly PublishedPoint[], sparsity = 50): 
 export function table3Html(rows: readonly PublishedPoint[], sparsity = 50): string {
   return marked.parse(table3Markdown(rows, sparsity), { async: false });
 }
+
+/** The front page's queries over the published table (`table3`): every point, and one task's chart. */
+export const TABLE3_SUMMARY_SQL = `SELECT task, method, sparsity, value FROM table3`;
+export const TABLE3_DEFAULT_TASK = "factoid_qa";
+export const table3Sql = (task: string) => `SELECT method, sparsity, value FROM table3 WHERE task = '${task.replaceAll("'", "''")}' ORDER BY method, sparsity`;

@@ -4,7 +4,7 @@
 //   report's views or findings code);
 // - where a dense baseline is at chance the page says "not testable here" instead of a claim;
 // - no heading or caption states a result (computed sentences live in .kick-headline / .kick-claim);
-// - a series has one colour in every chart of the site (read from the legends' SVG swatches);
+// - a series has one colour in every chart of the site (read from the legends' SVG swatches and line-end labels);
 // - the playground shows its quantization id, not template text, and frames its model by the store.
 // Whatever the store holds (the fixture, the reference sweep, a retrained family), the expectations
 // follow it: each check takes the branch the store's numbers call for.
@@ -158,18 +158,23 @@ describe("the report states only what the store shows", () => {
     }
   }, 300_000);
 
-  it("a series has one colour in every chart (legend swatches read from the SVGs)", async () => {
+  it("a series has one colour in every chart (legend swatches and line-end labels read from the SVGs)", async () => {
     const seen = new Map<string, Set<string>>();
     for (const path of ["perplexity", "quantization-vs-pruning", "calibration", "knowledge", "retrieval", "large-vs-small"]) {
       const page = await open(path);
       for (const name of FIGURE_NAMES.filter((n) => FIGURES[n].page === path)) await claim(page, name);
-      // Plot's HTML legend: one <span> per series holding an <svg> swatch and the series' name.
-      const swatches = await page.evaluate(() =>
-        [...document.querySelectorAll(".kick-chart span[class$='-swatch']")].flatMap((span) => {
+      // Plot's HTML legend: one <span> per series holding an <svg> swatch and the series' name; a chart
+      // with many series names them at the lines' ends instead (.kick-line-label), each in its colour.
+      const swatches = await page.evaluate(() => [
+        ...[...document.querySelectorAll(".kick-chart span[class$='-swatch']")].flatMap((span) => {
           const fill = span.querySelector(":scope > svg")?.getAttribute("fill");
           return fill && fill.startsWith("#") ? [[span.textContent!.trim(), fill.toLowerCase()] as const] : [];
         }),
-      );
+        ...[...document.querySelectorAll(".kick-chart .kick-line-label text")].flatMap((text) => {
+          const fill = text.getAttribute("fill");
+          return fill && fill.startsWith("#") ? [[text.textContent!.trim(), fill.toLowerCase()] as const] : [];
+        }),
+      ]);
       expect(swatches.length, path).toBeGreaterThan(0);
       for (const [label, fill] of swatches) seen.set(label, (seen.get(label) ?? new Set()).add(fill));
       await close(page);

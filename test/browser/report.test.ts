@@ -10,6 +10,7 @@ import { FIGURE_NAMES, FIGURES } from "../../src/components/report-figures.js";
 import { pageHref } from "../../src/components/page-href.js";
 import { expectClean as clean, launchChromium, watchPage, type PageWatch } from "./chromium.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
+import { withoutAnswers } from "./without-answers.js";
 
 let server: StaticServer;
 let browser: Browser;
@@ -203,6 +204,7 @@ describe("report pages", () => {
     const watch = await watchPage(page, server.url);
     const noSoft = await readFile("test/fixtures/results-no-soft-prompts/results.parquet");
     await page.route("**/_file/data/results.*.parquet", (route) => route.fulfill({ status: 200, body: noSoft, contentType: "application/vnd.apache.parquet" }));
+    await withoutAnswers(page);
     await page.goto(`${server.url}/soft-prompts`);
     for (const name of ["soft-prompt-recovery", "soft-prompt-transfer"]) {
       await chartShown(page, name);
@@ -232,6 +234,7 @@ describe("report pages", () => {
     await watchPage(page, server.url);
     const broken = await readFile("test/fixtures/results-missing-column/results.parquet");
     await page.route("**/_file/data/results.*.parquet", (route) => route.fulfill({ status: 200, body: broken, contentType: "application/vnd.apache.parquet" }));
+    await withoutAnswers(page);
     await page.goto(`${server.url}/perplexity`);
     const notice = page.locator(".kick-store-error");
     await notice.waitFor({ timeout: 60_000 });

@@ -4,6 +4,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectClean, launchChromium, watchPage } from "./chromium.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
+import { withoutAnswers } from "./without-answers.js";
 
 let server: StaticServer;
 let browser: Browser;
@@ -72,6 +73,7 @@ describe("index page", () => {
     const page = await browser.newPage();
     await watchPage(page, server.url);
     await page.route("**/_file/data/*.parquet", (route) => route.fulfill({ status: 404, body: "not found" }));
+    await withoutAnswers(page);
     await page.goto(`${server.url}/`);
     const notice = page.locator(".kick-data-error");
     await notice.waitFor({ timeout: 60_000 });
