@@ -167,15 +167,35 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw
   if (i < p.n) { T[i] = abs(W[i]); }
 }`;
 
+/** W[i] = 0 where the score T[i] <= the selected threshold (bit patterns of non-negative f32 sort as values). */
 const zeroLeqWgsl = `
 struct P { n: u32 };
 @group(0) @binding(0) var<storage, read_write> W: array<f32>;
-@group(0) @binding(1) var<storage, read> state: array<u32>;
-@group(0) @binding(2) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> T: array<f32>;
+@group(0) @binding(2) var<storage, read> state: array<u32>;
+@group(0) @binding(3) var<uniform> p: P;
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = g.y * nwg.x * 256u + g.x;
-  if (i < p.n && bitcast<u32>(abs(W[i])) <= state[0]) { W[i] = 0.0; }
+  if (i < p.n && bitcast<u32>(T[i]) <= state[0]) { W[i] = 0.0; }
+}`;
+
+/** Per row, in each group of M inputs, zero the N lowest scores T (ties: lower index first). */
+const nmScoreWgsl = `
+struct P { rows: u32, cols: u32, N: u32, M: u32 };
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> T: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = g.y * nwg.x * 64u + g.x;
+  if (id >= p.rows * (p.cols / p.M)) { return; }
+  let base = id * p.M; // groups tile each row, so group id starts at flat index id·M
+  for (var j = 0u; j < p.M; j++) {
+    var rank = 0u;
+    for (var f = 0u; f < p.M; f++) { if (T[base + f] < T[base + j] || (T[base + f] == T[base + j] && f < j)) { rank++; } }
+    if (rank < p.N) { W[base + j] = 0.0; }
+  }
 }`;
 
 export interface PruneMaskOptions {
@@ -213,17 +233,35 @@ export function magnitudePrune(ctx: GpuContext, W: Tensor, o: PruneMaskOptions):
     ctx.dispatch({ pipeline: ctx.pipeline("prune:nm:mag", () => nmWgsl(false), { layout: "declared" }), bindings: [W, one], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil((rows * cols) / o.nm.m / 64)) });
   } else {
     checkSparsity(op, o.sparsity);
-    const numel = rows * cols, k = Math.floor(numel * o.sparsity);
+    const numel = rows * cols;
     if (o.sparsity > 0 && numel > 0) {
-      const T = ctx.empty([numel]), state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
-      const g = grid1d(ctx, Math.ceil(numel / 256));
-      ctx.dispatch({ pipeline: ctx.pipeline("prune:abs", () => absWgsl), bindings: [W, T], uniforms: params([numel]), workgroups: g });
-      kthSmallest(ctx, T, numel, k, state, hist);
-      ctx.dispatch({ pipeline: ctx.pipeline("prune:zeroLeq", () => zeroLeqWgsl), bindings: [W, state], uniforms: params([numel]), workgroups: g });
-      T.release(); state.release(); hist.release();
+      const T = ctx.empty([numel]);
+      ctx.dispatch({ pipeline: ctx.pipeline("prune:abs", () => absWgsl), bindings: [W, T], uniforms: params([numel]), workgroups: grid1d(ctx, Math.ceil(numel / 256)) });
+      pruneByScore(ctx, op, W, T, o);
+      T.release();
     }
   }
   one.release();
+}
+
+/**
+ * Prunes W [out, in] in place by a score tensor T of its shape (finite, ≥ 0): unstructured = one threshold
+ * over the whole matrix, W[T <= sort(T)[floor(numel·s)]] = 0 (ties over-prune); N:M = in each group of M
+ * consecutive inputs of a row, the N lowest scores (ties: lower index). Magnitude (T = |W|) and RIA use it.
+ */
+export function pruneByScore(ctx: GpuContext, op: string, W: Tensor, T: Tensor, o: PruneMaskOptions): void {
+  const [rows, cols] = checkW(ctx, op, W), numel = rows * cols;
+  if (o.nm) {
+    checkNM(op, cols, o.nm);
+    ctx.dispatch({ pipeline: ctx.pipeline("prune:nm:score", () => nmScoreWgsl), bindings: [W, T], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil(numel / o.nm.m / 64)) });
+    return;
+  }
+  checkSparsity(op, o.sparsity);
+  if (o.sparsity === 0 || numel === 0) return;
+  const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
+  kthSmallest(ctx, T, numel, Math.floor(numel * o.sparsity), state, hist);
+  ctx.dispatch({ pipeline: ctx.pipeline("prune:zeroLeq", () => zeroLeqWgsl), bindings: [W, T, state], uniforms: params([numel]), workgroups: grid1d(ctx, Math.ceil(numel / 256)) });
+  state.release(); hist.release();
 }
 
 /**

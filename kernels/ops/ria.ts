@@ -7,7 +7,7 @@ import type { GpuContext } from "../runtime/context.js";
 import { fail, shapeStr } from "../runtime/errors.js";
 import type { Tensor } from "../runtime/tensor.js";
 import { expectBindable, expectDtype, grid1d, params } from "./common.js";
-import { kthSmallest, type PruneMaskOptions } from "./prune.js";
+import { pruneByScore, type PruneMaskOptions } from "./prune.js";
 
 /** sums[c] = Σ_r |W[r, c]| for c < cols, then sums[cols + r] = Σ_c |W[r, c]| (one thread per line). */
 const absSumsWgsl = `
@@ -56,37 +56,6 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw
   T[i] = rel * act;
 }`;
 
-/** W[i] = 0 where T[i] <= the selected threshold (bit patterns of non-negative f32 sort as values). */
-const zeroLeqWgsl = `
-struct P { n: u32 };
-@group(0) @binding(0) var<storage, read_write> W: array<f32>;
-@group(0) @binding(1) var<storage, read> T: array<f32>;
-@group(0) @binding(2) var<storage, read> state: array<u32>;
-@group(0) @binding(3) var<uniform> p: P;
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = g.y * nwg.x * 256u + g.x;
-  if (i < p.n && bitcast<u32>(T[i]) <= state[0]) { W[i] = 0.0; }
-}`;
-
-/** Per row, in each group of M inputs, zero the N lowest scores (ties: lower index first). */
-const nmWgsl = `
-struct P { rows: u32, cols: u32, N: u32, M: u32 };
-@group(0) @binding(0) var<storage, read_write> W: array<f32>;
-@group(0) @binding(1) var<storage, read> T: array<f32>;
-@group(0) @binding(2) var<uniform> p: P;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = g.y * nwg.x * 64u + g.x;
-  if (id >= p.rows * (p.cols / p.M)) { return; }
-  let base = id * p.M; // groups tile each row, so group id starts at flat index id·M
-  for (var j = 0u; j < p.M; j++) {
-    var rank = 0u;
-    for (var f = 0u; f < p.M; f++) { if (T[base + f] < T[base + j] || (T[base + f] == T[base + j] && f < j)) { rank++; } }
-    if (rank < p.N) { W[base + j] = 0.0; }
-  }
-}`;
-
 export interface RiaOptions extends PruneMaskOptions {
   /** exponent of the activation norm (official default 0.5) */
   a: number;
@@ -110,22 +79,9 @@ export function riaScores(ctx: GpuContext, W: Tensor, colSq: Tensor, a: number):
 
 /** RIA pruning of W in place (see the file comment). Sparsity 0 prunes nothing. */
 export function riaPrune(ctx: GpuContext, W: Tensor, colSq: Tensor, o: RiaOptions): void {
-  const op = "riaPrune";
   const T = riaScores(ctx, W, colSq, o.a);
-  const [rows, cols] = [W.shape[0]!, W.shape[1]!], numel = rows * cols;
   try {
-    if (o.nm) {
-      if (!(o.nm.n >= 1 && o.nm.n < o.nm.m)) fail(op, `N:M ${o.nm.n}:${o.nm.m} needs 1 ≤ N < M`, "use e.g. 2:4 or 4:8");
-      if (cols % o.nm.m) fail(op, `width ${cols} is not divisible by M=${o.nm.m}`, `use a pattern whose M divides ${cols}`);
-      ctx.dispatch({ pipeline: ctx.pipeline("ria:nm", () => nmWgsl), bindings: [W, T], uniforms: params([rows, cols, o.nm.n, o.nm.m]), workgroups: grid1d(ctx, Math.ceil(numel / o.nm.m / 64)) });
-      return;
-    }
-    if (!(o.sparsity >= 0 && o.sparsity < 1)) fail(op, `sparsity ${o.sparsity} outside [0, 1)`, "pass a sparsity in [0, 1)");
-    if (o.sparsity === 0 || numel === 0) return;
-    const state = ctx.zeros([2], "u32"), hist = ctx.zeros([256], "u32");
-    kthSmallest(ctx, T, numel, Math.floor(numel * o.sparsity), state, hist);
-    ctx.dispatch({ pipeline: ctx.pipeline("ria:zeroLeq", () => zeroLeqWgsl), bindings: [W, T, state], uniforms: params([numel]), workgroups: grid1d(ctx, Math.ceil(numel / 256)) });
-    state.release(); hist.release();
+    pruneByScore(ctx, "riaPrune", W, T, o);
   } finally {
     T.release();
   }
