@@ -4,7 +4,10 @@
 import { resolveParams, type Query } from "./report-controls.js";
 import { EXPLORER_CONTROLS, FIGURE_NAMES, FIGURES, explorerAggregateSql, explorerRunsSql } from "./report-figures.js";
 import { findingsMarkdown } from "./report-findings.js";
+import { BEYOND_ACCURACY_SQL } from "./beyond-accuracy.js";
 import { COVERAGE_SQL } from "./interval-coverage.js";
+import { promptChoiceTableSql } from "./prompt-choice.js";
+import { CHOSEN_PROMPT_SQL } from "./soft-prompt-choice.js";
 import { ledgerRows, PROMPT_CHOICE_SQL } from "./ledger.js";
 import { FLIP_CHOICES_SQL, flipsSql } from "./flips-sql.js";
 import { TABLE3_DEFAULT_TASK, TABLE3_SUMMARY_SQL, table3Sql } from "./table3-summary.js";
@@ -50,12 +53,21 @@ const PAGE_FIRST_VIEWS: Record<string, (query: Query) => Promise<void>> = {
   },
 };
 
-// The perplexity page also shows the flips chart, at its first model and task.
+// The perplexity page also shows the flips chart, at its first model and task, and the metrics beyond accuracy.
 const perplexity = PAGE_FIRST_VIEWS.perplexity;
 PAGE_FIRST_VIEWS.perplexity = async (query) => {
   await perplexity(query);
   const [first] = await query(FLIP_CHOICES_SQL);
   if (first) await query(flipsSql(first));
+  await query(BEYOND_ACCURACY_SQL);
+};
+
+// The soft-prompts page also shows the prompt each variant reports, chosen on validation items.
+const softPrompts = PAGE_FIRST_VIEWS["soft-prompts"];
+PAGE_FIRST_VIEWS["soft-prompts"] = async (query) => {
+  await softPrompts(query);
+  await query(promptChoiceTableSql(await query(PROMPT_CHOICE_SQL)));
+  await query(CHOSEN_PROMPT_SQL);
 };
 
 /** Every page's first view ends with its captions' interval-coverage sentence (interval-coverage.ts). */

@@ -11,6 +11,7 @@ import { loadTable3, PUBLISHED_SCHEMA } from "../../../loaders/published/llm-kic
 import { choosePrompts, PROMPT_CHOICE_SCHEMA, readPromptCards } from "../../../loaders/prompt/selection.js";
 import { sqlString, writeParquet, type Row, type TableSchema } from "../../../loaders/store/parquet.js";
 import { FIRST_VIEWS } from "../../components/first-view.js";
+import { PROMPT_CHOICE_SQL } from "../../components/ledger.js";
 import { FLIPS_SCHEMA, FLIPS_SQL } from "../../components/flips-sql.js";
 import { encodeValue, type AnswersFile } from "../../components/answers-file.js";
 import { REPORT_VIEWS } from "../../components/report-sql.js";
@@ -32,10 +33,15 @@ try {
   };
   const flips = page === "perplexity" ? [await asParquet("flips", (await withStore([], (q) => q(FLIPS_SQL))) as Row[], FLIPS_SCHEMA)] : [];
   const table3 = await asParquet("table3", await loadTable3(), PUBLISHED_SCHEMA);
-  const choices = page === "ledger" ? [await asParquet("prompt_choice", choosePrompts(readPromptCards("data/prompts")) as unknown as Row[], PROMPT_CHOICE_SCHEMA)] : [];
-  await withStore([...REPORT_VIEWS, ...flips, table3, ...choices], async (query) => {
+  // The validation-chosen prompts live in their own DuckDB on the page (the store's copies them into a table).
+  const presets = new Map<string, Row[]>();
+  if (page === "ledger" || page === "soft-prompts") {
+    const choices = await asParquet("prompt_choice", choosePrompts(readPromptCards("data/prompts")) as unknown as Row[], PROMPT_CHOICE_SCHEMA);
+    await withStore([choices], async (query) => void presets.set(PROMPT_CHOICE_SQL, (await query(PROMPT_CHOICE_SQL)) as Row[]));
+  }
+  await withStore([...REPORT_VIEWS, ...flips, table3], async (query) => {
     await firstView(async (sql) => {
-      const rows = await query(sql);
+      const rows = presets.get(sql) ?? (await query(sql));
       file.answers[sql] = rows;
       return rows;
     });
